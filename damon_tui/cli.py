@@ -1,0 +1,70 @@
+"""The ``damon-tui`` command line: one small module per subcommand.
+
+Every module in ``damon_tui.commands`` that defines ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int`` becomes a subcommand; heavy imports
+belong inside ``run`` so that ``damon-tui --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from damon_tui import __version__, commands
+from damon_tui.errors import UserError
+from damon_tui.units import UnitError
+
+#: the subcommand run when none is given (the TUI once it exists, else monitor)
+DEFAULT_COMMANDS = ("tui", "monitor")
+
+
+def _command_modules() -> dict:
+    found = {}
+    for info in pkgutil.iter_modules(commands.__path__):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        if hasattr(module, "NAME") and hasattr(module, "run"):
+            found[module.NAME] = module
+    return dict(sorted(found.items()))
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict]:
+    parser = argparse.ArgumentParser(
+        prog="damon-tui",
+        description="DAMON and DAMOS in user space: monitor data accesses of simulated "
+        "workloads, processes and physical memory; record, report and act on them.",
+    )
+    parser.add_argument("--version", action="version", version=f"damon-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules = _command_modules()
+    for name, module in modules.items():
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+    return parser, modules
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser, modules = build_parser()
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        default = next((c for c in DEFAULT_COMMANDS if c in modules), None)
+        if default is not None:
+            argv = [default, *argv]
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(modules[args.command].run(args) or 0)
+    except (UserError, UnitError) as e:
+        print(f"damon-tui {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the damon-tui CLI, one module each (see damon_tui.cli)."""

@@ -1,0 +1,130 @@
+"""Parse and format the units DAMON's docs and damo use.
+
+Sizes: ``4096``, ``4K``, ``4 KiB``, ``1,048,576``, ``1.5G``, ``min``, ``max``.
+Times: ``5ms``, ``100 ms``, ``1 m 5 s``, ``60s``, ``min``, ``max`` (to microseconds).
+Percentages: ``"10%"``.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: damo's ``max`` literal (ULONG_MAX on 64-bit)
+ULONG_MAX = 2**64 - 1
+UINT_MAX = 2**32 - 1
+
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1 << 10,
+    "kb": 1 << 10,
+    "kib": 1 << 10,
+    "m": 1 << 20,
+    "mb": 1 << 20,
+    "mib": 1 << 20,
+    "g": 1 << 30,
+    "gb": 1 << 30,
+    "gib": 1 << 30,
+    "t": 1 << 40,
+    "tb": 1 << 40,
+    "tib": 1 << 40,
+    "p": 1 << 50,
+    "pb": 1 << 50,
+    "pib": 1 << 50,
+    "e": 1 << 60,
+    "eb": 1 << 60,
+    "eib": 1 << 60,
+}
+
+_TIME_UNITS_US = {
+    "ns": 0.001,
+    "us": 1,
+    "ms": 1000,
+    "s": 1_000_000,
+    "sec": 1_000_000,
+    "m": 60_000_000,
+    "min": 60_000_000,
+    "h": 3_600_000_000,
+    "d": 86_400_000_000,
+}
+
+_NUM_UNIT = re.compile(r"\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*")
+
+
+class UnitError(ValueError):
+    """A value could not be parsed; the message says what was expected."""
+
+
+def parse_size(text: str | int, field: str = "size") -> int:
+    """Bytes from ``4K``, ``1 GiB``, ``1,024``, ``min`` or ``max`` (powers of 1024)."""
+    if isinstance(text, int):
+        return text
+    s = str(text).strip()
+    low = s.lower()
+    if low == "min":
+        return 0
+    if low == "max":
+        return ULONG_MAX
+    m = _NUM_UNIT.fullmatch(s)
+    if not m or m.group(2).lower() not in _SIZE_UNITS:
+        raise UnitError(f"{field}: expected a size like 4096, 4K, 1 GiB, min or max, got {s!r}")
+    number = float(m.group(1).replace(",", ""))
+    return int(number * _SIZE_UNITS[m.group(2).lower()])
+
+
+def parse_time_us(text: str | int, field: str = "time", default_unit: str = "us") -> int:
+    """Microseconds from ``5ms``, ``100 ms``, ``1 m 5 s``, ``min``, ``max``.
+
+    A bare number is taken in ``default_unit``.
+    """
+    if isinstance(text, int):
+        return int(text * _TIME_UNITS_US[default_unit])
+    s = str(text).strip()
+    low = s.lower()
+    if low == "min":
+        return 0
+    if low == "max":
+        return ULONG_MAX
+    parts = re.findall(r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*([a-zA-Z]*)", s)
+    rebuilt = "".join(f"{n}{u}" for n, u in parts)
+    if not parts or rebuilt != re.sub(r"\s+", "", s):
+        raise UnitError(f"{field}: expected a time like 5ms, 100 ms, 60s or 1 m 5 s, got {s!r}")
+    total = 0.0
+    for number, unit in parts:
+        unit = unit.lower() or default_unit
+        if unit not in _TIME_UNITS_US:
+            raise UnitError(f"{field}: unknown time unit {unit!r} in {s!r} (ns, us, ms, s, m, h, d)")
+        total += float(number.replace(",", "")) * _TIME_UNITS_US[unit]
+    return int(round(total))
+
+
+def parse_percent(text: str) -> float | None:
+    """``"10%"`` or ``"10 %"`` -> 10.0; anything else -> None."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*", str(text))
+    return float(m.group(1)) if m else None
+
+
+def format_size(nbytes: int | float, precision: int = 3) -> str:
+    """Human size the way damo prints it: ``95.391 MiB``, ``4.000 KiB``, ``0 B``."""
+    if nbytes >= ULONG_MAX:
+        return "max"
+    for unit, div in (("EiB", 1 << 60), ("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30),
+                      ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if abs(nbytes) >= div:
+            return f"{nbytes / div:.{precision}f} {unit}"
+    return f"{int(nbytes)} B"
+
+
+def format_time_us(us: int | float, precision: int = 3) -> str:
+    """Human time from microseconds: ``5 ms``, ``1.500 s``, ``2 m 5 s``."""
+    if us >= ULONG_MAX:
+        return "max"
+    if us >= 60_000_000:
+        minutes, rest = divmod(us, 60_000_000)
+        secs = rest / 1_000_000
+        return f"{int(minutes)} m {secs:.{precision}g} s" if secs else f"{int(minutes)} m"
+    for unit, div in (("s", 1_000_000), ("ms", 1000)):
+        if us >= div:
+            value = us / div
+            return f"{value:g} {unit}" if value == int(value) else f"{value:.{precision}f} {unit}"
+    return f"{us:g} us"
