@@ -1,0 +1,236 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Report kernels over decoded record arrays: working-set sizes, damo's heatmap guide
+(contiguous address ranges and their heat) and the heatmap binning.
+
+Every function follows damo 3.4.3's arithmetic (including its inclusive range checks
+and Python's int/float conversion order) so that our numbers equal damo's.
+"""
+
+from libc.stdint cimport int64_t
+from libc.stdlib cimport free, malloc, realloc
+
+from cpython cimport array
+
+import array as _pyarray
+
+ctypedef unsigned long long u64
+ctypedef unsigned int u32
+ctypedef long long i64
+
+
+def wss(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
+        const i64[::1] offsets, Py_ssize_t first, Py_ssize_t last,
+        u64 acc_thres, u64 sz_thres):
+    """Per snapshot ``first..last-1``: bytes of regions with nr_accesses >= acc_thres and
+    size >= sz_thres (damo's working set).  Returns ``array('Q')``."""
+    cdef array.array out = _pyarray.array("Q", bytes(8 * max(0, last - first)))
+    cdef u64[::1] o = out
+    cdef Py_ssize_t s, k
+    cdef u64 total, sz
+    with nogil:
+        for s in range(first, last):
+            total = 0
+            for k in range(offsets[s], offsets[s + 1]):
+                if nr_acc[k] < acc_thres:
+                    continue
+                sz = ends[k] - starts[k]
+                if sz < sz_thres:
+                    continue
+                total += sz
+            o[s - first] = total
+    return out
+
+
+cdef struct Gap:
+    u64 a
+    u64 b
+
+
+def guide(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
+          const i64[::1] offsets, Py_ssize_t nsnap):
+    """damo's record guide for one target: the address space cut at the gaps present in
+    every snapshot.  Returns ``(ranges, heats)``: ``[(start, end), ...]`` and per range
+    the sum of size x nr_accesses over all snapshots (``None`` if never accessed)."""
+    cdef Gap *g = NULL
+    cdef Gap *cur = NULL
+    cdef Py_ssize_t ng = 0, cap_g = 0, nc = 0, cap_c = 0
+    cdef Py_ssize_t s, k, x, y
+    cdef u64 lowest = 0, highest = 0, last_addr, sa, ea, a0, a1
+    cdef Gap r1
+    ranges = []
+    try:
+        with nogil:
+            for s in range(nsnap):
+                nc = 0
+                last_addr = 0
+                for k in range(offsets[s], offsets[s + 1]):
+                    sa = starts[k]
+                    ea = ends[k]
+                    if lowest == 0 or sa < lowest:
+                        lowest = sa
+                    if highest == 0 or ea > highest:
+                        highest = ea
+                    # damo: ``if not last_addr`` (an address of 0 counts as unset)
+                    if last_addr == 0:
+                        last_addr = ea
+                        continue
+                    if last_addr != sa:
+                        if nc == cap_c:
+                            cap_c = cap_c * 2 + 16
+                            cur = <Gap *>realloc(cur, cap_c * sizeof(Gap))
+                            if cur == NULL:
+                                with gil:
+                                    raise MemoryError()
+                        cur[nc].a = last_addr
+                        cur[nc].b = sa
+                        nc += 1
+                    last_addr = ea
+                if ng == 0:
+                    if nc > cap_g:
+                        cap_g = nc
+                        g = <Gap *>realloc(g, cap_g * sizeof(Gap))
+                        if g == NULL:
+                            with gil:
+                                raise MemoryError()
+                    for x in range(nc):
+                        g[x] = cur[x]
+                    ng = nc
+                else:
+                    for x in range(ng):
+                        r1 = g[x]
+                        for y in range(nc):
+                            if r1.b < cur[y].a or cur[y].b < r1.a:
+                                continue
+                            r1.a = r1.a if r1.a > cur[y].a else cur[y].a
+                            r1.b = r1.b if r1.b < cur[y].b else cur[y].b
+                        g[x] = r1
+        if nsnap == 0 or offsets[nsnap] == offsets[0]:
+            return [], []
+        a0 = lowest
+        for x in range(ng):
+            ranges.append((a0, g[x].a))
+            a0 = g[x].b
+        ranges.append((a0, highest))
+    finally:
+        free(g)
+        free(cur)
+    cdef Py_ssize_t nr = len(ranges)
+    cdef u64 *rs = <u64 *>malloc(max(1, nr) * sizeof(u64))
+    cdef u64 *re = <u64 *>malloc(max(1, nr) * sizeof(u64))
+    cdef long double *heat = <long double *>malloc(max(1, nr) * sizeof(long double))
+    cdef char *seen = <char *>malloc(max(1, nr))
+    try:
+        for x in range(nr):
+            rs[x] = ranges[x][0]
+            re[x] = ranges[x][1]
+            heat[x] = 0
+            seen[x] = 0
+        with nogil:
+            for k in range(offsets[0] if nsnap > 0 else 0, offsets[nsnap] if nsnap > 0 else 0):
+                if nr_acc[k] == 0:
+                    continue
+                for x in range(nr):
+                    if ends[k] < rs[x] or re[x] < starts[k]:
+                        continue
+                    heat[x] += (<long double>(ends[k] - starts[k])) * nr_acc[k]
+                    seen[x] = 1
+        heats = [float(heat[x]) if seen[x] else None for x in range(nr)]
+    finally:
+        free(rs)
+        free(re)
+        free(heat)
+        free(seen)
+    return ranges, heats
+
+
+cdef inline i64 _trunc_div(double num, double den) noexcept nogil:
+    return <i64>(num / den)
+
+
+cdef inline double _sdiff(u64 a, u64 b) noexcept nogil:
+    """``a - b`` as Python computes it (exact int), then as a float."""
+    if a >= b:
+        return <double>(a - b)
+    return -<double>(b - a)
+
+
+def heatmap(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
+            const u32[::1] ages, const i64[::1] offsets,
+            const i64[::1] snap_start, const i64[::1] snap_end, Py_ssize_t nsnap,
+            i64 aggr_us, i64 time_start, i64 time_unit, Py_ssize_t time_resol,
+            u64 addr_start, u64 addr_unit, Py_ssize_t addr_resol):
+    """damo's heatmap binning.  ``aggr_us`` > 0: heat in Hz and regions back-filled by
+    age x aggr; 0: heat in samples.  Returns ``(pixels array('d'), touched array('B'))``
+    in row-major order (rows = time, oldest first)."""
+    cdef Py_ssize_t npix = time_resol * addr_resol
+    cdef array.array heat_arr = _pyarray.array("d", bytes(8 * npix))
+    cdef array.array touched_arr = _pyarray.array("B", bytes(npix))
+    cdef double[::1] px = heat_arr
+    cdef unsigned char[::1] touched = touched_arr
+    cdef Py_ssize_t s, k, i, j, i0, i1, j0, j1, idx
+    cdef i64 st_range, st_obs, s_start, s_end, last_end = 0, pt, at, aggr_ns
+    cdef int has_last = 0, hz = aggr_us > 0
+    cdef u64 rs, re, pa, lo, hi, heat_addr_end
+    cdef i64 asz
+    cdef double pts = (<double>time_unit) * (<double>addr_unit)
+    cdef double hv, h, aggr_s
+    cdef long double prod
+    if time_unit <= 0 or addr_unit <= 0 or npix == 0:
+        return heat_arr, touched_arr
+    aggr_ns = aggr_us * 1000
+    aggr_s = (<double>aggr_us) / 1000000.0
+    heat_addr_end = addr_start + addr_unit * <u64>addr_resol
+    with nogil:
+        for s in range(nsnap):
+            s_start = snap_start[s]
+            s_end = snap_end[s]
+            for k in range(offsets[s], offsets[s + 1]):
+                rs = starts[k]
+                re = ends[k]
+                if re < addr_start or heat_addr_end < rs:
+                    continue
+                st_range = s_start
+                st_obs = s_start
+                if hz:
+                    st_range -= <i64>ages[k] * aggr_ns
+                    st_obs = st_range
+                    if has_last and st_obs < last_end:
+                        st_obs = last_end
+                if has_last and st_range < last_end:
+                    st_range = last_end
+                i0 = _trunc_div(<double>(st_range - time_start), <double>time_unit)
+                i1 = _trunc_div(<double>(s_end - time_start), <double>time_unit)
+                if i0 < 0:
+                    i0 = 0
+                if i1 > time_resol - 1:
+                    i1 = time_resol - 1
+                j0 = _trunc_div(_sdiff(rs, addr_start), <double>addr_unit)
+                j1 = _trunc_div(_sdiff(re, addr_start), <double>addr_unit)
+                if j0 < 0:
+                    j0 = 0
+                if j1 > addr_resol - 1:
+                    j1 = addr_resol - 1
+                if hz:
+                    hv = (<double>nr_acc[k]) / aggr_s
+                for i in range(i0, i1 + 1):
+                    pt = time_start + i * time_unit
+                    at = (s_end if s_end < pt + time_unit else pt + time_unit) - \
+                        (st_obs if st_obs > pt else pt)
+                    for j in range(j0, j1 + 1):
+                        pa = addr_start + <u64>j * addr_unit
+                        hi = re if re < pa + addr_unit else pa + addr_unit
+                        lo = rs if rs > pa else pa
+                        asz = <i64>(hi - lo)
+                        if hz:
+                            h = (hv * <double>at) * <double>asz
+                        else:
+                            prod = (<long double>nr_acc[k]) * (<long double>at) * (<long double>asz)
+                            h = <double>prod
+                        idx = i * addr_resol + j
+                        if touched[idx]:
+                            h = h + px[idx] * pts
+                        touched[idx] = 1
+                        px[idx] = h / pts
+            last_end = s_end
+            has_last = 1
+    return heat_arr, touched_arr

@@ -1,0 +1,15 @@
+from array import array
+
+def address_shift(starts: array, ends: array, off: int, n: int) -> int: ...
+def encode_target(
+    out: bytearray, pos: int,
+    starts: array, ends: array, nr_acc: array, ages: array, off: int, n: int,
+    pstarts: array, pends: array, pnr: array, pages: array, poff: int, pn: int,
+    shift: int,
+) -> int: ...
+def read_varint(buf: bytes | bytearray | memoryview, pos: int, end: int) -> tuple[int, int]: ...
+def decode_target(
+    buf: bytes | bytearray | memoryview, pos: int, end: int,
+    starts: array, ends: array, nr_acc: array, ages: array,
+    off: int, n: int, poff: int, pn: int, shift: int,
+) -> int: ...

@@ -1,0 +1,902 @@
+# cython: language_level=3
+"""Simulated masim execution in virtual time, with a per-page memory model.
+
+Time is counted in *ticks*: one tick is one access slot at the configured access rate
+(accesses per second), so batches of accesses have exact integer time spans and the
+conversion ``us -> tick`` is the only rounding.
+
+Execution (masim's): phases run in order; each phase draws a pattern with a weighted
+random number per batch of ``batch`` accesses and runs the batch; the phase ends when
+its duration has passed (checked after each batch, so it may overrun by one batch);
+a phase whose weights are all zero makes no access for its duration.  After the last
+phase the whole phase list runs again (the workload loops).  Sequential patterns
+access ``offset += stride`` wrapping to 0 at the region end; the offset carries over
+between batches of the same pattern within one run of a phase and restarts at 0 when
+the phase starts again (the first access is at ``stride``).  Random patterns access
+uniformly random bytes of their region.
+
+Every generated batch is kept in a bounded ring (``history`` batches) as
+``(pattern, first tick, count, first position)``.  "Was the page at ``addr`` touched in
+the window ``[t0, t1)``?" looks only at the batches overlapping the window: a
+sequential batch covers a cyclic interval of positions (exact, any stride); a random
+batch of ``m`` accesses (``m`` = its part inside the window) touches a page with
+probability ``1 - (1 - p)^m`` (``p`` the page's share of the region), decided by a
+deterministic hash of (page, batch id) so that every question gets the same answer.
+
+Memory model: per page, flags resident / active / hugepage / swapped (paged out).
+Pages start non-resident; the first touch is a page fault, touching a swapped page is
+a refault.  Faults are found by walking, per batch, only the non-resident pages of the
+batch's touched range (a bitmap of non-resident pages, scanned a word at a time), and
+only while the region has non-resident pages the pattern can reach.  When resident
+pages exceed the modelled machine memory, a CLOCK reclaim evicts inactive pages first
+(active pages are deactivated on the first pass): the active / inactive LRU that
+``lru_prio`` / ``lru_deprio`` / ``cold`` change.  Accesses to resident pages do not
+move them on the LRU (the kernel's referenced-bit promotion is not modelled).
+"""
+
+from cpython cimport array
+from libc.math cimport expm1, log1p
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memset
+
+import array as _pyarray
+
+
+cdef extern from *:
+    """
+    static inline int sim_ctz64(unsigned long long x) { return __builtin_ctzll(x); }
+    """
+    int ctz64 "sim_ctz64"(unsigned long long x) nogil
+
+
+cdef enum:
+    PAGE_SHIFT = 12
+    PAGE_SIZE = 4096
+
+cdef enum:
+    F_RESIDENT = 1
+    F_ACTIVE = 2
+    F_HUGE = 4
+    F_SWAPPED = 8
+
+#: action codes for ``Sim.apply``
+ACTIONS = {
+    "stat": 0, "pageout": 1, "cold": 2, "lru_deprio": 3, "lru_prio": 4, "willneed": 5,
+    "hugepage": 6, "nohugepage": 7, "collapse": 8,
+}
+
+cdef array.array _H = _pyarray.array("H")
+
+
+ctypedef struct Batch:
+    int64_t t0      # first tick
+    int64_t n       # number of accesses (ticks)
+    int64_t s0      # sequential: position index of the first access
+    uint64_t bid    # global batch id (hash input)
+    int pat         # global pattern index
+
+
+ctypedef struct View:
+    # one batch's part inside a query window
+    int region
+    int random
+    int64_t stride
+    int64_t L
+    int64_t a1s, a1e, a2e   # sequential: positions [a1s, a1e) and [0, a2e)
+    int full                # sequential: every position covered
+    double q, q_last        # random: per-page touch probability (full / last page)
+    uint64_t bid
+
+
+cdef inline uint64_t _mix(uint64_t z) noexcept nogil:
+    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
+    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EBULL
+    return z ^ (z >> 31)
+
+
+cdef inline double _unit(uint64_t seed, uint64_t page, uint64_t bid) noexcept nogil:
+    cdef uint64_t h = _mix(seed ^ (page * <uint64_t>0x9E3779B97F4A7C15ULL)
+                           ^ (bid * <uint64_t>0xC2B2AE3D27D4EB4FULL))
+    return <double>(h >> 11) * (1.0 / 9007199254740992.0)
+
+
+cdef inline double _touch_prob(double lg, int64_t m) noexcept nogil:
+    """1 - (1 - p)^m given lg = log1p(-p); lg == 0 marks p == 1."""
+    if m <= 0:
+        return 0.0
+    if lg == 0.0:
+        return 1.0
+    return -expm1(<double>m * lg)
+
+
+cdef class Sim:
+    """One simulated masim process: execution, access queries and memory state."""
+
+    # configuration
+    cdef readonly int64_t rate, batch
+    cdef readonly uint64_t seed
+    cdef readonly int nr_regions, nr_phases, nr_patterns
+    cdef uint64_t *reg_base
+    cdef int64_t *reg_size
+    cdef int64_t *reg_npages
+    cdef int64_t *reg_page0       # global page index of the region's first page (64-aligned)
+    cdef int64_t *reg_missing     # non-resident pages
+    cdef int64_t *reg_epoch       # bumped when a page becomes non-resident
+    cdef double *reg_lg           # log1p(-4096/size) (0 when the region is one page)
+    cdef double *reg_lg_last      # same for the partial last page
+    cdef int64_t *ph_dur          # ticks
+    cdef int *ph_pat0
+    cdef int *ph_npat
+    cdef int64_t *ph_weight
+    cdef int *pat_region
+    cdef int *pat_random
+    cdef int64_t *pat_stride
+    cdef int64_t *pat_L
+    cdef int64_t *pat_weight
+    cdef int64_t *pat_pos          # sequential position (index of the last access)
+    cdef int64_t *pat_covered      # positions walked since pat_epoch
+    cdef int64_t *pat_epoch        # region epoch when pat_covered started
+    cdef int *pat_clean            # walked a full cycle at pat_epoch: nothing to fault
+
+    # execution state
+    cdef uint64_t rng
+    cdef readonly int64_t gen_tick          # ticks generated so far
+    cdef readonly int phase                 # current phase index
+    cdef int64_t phase_elapsed
+    cdef int64_t cycle_start
+    cdef readonly int64_t nr_cycles         # completed passes over the phase list
+    cdef readonly int64_t nr_accesses       # accesses generated
+    cdef Batch *ring
+    cdef int64_t cap, mask
+    cdef readonly int64_t nb                # batches generated (next batch id)
+    cdef readonly int64_t lost_until        # windows starting before this tick are gone
+
+    # memory state
+    cdef int64_t total_gpages
+    cdef uint8_t *flags
+    cdef uint64_t *missing                  # bitmap: 1 = page not resident
+    cdef readonly int64_t mem_pages         # modelled machine memory (pages)
+    cdef readonly int64_t rss, peak_rss, faults, refaults, paged_out, reclaimed
+    cdef readonly int64_t willneed_pages
+    cdef int64_t clock_hand
+    cdef double rss_area                    # integral of rss over ticks
+    cdef int64_t area_tick
+    cdef readonly int64_t now_tick          # latest tick queried
+
+    cdef View *views
+    cdef int64_t views_cap
+
+    def __cinit__(self, *args, **kwargs):
+        self.reg_base = NULL
+
+    def __init__(self, bases, sizes, phases, long long rate, long long batch=131072,
+                 seed=0, long long history=65536, mem_pages=None):
+        """``phases``: ``[(duration_ms, [(region_idx, random, stride, weight), ...])]``."""
+        cdef int i, j, k
+        if rate <= 0:
+            raise ValueError("access rate must be positive")
+        if batch <= 0:
+            raise ValueError("batch size must be positive")
+        if len(bases) != len(sizes) or not sizes:
+            raise ValueError("bases and sizes must be non-empty and of the same length")
+        if not phases:
+            raise ValueError("a workload needs at least one phase")
+        self.rate = rate
+        self.batch = batch
+        self.seed = <uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF)
+        self.rng = _mix(self.seed + <uint64_t>0x9E3779B97F4A7C15ULL)
+        self.nr_regions = len(sizes)
+        self.nr_phases = len(phases)
+        self.nr_patterns = sum(len(p[1]) for p in phases)
+        n = self.nr_regions
+        self.reg_base = <uint64_t*>calloc(n, sizeof(uint64_t))
+        self.reg_size = <int64_t*>calloc(n, sizeof(int64_t))
+        self.reg_npages = <int64_t*>calloc(n, sizeof(int64_t))
+        self.reg_page0 = <int64_t*>calloc(n, sizeof(int64_t))
+        self.reg_missing = <int64_t*>calloc(n, sizeof(int64_t))
+        self.reg_epoch = <int64_t*>calloc(n, sizeof(int64_t))
+        self.reg_lg = <double*>calloc(n, sizeof(double))
+        self.reg_lg_last = <double*>calloc(n, sizeof(double))
+        np_ = self.nr_phases
+        self.ph_dur = <int64_t*>calloc(np_, sizeof(int64_t))
+        self.ph_pat0 = <int*>calloc(np_, sizeof(int))
+        self.ph_npat = <int*>calloc(np_, sizeof(int))
+        self.ph_weight = <int64_t*>calloc(np_, sizeof(int64_t))
+        npat = max(self.nr_patterns, 1)
+        self.pat_region = <int*>calloc(npat, sizeof(int))
+        self.pat_random = <int*>calloc(npat, sizeof(int))
+        self.pat_stride = <int64_t*>calloc(npat, sizeof(int64_t))
+        self.pat_L = <int64_t*>calloc(npat, sizeof(int64_t))
+        self.pat_weight = <int64_t*>calloc(npat, sizeof(int64_t))
+        self.pat_pos = <int64_t*>calloc(npat, sizeof(int64_t))
+        self.pat_covered = <int64_t*>calloc(npat, sizeof(int64_t))
+        self.pat_epoch = <int64_t*>calloc(npat, sizeof(int64_t))
+        self.pat_clean = <int*>calloc(npat, sizeof(int))
+        cap = 1
+        while cap < max(history, 16):
+            cap <<= 1
+        self.cap = cap
+        self.mask = cap - 1
+        self.ring = <Batch*>calloc(cap, sizeof(Batch))
+        self.views_cap = 64
+        self.views = <View*>calloc(self.views_cap, sizeof(View))
+        if (not self.reg_base or not self.reg_size or not self.reg_npages or not self.reg_page0
+                or not self.reg_missing or not self.reg_epoch or not self.reg_lg
+                or not self.reg_lg_last or not self.ph_dur or not self.ph_pat0
+                or not self.ph_npat or not self.ph_weight or not self.pat_region
+                or not self.pat_random or not self.pat_stride or not self.pat_L
+                or not self.pat_weight or not self.pat_pos or not self.pat_covered
+                or not self.pat_epoch or not self.pat_clean or not self.ring
+                or not self.views):
+            raise MemoryError()
+
+        gp = 0
+        prev_end = 0
+        for i in range(n):
+            base = int(bases[i])
+            size = int(sizes[i])
+            if size <= 0:
+                raise ValueError(f"region {i}: size must be positive")
+            if base % PAGE_SIZE:
+                raise ValueError(f"region {i}: base {base:#x} is not page aligned")
+            if base < prev_end:
+                raise ValueError(f"region {i}: regions must be sorted and not overlap")
+            npages = (size + PAGE_SIZE - 1) // PAGE_SIZE
+            prev_end = base + npages * PAGE_SIZE
+            self.reg_base[i] = base
+            self.reg_size[i] = size
+            self.reg_npages[i] = npages
+            self.reg_page0[i] = gp
+            self.reg_missing[i] = npages
+            if npages == 1:
+                self.reg_lg[i] = 0.0
+                self.reg_lg_last[i] = 0.0
+            else:
+                self.reg_lg[i] = log1p(-<double>PAGE_SIZE / <double>size)
+                self.reg_lg_last[i] = log1p(
+                    -<double>(size - (npages - 1) * PAGE_SIZE) / <double>size)
+            gp += (npages + 63) // 64 * 64
+        self.total_gpages = gp
+        self.flags = <uint8_t*>calloc(gp, 1)
+        self.missing = <uint64_t*>malloc((gp // 64) * sizeof(uint64_t))
+        if not self.flags or not self.missing:
+            raise MemoryError()
+        memset(self.missing, 0, (gp // 64) * sizeof(uint64_t))
+        for i in range(n):
+            npages = self.reg_npages[i]
+            w0 = self.reg_page0[i] // 64
+            for k in range(npages // 64):
+                self.missing[w0 + k] = ~(<uint64_t>0)
+            if npages % 64:
+                self.missing[w0 + npages // 64] = (<uint64_t>1 << (npages % 64)) - 1
+
+        k = 0
+        for i in range(np_):
+            duration_ms, patterns = phases[i]
+            self.ph_dur[i] = (int(duration_ms) * rate) // 1000
+            self.ph_pat0[i] = k
+            self.ph_npat[i] = len(patterns)
+            total = 0
+            for region_idx, random, stride, weight in patterns:
+                if not 0 <= region_idx < n:
+                    raise ValueError(f"phase {i}: region index {region_idx} out of range")
+                if weight < 0:
+                    raise ValueError(f"phase {i}: negative weight")
+                if not random and stride <= 0:
+                    raise ValueError(f"phase {i}: sequential stride must be positive")
+                self.pat_region[k] = region_idx
+                self.pat_random[k] = 1 if random else 0
+                self.pat_stride[k] = stride
+                self.pat_L[k] = ((sizes[region_idx] - 1) // stride + 1) if not random else 1
+                self.pat_weight[k] = weight
+                total += weight
+                k += 1
+            self.ph_weight[i] = total
+
+        total_pages = sum(self.reg_npages[i] for i in range(n))
+        self.mem_pages = total_pages * 3 // 2 if mem_pages is None else int(mem_pages)
+        if self.mem_pages <= 0:
+            raise ValueError("modelled memory must be positive")
+        self.phase = 0
+        self._enter_phase(0)
+
+    def __dealloc__(self):
+        if self.reg_base == NULL:
+            return
+        free(self.reg_base); free(self.reg_size); free(self.reg_npages); free(self.reg_page0)
+        free(self.reg_missing); free(self.reg_epoch); free(self.reg_lg); free(self.reg_lg_last)
+        free(self.ph_dur); free(self.ph_pat0); free(self.ph_npat); free(self.ph_weight)
+        free(self.pat_region); free(self.pat_random); free(self.pat_stride); free(self.pat_L)
+        free(self.pat_weight); free(self.pat_pos); free(self.pat_covered)
+        free(self.pat_epoch); free(self.pat_clean)
+        free(self.ring); free(self.views); free(self.flags); free(self.missing)
+
+    # ------------------------------------------------------------------ time
+
+    cdef inline int64_t _tick(self, long long us) noexcept nogil:
+        if us <= 0:
+            return 0
+        return (us // 1000000) * self.rate + ((us % 1000000) * self.rate) // 1000000
+
+    def tick(self, long long us):
+        """The tick at ``us`` microseconds of virtual time."""
+        return self._tick(us)
+
+    def us(self, int64_t tick):
+        """Microseconds of virtual time at ``tick``."""
+        return <double>tick * 1e6 / <double>self.rate
+
+    # ------------------------------------------------------------- execution
+
+    cdef void _enter_phase(self, int ph) noexcept nogil:
+        cdef int k
+        self.phase = ph
+        self.phase_elapsed = 0
+        for k in range(self.ph_pat0[ph], self.ph_pat0[ph] + self.ph_npat[ph]):
+            self.pat_pos[k] = 0
+            self.pat_covered[k] = 0
+            self.pat_epoch[k] = -1
+            self.pat_clean[k] = 0
+
+    cdef void _next_phase(self) noexcept nogil:
+        cdef int ph = self.phase + 1
+        if ph >= self.nr_phases:
+            ph = 0
+            self.nr_cycles += 1
+            if self.gen_tick == self.cycle_start:
+                # a whole pass makes no progress (only zero-length idle phases): idle
+                self.gen_tick = <int64_t>1 << 62
+            self.cycle_start = self.gen_tick
+        self._enter_phase(ph)
+
+    cdef inline uint64_t _rand(self) noexcept nogil:
+        self.rng += <uint64_t>0x9E3779B97F4A7C15ULL
+        return _mix(self.rng)
+
+    cdef void _account(self, int64_t tick) noexcept nogil:
+        if tick > self.area_tick:
+            self.rss_area += <double>self.rss * <double>(tick - self.area_tick)
+            self.area_tick = tick
+
+    cdef void _advance(self, int64_t target) noexcept nogil:
+        cdef int ph, k, kk
+        cdef int64_t r, acc, L, n
+        cdef Batch *b
+        while self.gen_tick < target:
+            ph = self.phase
+            if self.ph_weight[ph] == 0:
+                # busy-wait phase: no access for its duration
+                self.gen_tick += self.ph_dur[ph] - self.phase_elapsed
+                self._account(self.gen_tick)
+                self._next_phase()
+                continue
+            r = <int64_t>(self._rand() % <uint64_t>self.ph_weight[ph])
+            k = self.ph_pat0[ph]
+            acc = 0
+            for kk in range(self.ph_pat0[ph], self.ph_pat0[ph] + self.ph_npat[ph]):
+                acc += self.pat_weight[kk]
+                if r < acc:
+                    k = kk
+                    break
+            n = self.batch
+            if self.nb >= self.cap:
+                b = &self.ring[self.nb & self.mask]
+                self.lost_until = b.t0 + b.n
+            b = &self.ring[self.nb & self.mask]
+            b.t0 = self.gen_tick
+            b.n = n
+            b.bid = <uint64_t>self.nb
+            b.pat = k
+            if self.pat_random[k]:
+                b.s0 = 0
+            else:
+                L = self.pat_L[k]
+                b.s0 = (self.pat_pos[k] + 1) % L
+                self.pat_pos[k] = (self.pat_pos[k] + n) % L
+            self.nb += 1
+            self._account(self.gen_tick)
+            self._fault_walk(b)
+            self.gen_tick += n
+            self.nr_accesses += n
+            self.phase_elapsed += n
+            if self.phase_elapsed >= self.ph_dur[ph]:
+                self._next_phase()
+
+    def advance(self, long long now_us):
+        """Run the simulated execution up to ``now_us``."""
+        cdef int64_t t = self._tick(now_us)
+        with nogil:
+            self._advance(t)
+            if t > self.now_tick:
+                self.now_tick = t
+            self._account(t)
+
+    # ----------------------------------------------------------- memory model
+
+    cdef inline int _region_of_gpage(self, int64_t gp) noexcept nogil:
+        cdef int lo = 0, hi = self.nr_regions - 1, mid
+        while lo < hi:
+            mid = (lo + hi + 1) >> 1
+            if self.reg_page0[mid] <= gp:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    cdef void _evict(self, int64_t gp, int r) noexcept nogil:
+        self.flags[gp] = (self.flags[gp] & F_HUGE) | F_SWAPPED
+        self.missing[gp >> 6] |= (<uint64_t>1) << (gp & 63)
+        self.reg_missing[r] += 1
+        self.reg_epoch[r] += 1
+        self.rss -= 1
+
+    cdef void _reclaim_one(self) noexcept nogil:
+        """CLOCK over all pages: evict the first inactive resident page."""
+        cdef int64_t steps = 0, limit = 2 * self.total_gpages + 1
+        cdef int64_t gp
+        cdef uint8_t f
+        while steps < limit:
+            gp = self.clock_hand
+            self.clock_hand += 1
+            if self.clock_hand >= self.total_gpages:
+                self.clock_hand = 0
+            steps += 1
+            f = self.flags[gp]
+            if not (f & F_RESIDENT):
+                continue
+            if f & F_ACTIVE:
+                self.flags[gp] = f & ~F_ACTIVE
+                continue
+            self._evict(gp, self._region_of_gpage(gp))
+            self.reclaimed += 1
+            return
+
+    cdef inline void _make_resident(self, int64_t gp, int r, uint8_t newflags) noexcept nogil:
+        self.flags[gp] = (self.flags[gp] & F_HUGE) | newflags
+        self.missing[gp >> 6] &= ~((<uint64_t>1) << (gp & 63))
+        self.reg_missing[r] -= 1
+        self.rss += 1
+        if self.rss > self.peak_rss:
+            self.peak_rss = self.rss
+        while self.rss > self.mem_pages:
+            self._reclaim_one()
+
+    cdef inline void _touch(self, int64_t gp, int r) noexcept nogil:
+        if self.flags[gp] & F_SWAPPED:
+            self.refaults += 1
+        else:
+            self.faults += 1
+        self._make_resident(gp, r, F_RESIDENT | F_ACTIVE)
+
+    cdef void _walk_seq_span(self, int r, int64_t a, int64_t e, int64_t stride) noexcept nogil:
+        """Fault in the non-resident pages touched by positions [a, e)."""
+        cdef int64_t p0 = (a * stride) >> PAGE_SHIFT
+        cdef int64_t p1 = ((e - 1) * stride) >> PAGE_SHIFT   # inclusive
+        cdef int64_t base = self.reg_page0[r]
+        cdef int64_t w, w0 = (base + p0) >> 6, w1 = (base + p1) >> 6
+        cdef int64_t gp, p, jlo, jhi
+        cdef uint64_t bits
+        for w in range(w0, w1 + 1):
+            bits = self.missing[w]
+            while bits:
+                gp = (w << 6) + ctz64(bits)
+                bits &= bits - 1
+                p = gp - base
+                if p < p0:
+                    continue
+                if p > p1:
+                    break
+                if stride > PAGE_SIZE:
+                    jlo = ((p << PAGE_SHIFT) + stride - 1) // stride
+                    jhi = (((p + 1) << PAGE_SHIFT) + stride - 1) // stride
+                    if jlo >= jhi or jlo >= e or jhi <= a:
+                        continue
+                self._touch(gp, r)
+
+    cdef void _fault_walk(self, Batch *b) noexcept nogil:
+        cdef int k = b.pat
+        cdef int r = self.pat_region[k]
+        cdef int64_t L, e, base, w, w0, w1, gp, p, npages
+        cdef uint64_t bits
+        cdef double q, q_last, u
+        if self.reg_missing[r] == 0:
+            return
+        if self.pat_random[k]:
+            npages = self.reg_npages[r]
+            q = _touch_prob(self.reg_lg[r], b.n)
+            q_last = _touch_prob(self.reg_lg_last[r], b.n)
+            base = self.reg_page0[r]
+            w0 = base >> 6
+            w1 = (base + npages - 1) >> 6
+            for w in range(w0, w1 + 1):
+                bits = self.missing[w]
+                while bits:
+                    gp = (w << 6) + ctz64(bits)
+                    bits &= bits - 1
+                    p = gp - base
+                    if p >= npages:
+                        break
+                    u = _unit(self.seed, <uint64_t>gp, b.bid)
+                    if u < (q_last if p == npages - 1 else q):
+                        self._touch(gp, r)
+            return
+        if self.pat_clean[k] and self.pat_epoch[k] == self.reg_epoch[r]:
+            return
+        if self.pat_epoch[k] != self.reg_epoch[r]:
+            self.pat_epoch[k] = self.reg_epoch[r]
+            self.pat_covered[k] = 0
+        L = self.pat_L[k]
+        if b.n >= L:
+            self._walk_seq_span(r, 0, L, self.pat_stride[k])
+        else:
+            e = b.s0 + b.n
+            if e <= L:
+                self._walk_seq_span(r, b.s0, e, self.pat_stride[k])
+            else:
+                self._walk_seq_span(r, b.s0, L, self.pat_stride[k])
+                self._walk_seq_span(r, 0, e - L, self.pat_stride[k])
+        if self.pat_epoch[k] == self.reg_epoch[r]:
+            self.pat_covered[k] += b.n
+            if self.pat_covered[k] >= L:
+                self.pat_clean[k] = 1
+        else:
+            # evictions during the walk (reclaim under pressure): start over
+            self.pat_epoch[k] = self.reg_epoch[r]
+            self.pat_covered[k] = 0
+
+    def apply(self, int action, unsigned long long start, unsigned long long end):
+        """Apply action ``action`` (a code of ``ACTIONS``) to ``[start, end)``.
+
+        Returns the bytes applied: paged out (pageout), resident bytes moved on the LRU
+        (cold, lru_deprio, lru_prio), or mapped bytes of the range (willneed,
+        hugepage, nohugepage, collapse); 0 for stat.
+        """
+        cdef int r
+        cdef int64_t p, p_lo, p_hi, gp, applied = 0, mapped = 0
+        cdef uint64_t rs, re
+        cdef uint8_t f
+        if action == 0 or end <= start:
+            return 0
+        with nogil:
+            for r in range(self.nr_regions):
+                rs = self.reg_base[r]
+                re = rs + <uint64_t>(self.reg_npages[r] << PAGE_SHIFT)
+                if end <= rs or start >= re:
+                    continue
+                p_lo = <int64_t>(((start if start > rs else rs) - rs + PAGE_SIZE - 1)
+                                 >> PAGE_SHIFT)
+                p_hi = <int64_t>(((end if end < re else re) - rs + PAGE_SIZE - 1)
+                                 >> PAGE_SHIFT)
+                if p_hi <= p_lo:
+                    continue
+                mapped += p_hi - p_lo
+                for p in range(p_lo, p_hi):
+                    gp = self.reg_page0[r] + p
+                    f = self.flags[gp]
+                    if action == 1:        # pageout
+                        if f & F_RESIDENT:
+                            self._evict(gp, r)
+                            self.paged_out += 1
+                            applied += 1
+                    elif action == 2 or action == 3:   # cold, lru_deprio
+                        if f & F_RESIDENT:
+                            self.flags[gp] = f & ~F_ACTIVE
+                            applied += 1
+                    elif action == 4:      # lru_prio
+                        if f & F_RESIDENT:
+                            self.flags[gp] = f | F_ACTIVE
+                            applied += 1
+                    elif action == 5:      # willneed
+                        if not (f & F_RESIDENT):
+                            self.willneed_pages += 1
+                            self._make_resident(gp, r, F_RESIDENT)
+                    elif action == 6 or action == 8:   # hugepage, collapse
+                        self.flags[gp] = f | F_HUGE
+                    elif action == 7:      # nohugepage
+                        self.flags[gp] = f & ~F_HUGE
+        if action in (2, 3, 4, 1):
+            return applied * PAGE_SIZE
+        return mapped * PAGE_SIZE
+
+    def count_flags(self, unsigned long long start, unsigned long long end):
+        """(mapped, resident, active, hugepage, swapped) page counts in ``[start, end)``."""
+        cdef int r
+        cdef int64_t p, p_lo, p_hi, gp
+        cdef int64_t mapped = 0, res = 0, act = 0, huge = 0, swp = 0
+        cdef uint64_t rs, re
+        cdef uint8_t f
+        for r in range(self.nr_regions):
+            rs = self.reg_base[r]
+            re = rs + <uint64_t>(self.reg_npages[r] << PAGE_SHIFT)
+            if end <= rs or start >= re:
+                continue
+            p_lo = <int64_t>(((start if start > rs else rs) - rs) >> PAGE_SHIFT)
+            p_hi = <int64_t>(((end if end < re else re) - rs + PAGE_SIZE - 1) >> PAGE_SHIFT)
+            for p in range(p_lo, p_hi):
+                gp = self.reg_page0[r] + p
+                f = self.flags[gp]
+                mapped += 1
+                res += (f & F_RESIDENT) != 0
+                act += (f & F_ACTIVE) != 0
+                huge += (f & F_HUGE) != 0
+                swp += (f & F_SWAPPED) != 0
+        return mapped, res, act, huge, swp
+
+    def avg_rss_pages(self):
+        """Time-averaged resident pages since the start."""
+        self._account(self.now_tick)
+        if self.area_tick <= 0:
+            return float(self.rss)
+        return self.rss_area / <double>self.area_tick
+
+    # --------------------------------------------------------------- queries
+
+    cdef int64_t _first_batch(self, int64_t a) noexcept nogil:
+        """Id of the first kept batch ending after tick ``a``."""
+        cdef int64_t lo = self.nb - self.cap if self.nb > self.cap else 0
+        cdef int64_t hi = self.nb, mid
+        cdef Batch *b
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            b = &self.ring[mid & self.mask]
+            if b.t0 + b.n > a:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    cdef int _views_reserve(self, int64_t want) except -1:
+        cdef void *p
+        if want <= self.views_cap:
+            return 0
+        p = realloc(self.views, want * 2 * sizeof(View))
+        if p == NULL:
+            raise MemoryError()
+        self.views = <View*>p
+        self.views_cap = want * 2
+        return 0
+
+    cdef int64_t _build_views(self, int64_t a, int64_t e) except -1:
+        """Views of the batches overlapping ticks [a, e); returns how many."""
+        cdef int64_t first, id_, nv = 0, os, oe, k, m, L, x
+        cdef Batch *b
+        cdef View *v
+        cdef int pat, r
+        if a < self.lost_until:
+            raise ValueError("the query window starts before the kept batch history "
+                             "(raise history=)")
+        first = self._first_batch(a)
+        id_ = first
+        while id_ < self.nb:
+            b = &self.ring[id_ & self.mask]
+            if b.t0 >= e:
+                break
+            id_ += 1
+        self._views_reserve(id_ - first + 1)
+        id_ = first
+        while id_ < self.nb:
+            b = &self.ring[id_ & self.mask]
+            if b.t0 >= e:
+                break
+            id_ += 1
+            os = a if a > b.t0 else b.t0
+            oe = e if e < b.t0 + b.n else b.t0 + b.n
+            if oe <= os:
+                continue
+            m = oe - os
+            pat = b.pat
+            r = self.pat_region[pat]
+            v = &self.views[nv]
+            nv += 1
+            v.region = r
+            v.random = self.pat_random[pat]
+            v.bid = b.bid
+            if v.random:
+                v.q = _touch_prob(self.reg_lg[r], m)
+                v.q_last = _touch_prob(self.reg_lg_last[r], m)
+                continue
+            L = self.pat_L[pat]
+            v.stride = self.pat_stride[pat]
+            v.L = L
+            if m >= L:
+                v.full = 1
+                v.a1s = 0
+                v.a1e = L
+                v.a2e = 0
+                continue
+            v.full = 0
+            x = (b.s0 + (os - b.t0)) % L
+            v.a1s = x
+            if x + m <= L:
+                v.a1e = x + m
+                v.a2e = 0
+            else:
+                v.a1e = L
+                v.a2e = x + m - L
+        return nv
+
+    cdef inline bint _page_touched(self, int r, int64_t p, View *views,
+                                   int64_t nv) noexcept nogil:
+        cdef int64_t i, jlo, jhi, npages
+        cdef View *v
+        for i in range(nv):
+            v = &views[i]
+            if v.region != r:
+                continue
+            if v.random:
+                npages = self.reg_npages[r]
+                if _unit(self.seed, <uint64_t>(self.reg_page0[r] + p), v.bid) < (
+                        v.q_last if p == npages - 1 else v.q):
+                    return True
+                continue
+            jlo = ((p << PAGE_SHIFT) + v.stride - 1) // v.stride
+            jhi = (((p + 1) << PAGE_SHIFT) + v.stride - 1) // v.stride
+            if jhi > v.L:
+                jhi = v.L
+            if jlo >= jhi:
+                continue
+            if v.full:
+                return True
+            if jlo < v.a1e and jhi > v.a1s:
+                return True
+            if v.a2e > 0 and jlo < v.a2e:
+                return True
+        return False
+
+    cdef inline int _find_region(self, uint64_t addr) noexcept nogil:
+        cdef int lo = 0, hi = self.nr_regions - 1, mid
+        if addr < self.reg_base[0]:
+            return -1
+        while lo < hi:
+            mid = (lo + hi + 1) >> 1
+            if self.reg_base[mid] <= addr:
+                lo = mid
+            else:
+                hi = mid - 1
+        if addr >= self.reg_base[lo] + <uint64_t>(self.reg_npages[lo] << PAGE_SHIFT):
+            return -1
+        return lo
+
+    def check(self, const unsigned long long[::1] addrs, unsigned char[::1] out,
+              long long t0_us, long long t1_us):
+        """``out[i] = 1`` if the page of ``addrs[i]`` was touched in ``[t0_us, t1_us)``."""
+        cdef int64_t a = self._tick(t0_us), e = self._tick(t1_us)
+        cdef int64_t nv, i, n = addrs.shape[0]
+        cdef int r
+        cdef uint64_t addr
+        if out.shape[0] < n:
+            raise ValueError("out is shorter than addrs")
+        with nogil:
+            self._advance(e)
+            if e > self.now_tick:
+                self.now_tick = e
+        nv = self._build_views(a, e)
+        with nogil:
+            for i in range(n):
+                addr = addrs[i]
+                r = self._find_region(addr)
+                if r < 0 or nv == 0:
+                    out[i] = 0
+                    continue
+                out[i] = self._page_touched(
+                    r, <int64_t>((addr - self.reg_base[r]) >> PAGE_SHIFT), self.views, nv)
+
+    def touched_pages(self, unsigned long long start, unsigned long long end,
+                      long long t0_us, long long t1_us):
+        """(touched, mapped): pages of ``[start, end)`` touched in ``[t0_us, t1_us)``."""
+        cdef int64_t a = self._tick(t0_us), e = self._tick(t1_us)
+        cdef int64_t nv, p, p_lo, p_hi, touched = 0, mapped = 0
+        cdef int r
+        cdef uint64_t rs, re
+        with nogil:
+            self._advance(e)
+        nv = self._build_views(a, e)
+        with nogil:
+            for r in range(self.nr_regions):
+                rs = self.reg_base[r]
+                re = rs + <uint64_t>(self.reg_npages[r] << PAGE_SHIFT)
+                if end <= rs or start >= re:
+                    continue
+                p_lo = <int64_t>(((start if start > rs else rs) - rs) >> PAGE_SHIFT)
+                p_hi = <int64_t>(((end if end < re else re) - rs + PAGE_SIZE - 1)
+                                 >> PAGE_SHIFT)
+                mapped += p_hi - p_lo
+                if nv == 0:
+                    continue
+                for p in range(p_lo, p_hi):
+                    touched += self._page_touched(r, p, self.views, nv)
+        return touched, mapped
+
+    def page_counts(self, unsigned long long start, unsigned long long end,
+                    long long t0_us, long long t1_us, long long step_us):
+        """Per page of ``[start, end)`` (page aligned down): in how many of the windows
+        ``[t0 + k*step, t0 + (k+1)*step)`` up to ``t1`` it was touched (``array('H')``);
+        unmapped pages count 0."""
+        cdef int64_t npg, nv, p, p_lo, p_hi, off, a, e
+        cdef long long w0, w1
+        cdef int r
+        cdef uint64_t rs, re, astart
+        cdef array.array counts
+        cdef uint16_t *c
+        if step_us <= 0:
+            raise ValueError("step_us must be positive")
+        astart = start & ~(<unsigned long long>PAGE_SIZE - 1)
+        npg = <int64_t>((end - astart + PAGE_SIZE - 1) >> PAGE_SHIFT) if end > astart else 0
+        counts = array.clone(_H, npg, zero=True)
+        c = <uint16_t*>counts.data.as_voidptr
+        with nogil:
+            self._advance(self._tick(t1_us))
+        w0 = t0_us
+        while w0 < t1_us:
+            w1 = w0 + step_us
+            if w1 > t1_us:
+                w1 = t1_us
+            a = self._tick(w0)
+            e = self._tick(w1)
+            nv = self._build_views(a, e)
+            w0 = w1
+            if nv == 0:
+                continue
+            with nogil:
+                for r in range(self.nr_regions):
+                    rs = self.reg_base[r]
+                    re = rs + <uint64_t>(self.reg_npages[r] << PAGE_SHIFT)
+                    if end <= rs or astart >= re:
+                        continue
+                    p_lo = <int64_t>(((astart if astart > rs else rs) - rs) >> PAGE_SHIFT)
+                    p_hi = <int64_t>(((end if end < re else re) - rs + PAGE_SIZE - 1)
+                                     >> PAGE_SHIFT)
+                    off = <int64_t>((rs - astart) >> PAGE_SHIFT) if rs > astart else \
+                        -<int64_t>((astart - rs) >> PAGE_SHIFT)
+                    for p in range(p_lo, p_hi):
+                        if self._page_touched(r, p, self.views, nv):
+                            c[p + off] += 1
+        return counts
+
+    def freq_abs_error(self, starts, ends, est, long long t0_us, long long t1_us,
+                       long long step_us):
+        """Sum over mapped pages of ``|est[i] - true frequency|`` and the page count.
+
+        ``starts``/``ends``/``est`` describe sorted, non-overlapping regions (as the
+        engine reports them) with an estimated access frequency in [0, 1]; the true
+        frequency of a page is the share of the windows ``[t0 + k*step, ...)`` (up to
+        ``t1``) in which it was touched.
+        """
+        cdef double err = 0.0, f, nwin
+        cdef int64_t pages = 0, i, j, j0, j1, n = len(starts)
+        cdef uint16_t *c
+        cdef uint64_t lo, hi, s, e
+        cdef array.array counts
+        if n == 0:
+            return 0.0, 0
+        nwin = <double>((t1_us - t0_us + step_us - 1) // step_us)
+        if nwin <= 0:
+            return 0.0, 0
+        lo = min(starts) & ~(<unsigned long long>PAGE_SIZE - 1)
+        hi = max(ends)
+        counts = self.page_counts(lo, hi, t0_us, t1_us, step_us)
+        c = <uint16_t*>counts.data.as_voidptr
+        for i in range(n):
+            s = starts[i]
+            e = ends[i]
+            f = est[i]
+            j0 = <int64_t>((s - lo) >> PAGE_SHIFT)
+            j1 = <int64_t>((e - lo + PAGE_SIZE - 1) >> PAGE_SHIFT)
+            for j in range(j0, j1):
+                if self._find_region(lo + <uint64_t>(j << PAGE_SHIFT)) < 0:
+                    continue
+                pages += 1
+                err += abs(f - c[j] / nwin)
+        return err, pages
+
+    def region_span(self, int r):
+        """(start, end) of region ``r``'s mapping (page aligned)."""
+        return (self.reg_base[r], self.reg_base[r] + (self.reg_npages[r] << PAGE_SHIFT))
+
+    @property
+    def total_pages(self):
+        return sum(self.reg_npages[i] for i in range(self.nr_regions))
+
+    def region_missing(self, int r):
+        return self.reg_missing[r]

@@ -1,0 +1,40 @@
+"""Write the TUI's deterministic scenes as SVG files into ``screenshots/``.
+
+    python bench/screenshots.py [--out screenshots]
+
+The same scenes (zigzag sim, seed 0, paused and stepped) as tests/test_tui_snapshots.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from damon_tui.tui.scenes import SCENES, scene
+
+SIZES = [(80, 24), (200, 60)]
+
+
+async def shoot(name: str, size: tuple[int, int], out: Path) -> Path:
+    app, run_before = scene(name)
+    path = out / f"tui-{name}-{size[0]}x{size[1]}.svg"
+    async with app.run_test(size=size) as pilot:
+        await run_before(pilot)
+        app.save_screenshot(filename=path.name, path=str(out))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "screenshots"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in SCENES:
+        for size in SIZES:
+            print(asyncio.run(shoot(name, size, out)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""``damon-tui monitor``: print what DAMON sees, per aggregation interval or every N."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from damon_tui.targets import (
+    add_attrs_arguments,
+    add_target_arguments,
+    attrs_from_args,
+    ops_from_args,
+)
+from damon_tui.units import format_size, format_time_us, parse_time_us
+
+NAME = "monitor"
+HELP = "monitor a target and print regions, working-set size and the hottest regions"
+
+#: percentiles of the closing working-set summary, as damo's ``report wss`` default
+SUMMARY_PERCENTILES = (0, 25, 50, 75, 100)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser, default_sim="zigzag")
+    add_attrs_arguments(parser)
+    parser.add_argument("--duration", metavar="TIME", default="70s",
+                        help="how long to monitor, in the target's clock (70s)")
+    parser.add_argument("--every", metavar="TIME", default="1s",
+                        help="print one line per this much monitored time (1s; "
+                        "'0' prints every aggregation interval)")
+    parser.add_argument("--hottest", metavar="N", type=int, default=3,
+                        help="hottest regions shown per line (3)")
+    _add_scheme_arguments(parser)
+
+
+def _add_scheme_arguments(parser: argparse.ArgumentParser) -> None:
+    try:
+        from damon_tui.damos.cli_args import add_scheme_arguments
+    except ImportError:
+        return
+    add_scheme_arguments(parser)
+
+
+def _region_text(start: int, end: int, nr: int, age: int, nr_samples: int) -> str:
+    return f"{start:#x}-{end:#x} {format_size(end - start)} {nr}/{nr_samples} age {age}"
+
+
+def wss_percentiles(wss: list[int], percentiles=SUMMARY_PERCENTILES) -> list[tuple[int, int]]:
+    """damo's percentile pick: sort, index ``int(p / 100 * N)`` clamped to the last."""
+    ordered = sorted(wss)
+    n = len(ordered)
+    return [(p, ordered[min(int(p / 100 * n), n - 1)]) for p in percentiles]
+
+
+def run(args: argparse.Namespace) -> int:
+    from damon_tui.engine import Monitor
+
+    attrs = attrs_from_args(args)
+    duration_us = parse_time_us(args.duration, "--duration")
+    every_us = parse_time_us(args.every, "--every")
+    ops = ops_from_args(args, seed=args.seed)
+    schemes = _schemes_from_args(args, attrs, ops)
+    monitor = Monitor(ops, attrs, seed=args.seed, **({"schemes": schemes} if schemes else {}))
+    out = sys.stdout
+    target = ", ".join(t.description for t in ops.targets())
+    print(f"# damon-tui monitor: {target} (ops {ops.kind}, {ops.access_check}, "
+          f"{ops.resolution} resolution), sample {format_time_us(attrs.sample_us)}, "
+          f"aggr {format_time_us(attrs.aggr_us)}, regions {attrs.min_nr_regions}.."
+          f"{attrs.max_nr_regions}", file=out)
+    print(f"# {'time':>9} {'regions':>7} {'wss':>12}  hottest regions "
+          "(start-end size nr_accesses/samples age)", file=out)
+    wss_history: list[int] = []
+    next_print = 0
+    last = None
+    try:
+        for snap in monitor.run(duration_us):
+            last = snap
+            nr_samples = snap.aggr_us // snap.sample_us
+            regions = [r for t in snap.targets for r in t]
+            wss = sum(e - s for s, e, nr, _ in regions if nr >= 1)
+            wss_history.append(wss)
+            if snap.end_us < next_print:
+                continue
+            next_print = snap.end_us + every_us
+            hottest = sorted(regions, key=lambda r: (-r[2], -(r[1] - r[0])))[: args.hottest]
+            hot_text = "; ".join(_region_text(*r, nr_samples) for r in hottest if r[2] > 0)
+            print(f"{format_time_us(snap.end_us):>11} {len(regions):>7} "
+                  f"{format_size(wss):>12}  {hot_text or '-'}", file=out)
+    finally:
+        ops.close()
+    if not wss_history:
+        print("# no aggregation interval completed", file=out)
+        return 0
+    print(f"# {len(wss_history)} aggregation intervals, "
+          f"{format_time_us(last.end_us)} monitored", file=out)
+    print("# working-set size percentiles:", file=out)
+    for p, value in wss_percentiles(wss_history):
+        print(f"#   {p:>3} {format_size(value):>12}", file=out)
+    print(f"#   avr {format_size(sum(wss_history) / len(wss_history)):>12}", file=out)
+    _print_scheme_summary(monitor, out)
+    return 0
+
+
+def _schemes_from_args(args, attrs, ops):
+    try:
+        from damon_tui.damos.cli_args import schemes_from_args
+    except ImportError:
+        return None
+    return schemes_from_args(args, attrs, ops)
+
+
+def _print_scheme_summary(monitor, out) -> None:
+    try:
+        from damon_tui.damos.cli_args import print_scheme_summary
+    except ImportError:
+        return
+    print_scheme_summary(monitor, out)

@@ -1,0 +1,146 @@
+"""``damon-tui record``: monitor a target and append every snapshot to a record file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from damon_tui.targets import (
+    add_attrs_arguments,
+    add_target_arguments,
+    attrs_from_args,
+    ops_from_args,
+)
+from damon_tui.units import format_size, format_time_us, parse_time_us
+
+NAME = "record"
+HELP = "monitor a target and record every snapshot to a crash-safe file"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser)
+    add_attrs_arguments(parser)
+    parser.add_argument("--duration", metavar="TIME", default="60s",
+                        help="how long to record, in the target's clock (60s)")
+    parser.add_argument("-o", "--output", metavar="FILE", default="damon-tui.rec",
+                        help="record file to write (damon-tui.rec)")
+    parser.add_argument("--format", choices=("damon-tui", "damo-json"), default="damon-tui",
+                        help="damon-tui: our crash-safe streaming format (default); "
+                        "damo-json: damo's json_compressed, written when recording ends")
+    parser.add_argument("--fsync", action="store_true",
+                        help="fsync every frame (survives power loss, slower)")
+    _add_scheme_arguments(parser)
+
+
+def _add_scheme_arguments(parser: argparse.ArgumentParser) -> None:
+    try:
+        from damon_tui.damos.cli_args import add_scheme_arguments
+    except ImportError:
+        return
+    add_scheme_arguments(parser)
+
+
+def _schemes(args, attrs, ops):
+    try:
+        from damon_tui.damos.cli_args import schemes_from_args
+    except ImportError:
+        return None
+    return schemes_from_args(args, attrs, ops)
+
+
+def _schemes_json(schemes) -> object:
+    if not schemes:
+        return None
+    try:
+        from damon_tui.damos.spec import schemes_to_json  # type: ignore[attr-defined]
+    except ImportError:
+        return [repr(s) for s in schemes]
+    return schemes_to_json(schemes)
+
+
+def run(args: argparse.Namespace) -> int:
+    from damon_tui.engine import Monitor
+    from damon_tui.record import RecordWriter, make_header
+
+    attrs = attrs_from_args(args)
+    duration_us = parse_time_us(args.duration, "--duration")
+    ops = ops_from_args(args, seed=args.seed)
+    schemes = _schemes(args, attrs, ops)
+    monitor = Monitor(ops, attrs, seed=args.seed, **({"schemes": schemes} if schemes else {}))
+    targets = ops.targets()
+    header = make_header(
+        ops=ops.kind,
+        clock=ops.clock,
+        resolution=ops.resolution,
+        access_check=ops.access_check,
+        attrs={"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us,
+               "update_us": attrs.update_us, "min_nr_regions": attrs.min_nr_regions,
+               "max_nr_regions": attrs.max_nr_regions},
+        targets=[{"target_id": t.target_id, "description": t.description, "pid": t.pid}
+                 for t in targets],
+        schemes=_schemes_json(schemes),
+        seed=args.seed,
+        duration_us=duration_us,
+    )
+    out = args.output
+    damo_out = None
+    if args.format == "damo-json":
+        import os
+        import tempfile
+
+        damo_out = out
+        fd, out = tempfile.mkstemp(prefix=".damon-tui-", suffix=".rec",
+                                   dir=os.path.dirname(os.path.abspath(damo_out)))
+        os.close(fd)
+    writer = RecordWriter(out, header, fsync=args.fsync)
+    progress = _progress(duration_us)
+    last_end = 0
+    try:
+        with writer, progress as bar:
+            task = bar.add_task("recording", total=duration_us) if bar else None
+            for snap in monitor.run(duration_us):
+                writer.write_snapshot(snap)
+                last_end = snap.end_us
+                if bar is not None:
+                    bar.update(task, completed=min(snap.end_us, duration_us))
+    except KeyboardInterrupt:
+        print(f"# interrupted; {writer.nr_frames} snapshots kept in {out}", file=sys.stderr)
+    finally:
+        ops.close()
+    per_region = writer.bytes_written / writer.nr_regions if writer.nr_regions else 0
+    if damo_out is not None:
+        import os
+
+        from damon_tui.record import open_record, write_damo
+
+        try:
+            size = write_damo(damo_out, open_record(out))
+        finally:
+            os.unlink(out)
+        print(f"# recorded {writer.nr_frames} snapshots ({format_time_us(last_end)} "
+              f"monitored, {writer.nr_regions} regions) to {damo_out} (damo json_compressed, "
+              f"{format_size(size)})", file=sys.stderr)
+        return 0
+    print(f"# recorded {writer.nr_frames} snapshots ({format_time_us(last_end)} monitored, "
+          f"{writer.nr_regions} regions) to {out}: {format_size(writer.bytes_written)}, "
+          f"{per_region:.2f} bytes per region", file=sys.stderr)
+    return 0
+
+
+class _NoBar:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(total_us: int):
+    if not sys.stderr.isatty():
+        return _NoBar()
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                    TextColumn("{task.completed:,.0f}/{task.total:,.0f} us"),
+                    console=Console(stderr=True), transient=True)

@@ -1,0 +1,353 @@
+"""DAMON's monitoring engine: attributes, region lists, the monitor loop, snapshots.
+
+A thin Python layer over ``damon_tui._fast.regions`` (Cython): the region arrays, the
+PRNG and the per-sample loop live in C; this module sequences one aggregation window
+(merge, snapshot, DAMOS hook, reset, split, ops update) like the kernel's kdamond
+(damon-reference §1, era C).
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from damon_tui._fast.regions import (
+    AGGREGATE,
+    CALL,
+    LIMIT,
+    STOPPED,
+    UPDATE,
+    Core,
+    RegionList,
+    Rng,
+    mvsum,
+    nr_accesses_mvsum,
+)
+from damon_tui.ops.base import OpsError, TargetGone
+
+if TYPE_CHECKING:
+    from damon_tui.ops.base import Ops
+
+__all__ = [
+    "Attrs",
+    "Monitor",
+    "RegionList",
+    "Rng",
+    "Snapshot",
+    "TargetSnapshot",
+    "mvsum",
+    "nr_accesses_mvsum",
+]
+
+_UINT_MAX = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class Attrs:
+    """Monitoring attributes (``damon_attrs``), validated like ``damon_set_attrs``."""
+
+    sample_us: int = 5000
+    aggr_us: int = 100_000
+    update_us: int = 60_000_000
+    min_nr_regions: int = 10
+    max_nr_regions: int = 1000
+
+    def __post_init__(self) -> None:
+        for name in ("sample_us", "aggr_us", "update_us", "min_nr_regions", "max_nr_regions"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"{name}: expected an integer, got {value!r}")
+        for name in ("sample_us", "aggr_us", "update_us"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name}: must be positive, got {getattr(self, name)}")
+        if self.min_nr_regions < 3:
+            raise ValueError(f"min_nr_regions: must be at least 3, got {self.min_nr_regions}")
+        if self.min_nr_regions > self.max_nr_regions:
+            raise ValueError(
+                f"max_nr_regions: must be >= min_nr_regions ({self.min_nr_regions}), "
+                f"got {self.max_nr_regions}"
+            )
+        if self.sample_us > self.aggr_us:
+            raise ValueError(
+                f"aggr_us: must be >= sample_us ({self.sample_us}), got {self.aggr_us}"
+            )
+
+    @property
+    def nr_samples(self) -> int:
+        """Samples per aggregation = the maximum nr_accesses (``nr_samples_per_aggr``)."""
+        return min(self.aggr_us // self.sample_us, _UINT_MAX)
+
+
+class TargetSnapshot:
+    """One target's regions at the end of an aggregation window (typed arrays)."""
+
+    __slots__ = ("target_id", "starts", "ends", "nr_accesses", "ages")
+
+    def __init__(self, target_id: int, starts: array, ends: array, nr_accesses: array,
+                 ages: array) -> None:
+        self.target_id = target_id
+        self.starts = starts
+        self.ends = ends
+        self.nr_accesses = nr_accesses
+        self.ages = ages
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __iter__(self) -> Iterator[tuple[int, int, int, int]]:
+        return zip(self.starts, self.ends, self.nr_accesses, self.ages, strict=True)
+
+    @property
+    def total_bytes(self) -> int:
+        """Sum of the region sizes."""
+        return sum(self.ends) - sum(self.starts)
+
+    def __repr__(self) -> str:
+        return f"TargetSnapshot(target_id={self.target_id}, regions={list(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TargetSnapshot):
+            return NotImplemented
+        return (self.target_id == other.target_id and self.starts == other.starts
+                and self.ends == other.ends and self.nr_accesses == other.nr_accesses
+                and self.ages == other.ages)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What DAMON saw in one aggregation window (after merge, before reset)."""
+
+    start_us: int
+    end_us: int
+    sample_us: int
+    aggr_us: int
+    targets: list[TargetSnapshot]
+    schemes: tuple = ()
+
+    @property
+    def nr_samples(self) -> int:
+        return self.aggr_us // self.sample_us
+
+
+class Monitor:
+    """A monitoring context (kdamond) over the targets of one operations set.
+
+    ``run()`` yields a :class:`Snapshot` per aggregation interval.  Same ops input and
+    same ``seed`` give bit-identical snapshots (the engine's PRNG is its own).
+    """
+
+    def __init__(self, ops: Ops, attrs: Attrs | None = None, seed: int = 0,
+                 schemes: Sequence = ()) -> None:
+        self.ops = ops
+        self.attrs = attrs if attrs is not None else Attrs()
+        self.seed = seed
+        self.schemes = tuple(schemes)
+        self.targets = ops.targets()
+        a = self.attrs
+        self._core = Core(ops, len(self.targets), a.sample_us, a.aggr_us, a.update_us,
+                          a.min_nr_regions, a.max_nr_regions, ops.min_region_sz, seed)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._running = False
+        self._pending_attrs: Attrs | None = None
+        self._initialised = False
+        self._window_start_us = 0
+
+    # -- state other components read -------------------------------------------------
+    @property
+    def region_lists(self) -> list[RegionList]:
+        """Per-target region lists (DAMOS reads and edits them between samples)."""
+        return self._core.region_lists
+
+    @property
+    def now_us(self) -> int:
+        return self._core.now_us
+
+    @property
+    def nr_regions(self) -> int:
+        return self._core.nr_regions
+
+    @property
+    def passed(self) -> int:
+        """Sample intervals passed since monitoring started (``passed_sample_intervals``)."""
+        return self._core.passed
+
+    @property
+    def next_aggr(self) -> int:
+        """``passed`` value at which the current aggregation window ends."""
+        return self._core.next_aggr
+
+    @property
+    def region_samples(self) -> int:
+        """Regions sampled so far, summed over samples and targets (benchmarks)."""
+        return self._core.region_samples
+
+    @property
+    def sz_limit(self) -> int:
+        """Current region size limit (``apply_min_nr_regions``' result)."""
+        return self._core.sz_limit
+
+    @property
+    def min_region_sz(self) -> int:
+        return self._core.min_region_sz
+
+    def region_sz_limit(self) -> int:
+        """``max(min_region_sz, Σ sizes / min_nr_regions)`` (DAMOS merge-back limit)."""
+        return self._core.region_sz_limit()
+
+    def stop(self) -> None:
+        """Ask ``run()`` to return after the current sample (thread-safe)."""
+        self._stop.set()
+        self._core.stopping = True
+
+    def set_attrs(self, attrs: Attrs) -> None:
+        """Change the attributes online (``damon_set_attrs``, thread-safe).
+
+        While ``run()`` is active the change is applied after the current sample.
+        Counts and ages are rescaled (``update_monitoring_result``) and the next
+        aggregation and update are rescheduled from now.
+        """
+        if not isinstance(attrs, Attrs):
+            raise TypeError(f"attrs: expected Attrs, got {type(attrs).__name__}")
+        with self._lock:
+            self._pending_attrs = attrs
+            if self._running:
+                self._core.interrupt = True
+                return
+        self._apply_pending_attrs()
+
+    def _apply_pending_attrs(self) -> None:
+        with self._lock:
+            new, self._pending_attrs = self._pending_attrs, None
+        if new is None:
+            return
+        old, core = self.attrs, self._core
+        aggregating = core.passed < core.next_aggr
+        for rl in core.region_lists:
+            rl.update_monitoring_result(old.nr_samples, new.nr_samples, old.aggr_us,
+                                        new.aggr_us, aggregating)
+        core.sample_us = new.sample_us
+        core.aggr_samples = max(1, new.aggr_us // new.sample_us)
+        core.update_samples = max(1, new.update_us // new.sample_us)
+        core.next_aggr = core.passed + core.aggr_samples
+        core.next_update = core.passed + core.update_samples
+        core.min_nr_regions = new.min_nr_regions
+        core.max_nr_regions = new.max_nr_regions
+        if aggregating:
+            self._window_start_us = core.now_us
+        self.attrs = new
+
+    # -- DAMOS hooks --------------------------------------------------------------------
+    def _wait_watermarks(self) -> int:
+        """Watermark check before each sample: µs to stay idle (0 = sample now).
+
+        No-op (returns 0) without schemes; DAMOS (issue 4) overrides it.  It is only
+        called when ``schemes`` is non-empty.
+        """
+        return 0
+
+    def _apply_schemes(self, passed: int) -> tuple:
+        """DAMOS: apply due schemes to ``region_lists`` (kernel step 8).
+
+        Called after every sample when ``schemes`` is non-empty; at an aggregation
+        boundary it runs after merge and before reset, so it sees the window's full
+        counts.  Returns per-scheme stats for ``Snapshot.schemes`` (ignored outside
+        aggregation samples).  No-op without schemes.
+        """
+        return ()
+
+    # -- the loop -----------------------------------------------------------------------
+    def _init_regions(self) -> None:
+        core = self._core
+        for t, rl in enumerate(core.region_lists):
+            ranges = self.ops.target_ranges(t)
+            if ranges:
+                rl.set_regions(ranges, core.min_region_sz)
+        core.apply_min_nr_regions()
+        self._initialised = True
+
+    def _update_ranges(self) -> None:
+        core = self._core
+        core.next_update += core.update_samples
+        if not self.ops.update_each_interval():
+            return
+        for t, rl in enumerate(core.region_lists):
+            try:
+                ranges = self.ops.target_ranges(t)
+            except TargetGone:
+                raise
+            except OpsError:
+                continue  # the kernel keeps the current regions when the update fails
+            if ranges:
+                rl.set_regions(ranges, core.min_region_sz)
+
+    def _snapshot_targets(self) -> list[TargetSnapshot]:
+        out = []
+        for info, rl in zip(self.targets, self._core.region_lists, strict=True):
+            starts, ends, nrs, ages = rl.snapshot_arrays()
+            out.append(TargetSnapshot(info.target_id, starts, ends, nrs, ages))
+        return out
+
+    def run(self, duration_us: int | None = None,
+            speed: float | None = None) -> Iterator[Snapshot]:
+        """Monitor; yield one :class:`Snapshot` per aggregation interval.
+
+        ``duration_us`` None runs until :meth:`stop` or the target is gone.  Virtual
+        clock ops run as fast as possible unless ``speed`` (1.0 = real time) is given;
+        wall clock ops sleep between samples.
+        """
+        core = self._core
+        if not self._initialised:
+            self._init_regions()
+        limit = 2**64 - 1 if duration_us is None else core.now_us + int(duration_us)
+        with self._lock:
+            self._running = True
+        try:
+            yield from self._loop(core, limit, speed)
+        finally:
+            with self._lock:
+                self._running = False
+                core.interrupt = False
+            self._apply_pending_attrs()
+
+    def _loop(self, core: Core, limit: int, speed: float | None) -> Iterator[Snapshot]:
+        self._apply_pending_attrs()
+        core.start_clock(speed)
+        schemes = bool(self.schemes)
+        wait_cb = self._wait_watermarks if schemes else None
+        apply_cb = self._apply_schemes if schemes else None
+        while not self._stop.is_set():
+            try:
+                flags = core.run_samples(limit, wait_cb, apply_cb)
+            except TargetGone:
+                return
+            snapshot = None
+            if flags & AGGREGATE:
+                core.aggregate()
+                a = self.attrs
+                targets = self._snapshot_targets()
+                stats = self._apply_schemes(core.passed) if schemes else ()
+                snapshot = Snapshot(self._window_start_us, core.now_us, a.sample_us,
+                                    a.aggr_us, targets, tuple(stats or ()))
+                self._window_start_us = core.now_us
+                core.reset_and_split()
+            elif schemes and not flags & STOPPED:
+                self._apply_schemes(core.passed)
+            if flags & UPDATE:
+                try:
+                    self._update_ranges()
+                except TargetGone:
+                    if snapshot is not None:
+                        yield snapshot
+                    return
+            if flags & CALL:
+                self._apply_pending_attrs()
+            if snapshot is not None:
+                yield snapshot
+            if flags & (LIMIT | STOPPED):
+                return

@@ -1,0 +1,98 @@
+"""The ``paddr`` operations set: the machine's physical memory, checked by page idle tracking.
+
+Needs root and ``/sys/kernel/mm/page_idle/bitmap``.  Target ranges are the ``System
+RAM`` ranges of ``/proc/iomem`` (adjacent ones merged) or the user's ``--regions``,
+fixed after init like the kernel's paddr.  Each sampled physical address is a PFN:
+marked idle at prepare, its bit read at check.  Pages the kernel cannot track (not on
+an LRU list: kernel memory, free pages) read as not accessed, like the kernel's
+``damon_pa_young``.  ``stat`` is the only DAMOS action user space can take here.
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections.abc import Sequence
+
+from damon_tui.errors import UserError
+from damon_tui.ops.base import Ops, OpsError, TargetInfo
+from damon_tui.ops.procfs import PAGE_SHIFT, PageIdleBitmap, ProcFS
+
+#: (sample_us, aggr_us): ~3 syscalls per region per sample
+DEFAULT_INTERVALS = (20_000, 400_000)
+
+
+class PaddrOps(Ops):
+    """Physical address space monitoring through page idle tracking."""
+
+    kind = "paddr"
+    clock = "wall"
+    resolution = "per page"
+    access_check = "page idle"
+    default_intervals = DEFAULT_INTERVALS
+
+    def __init__(self, ranges: Sequence[tuple[int, int]] | None = None, *,
+                 root: str | os.PathLike | None = None, euid: int | None = None) -> None:
+        from damon_tui.ops.vaddr import doctor_line
+
+        self.procfs = ProcFS(root)
+        euid = os.geteuid() if euid is None else euid
+        if euid != 0:
+            raise UserError("paddr: monitoring physical memory needs root "
+                            f"({doctor_line('ops:paddr', self.procfs.root)})")
+        try:
+            self._bitmap: PageIdleBitmap | None = self.procfs.open_page_idle()
+        except OpsError as e:
+            raise UserError(f"paddr: {e} ({doctor_line('ops:paddr', self.procfs.root)})"
+                            ) from None
+        if ranges:
+            self._ranges = sorted((int(s), int(e)) for s, e in ranges)
+            desc = "physical " + ",".join(f"{s:#x}-{e:#x}" for s, e in self._ranges)
+        else:
+            try:
+                self._ranges = self.procfs.system_ram()
+            except OpsError as e:
+                raise UserError(f"paddr: {e}") from None
+            if not self._ranges:
+                raise UserError(f"paddr: no System RAM in {self.procfs.proc / 'iomem'}")
+            desc = "System RAM"
+        for (s, e), nxt in zip(self._ranges, [*self._ranges[1:], None], strict=True):
+            if s >= e or (nxt is not None and nxt[0] < e):
+                raise UserError(f"--regions: range {s:#x}-{e:#x} is empty or overlaps the next")
+        self._desc = desc
+        self._tracked: list[bool] = []
+        self._pfns: list[int] = []
+
+    def targets(self) -> list[TargetInfo]:
+        return [TargetInfo(0, self._desc)]
+
+    def target_ranges(self, target_idx: int) -> list[tuple[int, int]] | None:
+        return list(self._ranges)
+
+    def update_each_interval(self) -> bool:
+        return False
+
+    def prepare_access_checks(self, target_idx: int, addrs: array, now_us: int) -> None:
+        assert self._bitmap is not None
+        self._pfns = [a >> PAGE_SHIFT for a in addrs]
+        self._tracked = self._bitmap.set_idle(self._pfns)
+
+    def check_accesses(self, target_idx: int, addrs: array, out: array, now_us: int) -> None:
+        assert self._bitmap is not None
+        pfns = [a >> PAGE_SHIFT for a in addrs]
+        idle = self._bitmap.idle(pfns)
+        same = pfns == self._pfns
+        for i in range(len(pfns)):
+            out[i] = 1 if same and self._tracked[i] and not idle[i] else 0
+
+    def unsupported_reason(self, action: str) -> str:
+        if action in ("pageout", "lru_prio", "lru_deprio", "migrate_hot", "migrate_cold"):
+            return (f"'{action}' on physical pages needs the kernel's paddr operations set; user "
+                    "space can only act on a process's virtual memory (use --pid)")
+        return (f"'{action}' is a virtual-memory action; user space cannot apply it to physical "
+                "memory (use --pid)")
+
+    def close(self) -> None:
+        if self._bitmap is not None:
+            self._bitmap.close()
+            self._bitmap = None

@@ -1,0 +1,158 @@
+"""Command-line options for real targets: ``--pid``, ``--paddr``, ``--regions``,
+``--access-check`` and a command to launch after ``--``.
+
+``damon_tui.targets.add_target_arguments`` calls :func:`add_arguments` on its
+``target`` group, which also declares the trailing ``command_line`` positional
+(``argparse.REMAINDER``), so every command using the shared target options accepts
+``damon-tui record -- ./app args`` without declaring anything itself.  Commands that
+add positionals of their own must add them *before* calling
+``add_target_arguments`` (REMAINDER swallows everything after it).
+
+:func:`ops_from_args` returns ``None`` when no real target was asked for (the caller
+then falls back to ``--sim``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+from damon_tui.errors import UserError
+from damon_tui.units import UnitError, parse_size
+
+
+def add_arguments(group) -> None:
+    """Add the real-target options to an argparse group."""
+    group.add_argument("--pid", metavar="PID[,PID...]", default=None,
+                       help="monitor live processes (vaddr; per page with page idle tracking "
+                       "as root, else per mapping via clear_refs + smaps)")
+    group.add_argument("--paddr", action="store_true",
+                       help="monitor physical memory (root and page idle tracking)")
+    group.add_argument("--regions", metavar="START-END[,START-END...]", default=None,
+                       help="fixed ranges: with --pid, monitor only these virtual ranges "
+                       "(fvaddr); with --paddr, these physical ranges instead of System RAM")
+    group.add_argument("--access-check", choices=("auto", "page-idle", "clear-refs"),
+                       default="auto",
+                       help="how vaddr checks accesses (auto: page idle if available)")
+    group.add_argument("command_line", nargs=argparse.REMAINDER, metavar="-- COMMAND ...",
+                       help="launch COMMAND and monitor it until it exits (vaddr)")
+
+
+def parse_ranges(text: str, field: str = "--regions") -> list[tuple[int, int]]:
+    """``START-END,...`` with hex (``0x``), decimal or sizes (``1G``) as ``[start, end)``."""
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        if not sep:
+            raise UserError(f"{field}: expected START-END, got {part!r}")
+        try:
+            start, end = (_addr(lo.strip(), field), _addr(hi.strip(), field))
+        except UnitError as e:
+            raise UserError(str(e)) from None
+        if start >= end:
+            raise UserError(f"{field}: range {part!r} is empty (start must be below end)")
+        out.append((start, end))
+    if not out:
+        raise UserError(f"{field}: no range given")
+    out.sort()
+    for (s0, e0), (s1, _) in zip(out, out[1:], strict=False):
+        if s1 < e0:
+            raise UserError(f"{field}: ranges starting at {s0:#x} and {s1:#x} overlap")
+    return out
+
+
+def _addr(text: str, field: str) -> int:
+    if text.lower().startswith("0x"):
+        try:
+            return int(text, 16)
+        except ValueError:
+            raise UserError(f"{field}: bad hex address {text!r}") from None
+    return parse_size(text, field)
+
+
+def _pids(text: str) -> list[int]:
+    pids = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or int(part) <= 0:
+            raise UserError(f"--pid: expected a process id (a positive integer), got {part!r}")
+        pids.append(int(part))
+    return pids
+
+
+def launch(command: list[str]) -> subprocess.Popen:
+    """Start ``command`` (its output goes to our stderr, so stdout stays clean)."""
+    exe = command[0]
+    if os.sep not in exe and shutil.which(exe) is None:
+        raise UserError(f"cannot launch {exe!r}: command not found")
+    try:
+        return subprocess.Popen(command, stdout=sys.stderr.fileno(), stdin=subprocess.DEVNULL)
+    except OSError as e:
+        raise UserError(f"cannot launch {exe!r}: {e.strerror}") from None
+
+
+def ops_from_args(args: argparse.Namespace):
+    """The real-target ops the arguments ask for, or None."""
+    command = list(getattr(args, "command_line", None) or [])
+    if command and command[0] == "--":
+        command = command[1:]
+    pid_text = getattr(args, "pid", None)
+    paddr = getattr(args, "paddr", False)
+    regions_text = getattr(args, "regions", None)
+    access_check = getattr(args, "access_check", "auto") or "auto"
+    chosen = [name for name, on in (("--pid", pid_text), ("--paddr", paddr),
+                                    ("-- COMMAND", command)) if on]
+    if len(chosen) > 1:
+        raise UserError(f"give only one target: {' and '.join(chosen)} were both given")
+    if not chosen:
+        if regions_text:
+            raise UserError("--regions needs --pid PID or --paddr")
+        return None
+    regions = parse_ranges(regions_text) if regions_text else None
+    if paddr:
+        from damon_tui.ops.paddr import PaddrOps
+
+        return PaddrOps(regions)
+    from damon_tui.ops.vaddr import FvaddrOps, VaddrOps
+
+    if command:
+        child = launch(command)
+        try:
+            if regions:
+                return FvaddrOps(child.pid, regions, access_check=access_check, child=child)
+            return VaddrOps([child.pid], access_check=access_check, child=child)
+        except BaseException:
+            child.kill()
+            child.wait()
+            raise
+    pids = _pids(pid_text)
+    if regions:
+        if len(pids) != 1:
+            raise UserError("--regions with --pid takes exactly one process")
+        return FvaddrOps(pids[0], regions, access_check=access_check)
+    return VaddrOps(pids, access_check=access_check)
+
+
+#: the attrs defaults of ``damon_tui.targets`` (taken as "not given" by tuned_attrs)
+_DEFAULT_SAMPLE, _DEFAULT_AGGR = "5ms", "100ms"
+
+
+def tuned_attrs(args: argparse.Namespace, attrs, ops):
+    """``attrs`` with the access check's cheaper default intervals when the user left
+    ``--sample`` / ``--aggr`` at their defaults (real targets only)."""
+    intervals = getattr(ops, "default_intervals", None)
+    if intervals is None or ops.clock != "wall":
+        return attrs
+    if getattr(args, "sample", None) not in (None, _DEFAULT_SAMPLE) or \
+            getattr(args, "aggr", None) not in (None, _DEFAULT_AGGR):
+        return attrs
+    import dataclasses
+
+    sample_us, aggr_us = intervals
+    return dataclasses.replace(attrs, sample_us=sample_us, aggr_us=aggr_us)

@@ -1,0 +1,329 @@
+"""The ``sim`` operations set: a masim workload simulated in virtual time.
+
+``SimOps("zigzag")`` (a built-in workload, see :func:`builtin_workloads`) or
+``SimOps("path/to/config.cfg")`` runs masim's execution model (``damon_tui._fast.sim``)
+and answers the engine's access checks from it.
+
+Choices, documented:
+
+- **Access rate**: ``access_rate`` accesses per second of virtual time, default
+  :data:`DEFAULT_ACCESS_RATE` (50 M/s, the order of masim's own ``accesses/msec``
+  report on a recent desktop); one batch is ``batch`` (131072) accesses.
+- **End of the phase list**: the workload *loops*: after the last phase the whole list
+  (initial phase included) runs again, like ``while true; do masim x.cfg; done`` but
+  keeping the same memory, so runs longer than the config stay meaningful.
+- **Layout**: each masim region is its own mapping, in config order, starting at
+  :data:`BASE_ADDR`, each starting on a 2 MiB boundary at least 1 MiB after the
+  previous one (gaps between mappings, as separate mmaps have).
+- **Target ranges**: by default one range per mapping (``ranges="mappings"``): DAMON
+  monitors exactly the workload's memory, which is what gives zigzag's "one 100 MB
+  region at a time" and stairs' "one 10 MB step" results.  ``ranges="three"`` applies
+  the kernel vaddr's three-regions rule (:func:`damon_tui.ops.vaddr.three_regions`)
+  to the mappings instead (gaps inside the three ranges are then monitored as
+  never-accessed memory); with fewer than three mappings it falls back to mappings.
+- **Memory model**: pages start non-resident; the first touch is a page fault and a
+  touch after ``pageout`` (or reclaim) is a refault costing ``refault_cost_us``
+  (default 50 us, a swap-in).  The modelled machine has ``mem_total`` bytes, default
+  1.5 x the workload's footprint, so a fully resident workload leaves 333 permil free:
+  inside DAMON_RECLAIM's default watermarks (high 500, mid 400, low 200).  With a
+  smaller ``mem_total`` a CLOCK reclaim evicts inactive pages first.
+- **Ground truth**: :meth:`SimOps.true_access_fraction` and friends answer from the same
+  execution the access checks see, within the last ``history`` batches.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from damon_tui import masim
+from damon_tui.errors import UserError
+from damon_tui.ops.base import ALL_ACTIONS, Ops, OpsError, Range, TargetInfo
+
+#: default simulated accesses per second
+DEFAULT_ACCESS_RATE = 50_000_000
+#: masim's nr_accesses_per_region default
+DEFAULT_BATCH = 131072
+DEFAULT_REFAULT_COST_US = 50.0
+#: first mapping address (a typical x86-64 mmap area address)
+BASE_ADDR = 0x7F3A_0000_0000
+_ALIGN = 2 << 20
+_MIN_GAP = 1 << 20
+PAGE_SIZE = 4096
+
+_MIGRATE_REASON = (
+    "the sim models a single NUMA node, so there is no other node to migrate pages to"
+)
+
+
+# --------------------------------------------------------------- built-ins
+
+
+def _workload_dir():
+    return resources.files("damon_tui").joinpath("workloads")
+
+
+def builtin_workloads() -> list[str]:
+    """Names of the workloads shipped in ``damon_tui/workloads/``."""
+    return sorted(
+        p.name[: -len(".cfg")] for p in _workload_dir().iterdir() if p.name.endswith(".cfg")
+    )
+
+
+def load_workload(name_or_path: str | Path) -> masim.Workload:
+    """A built-in workload by name, or a masim config file by path."""
+    text = str(name_or_path)
+    names = builtin_workloads()
+    if text in names:
+        res = _workload_dir().joinpath(f"{text}.cfg")
+        return masim.parse_text(res.read_text(), f"{text}.cfg", name=text)
+    path = Path(text)
+    if path.is_file():
+        return masim.parse(path)
+    if path.exists():
+        raise UserError(f"{text}: expected a masim config file, got a directory")
+    if "/" in text or "." in text:
+        raise UserError(f"{text}: no such masim config file")
+    raise UserError(
+        f"unknown workload {text!r}: expected a built-in name ({', '.join(names)}) "
+        "or the path of a masim config file"
+    )
+
+
+def layout(workload: masim.Workload, base: int = BASE_ADDR) -> list[Range]:
+    """The mapping ``(start, end)`` of each region, in config order."""
+    spans = []
+    addr = base
+    for region in workload.regions:
+        size = -(-region.size // PAGE_SIZE) * PAGE_SIZE
+        spans.append((addr, addr + size))
+        addr = -(-(addr + size + _MIN_GAP) // _ALIGN) * _ALIGN
+    return spans
+
+
+# ------------------------------------------------------------------- stats
+
+
+@dataclass(frozen=True)
+class SimStats:
+    """The modelled process and machine after ``elapsed_us`` of virtual time."""
+
+    elapsed_us: int
+    nr_accesses: int
+    phase: str
+    rss_bytes: int
+    peak_rss_bytes: int
+    avg_rss_bytes: float
+    page_faults: int
+    refaults: int
+    bytes_paged_out: int
+    bytes_reclaimed: int  # evicted by the modelled reclaim under memory pressure
+    willneed_bytes: int
+    refault_cost_us: float
+    slowdown: float  # refaults x cost / elapsed virtual time
+    mem_total: int
+    footprint: int
+    free_mem_rate: int  # permil
+
+
+# --------------------------------------------------------------------- ops
+
+
+class SimOps(Ops):
+    """A simulated masim workload as an operations set (one target)."""
+
+    kind = "sim"
+    clock = "virtual"
+    resolution = "per page"
+    access_check = "simulated"
+    min_region_sz = PAGE_SIZE
+
+    def __init__(
+        self,
+        name_or_path: str | Path | masim.Workload,
+        access_rate: float | None = None,
+        seed: int = 0,
+        *,
+        batch: int = DEFAULT_BATCH,
+        mem_total: int | None = None,
+        refault_cost_us: float = DEFAULT_REFAULT_COST_US,
+        history: int = 65536,
+        ranges: str = "mappings",
+    ) -> None:
+        from damon_tui._fast.sim import ACTIONS, Sim
+
+        if isinstance(name_or_path, masim.Workload):
+            self.workload = name_or_path
+        else:
+            self.workload = load_workload(name_or_path)
+        self.name = self.workload.name or Path(self.workload.source).name
+        rate = DEFAULT_ACCESS_RATE if access_rate is None else access_rate
+        if not rate > 0:
+            raise UserError(f"access rate: expected a positive number, got {access_rate}")
+        if batch <= 0:
+            raise UserError(f"batch: expected a positive number of accesses, got {batch}")
+        if ranges not in ("mappings", "three"):
+            raise UserError(f"ranges: expected 'mappings' or 'three', got {ranges!r}")
+        if refault_cost_us < 0:
+            raise UserError(f"refault cost: expected >= 0 us, got {refault_cost_us}")
+        self.access_rate = int(rate)
+        self.batch = int(batch)
+        self.seed = seed
+        self.refault_cost_us = float(refault_cost_us)
+        self.ranges_mode = ranges
+        self.mappings = layout(self.workload)
+        self.footprint = self.workload.footprint
+        if mem_total is None:
+            mem_total = self.footprint * 3 // 2
+        if mem_total < PAGE_SIZE:
+            raise UserError(f"mem_total: expected at least {PAGE_SIZE} bytes, got {mem_total}")
+        self.mem_total = int(mem_total) // PAGE_SIZE * PAGE_SIZE
+        index = {r.name: i for i, r in enumerate(self.workload.regions)}
+        phases = [
+            (
+                ph.duration_ms,
+                [(index[p.region], p.random, p.stride, p.probability) for p in ph.patterns],
+            )
+            for ph in self.workload.phases
+        ]
+        self._actions = ACTIONS
+        self._sim = Sim(
+            [s for s, _ in self.mappings],
+            [r.size for r in self.workload.regions],
+            phases,
+            rate=self.access_rate,
+            batch=self.batch,
+            seed=seed,
+            history=history,
+            mem_pages=self.mem_total // PAGE_SIZE,
+        )
+        self._prepared_us = 0
+
+    # -- Ops interface ------------------------------------------------------
+
+    def targets(self) -> list[TargetInfo]:
+        return [TargetInfo(0, f"sim:{self.name}")]
+
+    def _check_target(self, target_idx: int) -> None:
+        if target_idx != 0:
+            raise OpsError(f"the sim has one target (0), got target {target_idx}")
+
+    def target_ranges(self, target_idx: int) -> list[Range] | None:
+        self._check_target(target_idx)
+        if self.ranges_mode == "three" and len(self.mappings) >= 3:
+            from damon_tui.ops.vaddr import three_regions
+
+            return three_regions(self.mappings, self.min_region_sz)
+        return list(self.mappings)
+
+    def update_each_interval(self) -> bool:
+        """The sim's mappings never change: no refresh needed."""
+        return False
+
+    def prepare_access_checks(self, target_idx: int, addrs: array, now_us: int) -> None:
+        self._prepared_us = now_us
+
+    def check_accesses(self, target_idx: int, addrs: array, out: array, now_us: int) -> None:
+        self._sim.check(addrs, out, self._prepared_us, now_us)
+
+    def free_mem_rate(self) -> int:
+        rss = self._sim.rss * PAGE_SIZE
+        return max(0, (self.mem_total - rss) * 1000 // self.mem_total)
+
+    def supported_actions(self) -> frozenset[str]:
+        return frozenset(a for a in ALL_ACTIONS if not a.startswith("migrate_"))
+
+    def unsupported_reason(self, action: str) -> str:
+        if action.startswith("migrate_"):
+            return _MIGRATE_REASON
+        return f"the sim operations set does not know the action '{action}'"
+
+    def apply_action(self, target_idx: int, action: str, start: int, end: int) -> int:
+        """Apply a DAMOS action; bytes applied as :meth:`damon_tui._fast.sim.Sim.apply`."""
+        self._check_target(target_idx)
+        code = self._actions.get(action)
+        if code is None:
+            raise OpsError(self.unsupported_reason(action))
+        return self._sim.apply(code, start, end)
+
+    # -- simulation controls and measures ------------------------------------
+
+    def advance(self, now_us: int) -> None:
+        """Run the simulated execution up to ``now_us`` (checks do this themselves)."""
+        self._sim.advance(now_us)
+
+    @property
+    def now_us(self) -> int:
+        return int(self._sim.us(self._sim.now_tick))
+
+    def phase_name(self) -> str:
+        """The phase the execution is in."""
+        return self.workload.phases[self._sim.phase].name
+
+    def stats(self) -> SimStats:
+        s = self._sim
+        elapsed = int(s.us(s.now_tick))
+        slowdown = s.refaults * self.refault_cost_us / elapsed if elapsed else 0.0
+        return SimStats(
+            elapsed_us=elapsed,
+            nr_accesses=s.nr_accesses,
+            phase=self.phase_name(),
+            rss_bytes=s.rss * PAGE_SIZE,
+            peak_rss_bytes=s.peak_rss * PAGE_SIZE,
+            avg_rss_bytes=s.avg_rss_pages() * PAGE_SIZE,
+            page_faults=s.faults,
+            refaults=s.refaults,
+            bytes_paged_out=s.paged_out * PAGE_SIZE,
+            bytes_reclaimed=s.reclaimed * PAGE_SIZE,
+            willneed_bytes=s.willneed_pages * PAGE_SIZE,
+            refault_cost_us=self.refault_cost_us,
+            slowdown=slowdown,
+            mem_total=self.mem_total,
+            footprint=self.footprint,
+            free_mem_rate=self.free_mem_rate(),
+        )
+
+    def memory_state(self, start: int, end: int) -> dict[str, int]:
+        """Page counts of ``[start, end)``: mapped, resident, active, hugepage, swapped."""
+        keys = ("mapped", "resident", "active", "hugepage", "swapped")
+        return dict(zip(keys, self._sim.count_flags(start, end), strict=True))
+
+    # -- ground truth ---------------------------------------------------------
+
+    def true_access_fraction(self, start: int, end: int, t0_us: int, t1_us: int) -> float:
+        """Share of the mapped pages of ``[start, end)`` touched in ``[t0_us, t1_us)``.
+
+        0.0 when the range maps no page.  Raises ``ValueError`` when the window is
+        older than the kept batch history.
+        """
+        touched, mapped = self._sim.touched_pages(start, end, t0_us, t1_us)
+        return touched / mapped if mapped else 0.0
+
+    def true_touched_bytes(self, start: int, end: int, t0_us: int, t1_us: int) -> int:
+        """Bytes of the pages of ``[start, end)`` touched in ``[t0_us, t1_us)``."""
+        return self._sim.touched_pages(start, end, t0_us, t1_us)[0] * PAGE_SIZE
+
+    def true_page_counts(
+        self, start: int, end: int, t0_us: int, t1_us: int, sample_us: int
+    ) -> array:
+        """Per page of ``[start, end)``: in how many sample windows it was touched."""
+        return self._sim.page_counts(start, end, t0_us, t1_us, sample_us)
+
+    def true_freq_abs_error(self, regions, t0_us: int, t1_us: int, sample_us: int,
+                            nr_samples: int) -> tuple[float, int]:
+        """(sum of per-page |estimated - true| access frequency, pages) for a snapshot.
+
+        ``regions`` iterate as ``(start, end, nr_accesses, age)``; the estimate of a
+        region is ``nr_accesses / nr_samples``; the truth of a page is the share of
+        the sample windows of ``[t0_us, t1_us)`` in which it was touched.
+        """
+        regs = list(regions)
+        starts = [r[0] for r in regs]
+        ends = [r[1] for r in regs]
+        est = [min(1.0, r[2] / nr_samples) for r in regs]
+        return self._sim.freq_abs_error(starts, ends, est, t0_us, t1_us, sample_us)
+
+    def close(self) -> None:
+        pass

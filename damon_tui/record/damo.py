@@ -1,0 +1,297 @@
+"""damo's record files: ``json`` and ``json_compressed`` (zlib'd json), read and write.
+
+A damo record is a JSON list with one entry per monitoring target (see
+``../shared/spec/damo-compat.md``).  damo writes numbers as strings, addresses
+comma-grouped (``"139,637,976,727,552"``), sizes with units (``"0 B"``); plain integers
+are accepted too.  We write plain integers, which damo 3.4.3 reads.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from array import array
+from collections.abc import Iterator
+from typing import Any
+
+from damon_tui.errors import UserError
+from damon_tui.record.model import Intervals, Record, TargetData
+from damon_tui.units import UnitError, parse_size, parse_time_us
+
+
+class _Missing(Exception):
+    def __init__(self, where: str, field: str, msg: str = "missing") -> None:
+        super().__init__(f"{where}: {field}: {msg}")
+
+
+def _nr(v: Any, where: str, field: str) -> int:
+    """damo's ``text_to_nr`` for integers: ints, "1,024", "12" (floats truncated)."""
+    if v.__class__ is int:
+        return v
+    if isinstance(v, float):
+        return int(v)
+    if isinstance(v, str):
+        t = v.replace(",", "").strip()
+        try:
+            return int(t)
+        except ValueError:
+            try:
+                return int(float(t))
+            except ValueError:
+                pass
+    raise _Missing(where, field, f"expected a number, got {v!r}")
+
+
+def _bytes(v: Any, where: str, field: str) -> int:
+    if v.__class__ is int:
+        return v
+    if isinstance(v, str):
+        try:
+            return int(v.replace(",", ""))
+        except ValueError:
+            try:
+                return parse_size(v.replace(" ", ""), field)
+            except UnitError:
+                pass
+    elif isinstance(v, float):
+        return int(v)
+    raise _Missing(where, field, f"expected an address or size, got {v!r}")
+
+
+def _time_ns(v: Any, where: str, field: str) -> int:
+    if v.__class__ is int:
+        return v
+    if isinstance(v, float):
+        return int(v)
+    if isinstance(v, str):
+        t = v.replace(",", "").strip()
+        try:
+            return int(t)
+        except ValueError:
+            try:
+                return int(float(t))
+            except ValueError:
+                try:
+                    return parse_time_us(t, field) * 1000
+                except UnitError:
+                    pass
+    raise _Missing(where, field, f"expected a time in ns, got {v!r}")
+
+
+def _time_us(v: Any, where: str, field: str) -> int:
+    if v.__class__ is int:
+        return v
+    try:
+        return parse_time_us(str(v).replace(",", ""), field)
+    except UnitError:
+        raise _Missing(where, field, f"expected a time, got {v!r}") from None
+
+
+def _get(d: Any, key: str, where: str) -> Any:
+    if not isinstance(d, dict):
+        raise _Missing(where, key, "expected an object")
+    if key not in d:
+        raise _Missing(where, key)
+    return d[key]
+
+
+def _intervals(kv: Any, where: str) -> Intervals | None:
+    if kv is None:
+        return None
+    w = f"{where}: intervals"
+    sample = _time_us(_get(kv, "sample_us", w), w, "sample_us")
+    aggr = _time_us(_get(kv, "aggr_us", w), w, "aggr_us")
+    update = _time_us(_get(kv, "ops_update_us", w), w, "ops_update_us")
+    if sample <= 0 or aggr <= 0:
+        raise _Missing(w, "sample_us", "must be positive")
+    return Intervals(sample, aggr, update)
+
+
+def _regions_fast(regions: list, starts: array, ends: array, nrs: array, ages: array,
+                  nr_samples: int) -> None:
+    """The common case: every field present; anything odd raises for the slow path."""
+    for r in regions:
+        s = r["start"]
+        e = r["end"]
+        if s.__class__ is not int:
+            s = int(s.replace(",", ""))
+        if e.__class__ is not int:
+            e = int(e.replace(",", ""))
+        n = r["nr_accesses"]["samples"]
+        if n.__class__ is not int:
+            n = int(n.replace(",", ""))
+        a = r["age"]["aggr_intervals"]
+        if a is None:
+            a = 0
+            if r["age"]["usec"] is not None:
+                raise ValueError("age in usec")
+        elif a.__class__ is not int:
+            a = int(a.replace(",", ""))
+        starts.append(s)
+        ends.append(e)
+        nrs.append(n)
+        ages.append(a)
+
+
+def _region_slow(r: Any, where: str, iv: Intervals | None) -> tuple[int, int, int, int]:
+    s = _bytes(_get(r, "start", where), where, "start")
+    e = _bytes(_get(r, "end", where), where, "end")
+    if e < s:
+        raise _Missing(where, "end", f"end {e} is below start {s}")
+    na = _get(r, "nr_accesses", where)
+    if not isinstance(na, dict):
+        raise _Missing(where, "nr_accesses", "expected an object")
+    if na.get("samples") is not None:
+        n = _nr(na["samples"], where, "nr_accesses.samples")
+    elif na.get("percent") is not None:
+        if iv is None:
+            raise _Missing(where, "nr_accesses.samples",
+                           "missing (a percent needs the record's intervals)")
+        pct = float(str(na["percent"]).rstrip("% "))
+        n = int(pct * (iv.aggr_us / iv.sample_us) / 100)
+    else:
+        raise _Missing(where, "nr_accesses.samples")
+    age = _get(r, "age", where)
+    if not isinstance(age, dict):
+        raise _Missing(where, "age", "expected an object")
+    if age.get("aggr_intervals") is not None:
+        a = _nr(age["aggr_intervals"], where, "age.aggr_intervals")
+    elif age.get("usec") is not None and iv is not None:
+        a = int(_time_us(age["usec"], where, "age.usec") / iv.aggr_us)
+    else:
+        a = 0
+    for name, val, top in (("start", s, 2**64), ("end", e, 2**64),
+                           ("nr_accesses.samples", n, 2**32), ("age.aggr_intervals", a, 2**32)):
+        if not 0 <= val < top:
+            raise _Missing(where, name, f"out of range: {val}")
+    return s, e, n, a
+
+
+def parse_damo_json(path: str, doc: Any, fmt: str) -> Record:
+    """A decoded damo JSON document -> ``Record``."""
+    if not isinstance(doc, list):
+        raise UserError(f"{path}: not a damo record: expected a JSON list of records, got "
+                        f"{type(doc).__name__}")
+    targets = []
+    try:
+        for ri, kv in enumerate(doc):
+            where = f"record {ri}"
+            if not isinstance(kv, dict):
+                raise _Missing(where, "record", "expected an object")
+            tid = _get(kv, "target_id", where)
+            if tid is not None and not isinstance(tid, int):
+                tid = _nr(tid, where, "target_id")
+            iv = _intervals(kv.get("intervals"), where)
+            snaps = _get(kv, "snapshots", where)
+            if not isinstance(snaps, list):
+                raise _Missing(where, "snapshots", "expected a list")
+            td = TargetData(tid, f"damo target {tid}", iv)
+            for si, sn in enumerate(snaps):
+                sw = f"{where}: snapshot {si}"
+                st = _time_ns(_get(sn, "start_time", sw), sw, "start_time")
+                en = _time_ns(_get(sn, "end_time", sw), sw, "end_time")
+                regions = _get(sn, "regions", sw)
+                if not isinstance(regions, list):
+                    raise _Missing(sw, "regions", "expected a list")
+                mark = len(td.starts)
+                try:
+                    _regions_fast(regions, td.starts, td.ends, td.nr_accesses, td.ages,
+                                  iv.nr_samples if iv else 0)
+                    ok = all(td.starts[i] <= td.ends[i] for i in range(mark, len(td.starts)))
+                except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+                    ok = False
+                if not ok:
+                    for arr in (td.starts, td.ends, td.nr_accesses, td.ages):
+                        del arr[mark:]
+                    for k, r in enumerate(regions):
+                        s, e, n, a = _region_slow(r, f"{sw}: region {k}", iv)
+                        td.starts.append(s)
+                        td.ends.append(e)
+                        td.nr_accesses.append(n)
+                        td.ages.append(a)
+                td.snap_start.append(st)
+                td.snap_end.append(en)
+                td.offsets.append(len(td.starts))
+            targets.append(td)
+    except _Missing as e:
+        raise UserError(f"{path}: {e}") from None
+    header = {"format": fmt, "ops": "unknown", "resolution": "unknown",
+              "targets": [{"target_id": t.target_id, "description": t.description}
+                          for t in targets]}
+    return Record(path, fmt, header, targets)
+
+
+def read_damo(path: str, data: bytes, compressed: bool) -> Record:
+    fmt = "damo-json-compressed" if compressed else "damo-json"
+    if compressed:
+        try:
+            d = zlib.decompressobj()
+            data = d.decompress(data)
+            if not d.eof:
+                raise UserError(f"{path}: truncated damo json_compressed record (the zlib "
+                                "stream ends early)")
+        except zlib.error as e:
+            raise UserError(f"{path}: corrupted damo json_compressed record: {e}") from None
+    try:
+        doc = json.loads(data)
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a damo record: not UTF-8 text") from None
+    except ValueError as e:
+        raise UserError(f"{path}: not a valid damo json record: {e}") from None
+    return parse_damo_json(path, doc, fmt)
+
+
+# ---------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------
+
+
+def _damo_chunks(record: Record) -> Iterator[str]:
+    yield "["
+    for ti, t in enumerate(record.targets):
+        iv = t.intervals or record.intervals
+        ivs = "null" if iv is None else (
+            f'{{"sample_us": {iv.sample_us}, "aggr_us": {iv.aggr_us}, '
+            f'"ops_update_us": {iv.update_us or iv.aggr_us}}}')
+        tid = "null" if t.target_id is None else int(t.target_id)
+        yield (f'{"," if ti else ""}{{"kdamond_idx": 0, "context_idx": 0, "intervals": {ivs}, '
+               f'"scheme_idx": null, "target_id": {tid}, "scheme_filters": [], '
+               f'"snapshots": [')
+        starts, ends, nrs, ages, off = t.starts, t.ends, t.nr_accesses, t.ages, t.offsets
+        for k in range(t.nr_snapshots):
+            a, b = off[k], off[k + 1]
+            regs = ",".join(
+                f'{{"start": {s}, "end": {e}, "nr_accesses": {{"samples": {n}, '
+                f'"percent": null}}, "age": {{"usec": null, "aggr_intervals": {g}}}, '
+                f'"probe_hits": [], "sz_filter_passed": 0}}'
+                for s, e, n, g in zip(starts[a:b], ends[a:b], nrs[a:b], ages[a:b],
+                                      strict=True))
+            total = sum(ends[a:b]) - sum(starts[a:b])
+            yield (f'{"," if k else ""}{{"start_time": {t.snap_start[k]}, '
+                   f'"end_time": {t.snap_end[k]}, "regions": [{regs}], '
+                   f'"total_bytes": {total}, "damos_stats": null, '
+                   f'"sample_interval_us": null}}')
+        yield '], "data_source": "unknown"}'
+    yield "]"
+
+
+def write_damo(path: str, record: Record, compressed: bool = True) -> int:
+    """Write damo ``json_compressed`` (or plain ``json``); returns bytes written."""
+    try:
+        f = open(path, "wb")  # noqa: SIM115
+    except OSError as e:
+        raise UserError(f"{path}: cannot write: {e.strerror}") from None
+    written = 0
+    with f:
+        z = zlib.compressobj() if compressed else None
+        for chunk in _damo_chunks(record):
+            data = chunk.encode()
+            if z is not None:
+                data = z.compress(data)
+            f.write(data)
+            written += len(data)
+        if z is not None:
+            tail = z.flush()
+            f.write(tail)
+            written += len(tail)
+    return written

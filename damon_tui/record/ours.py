@@ -1,0 +1,467 @@
+"""The damon-tui record format: a checksummed header, then one checksummed frame per
+snapshot, append-only and flushed per frame, so a killed recorder loses at most the
+frame being written.
+
+Layout (little-endian)::
+
+    file    = MAGIC, u16 version, u32 header_len, u32 crc32(header), header (JSON)
+              frame*
+    frame   = 0xF5, u32 payload_len, u32 crc32(payload), payload
+    payload = u8 flags (bit 0: body is zlib-compressed), body
+    body    = varint start_ns, zigzag duration_ns, varint sample_us, varint aggr_us,
+              varint nr_targets, target*, varint ext_len, ext
+    target  = varint target_index, varint nr_regions, u8 address_shift,
+              varint nbytes, regions (``_fast/decode.pyx``)
+
+``ext`` is an optional extension per frame (JSON bytes; DAMOS per-scheme stats).  The
+header names the format version, monitoring attributes, operations set, targets,
+resolution ("per page" / "per mapping"), start time and optional schemes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import time
+import zlib
+from array import array
+from collections.abc import Iterable, Sequence
+from typing import Any, BinaryIO
+
+from damon_tui._fast import decode as _dec
+from damon_tui.errors import UserError
+from damon_tui.record.model import Intervals, Record, TargetData
+
+MAGIC = b"\x89DAMON-TUI\r\n\x1a\n"
+VERSION = 1
+FRAME_MARK = 0xF5
+_HEAD = struct.Struct("<HII")
+_FRAME = struct.Struct("<BII")
+#: compress a frame body only when zlib saves at least this fraction
+COMPRESS_MIN_SAVING = 0.10
+
+
+def _varint(v: int, out: bytearray) -> None:
+    v &= (1 << 64) - 1
+    while v >= 0x80:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+
+
+def _zigzag(v: int) -> int:
+    return ((v << 1) ^ (v >> 63)) & ((1 << 64) - 1)
+
+
+def _unzigzag(v: int) -> int:
+    return (v >> 1) ^ -(v & 1)
+
+
+def make_header(
+    *,
+    ops: str,
+    targets: Sequence[dict],
+    attrs: dict | None,
+    resolution: str = "per page",
+    clock: str = "virtual",
+    start_time: float | None = None,
+    schemes: Any = None,
+    **extra: Any,
+) -> dict:
+    """A record header; ``targets`` are dicts with ``target_id`` and ``description``."""
+    from damon_tui import __version__
+
+    header = {
+        "format": "damon-tui record",
+        "version": VERSION,
+        "created_by": f"damon-tui {__version__}",
+        "start_time": time.time() if start_time is None else start_time,
+        "ops": ops,
+        "clock": clock,
+        "resolution": resolution,
+        "attrs": attrs,
+        "targets": list(targets),
+        "schemes": schemes,
+    }
+    header.update(extra)
+    return header
+
+
+class RecordWriter:
+    """Append snapshots to a damon-tui record; every frame is flushed when written."""
+
+    def __init__(self, path: str | os.PathLike, header: dict, compress: bool | None = None,
+                 fsync: bool = False) -> None:
+        self.path = os.fspath(path)
+        self.header = header
+        self.compress = compress  # None = when it saves COMPRESS_MIN_SAVING
+        self.fsync = fsync
+        self.nr_frames = 0
+        self.nr_regions = 0
+        self.bytes_written = 0
+        self._index = {t.get("target_id"): i for i, t in enumerate(header["targets"])}
+        self._prev: dict[int, tuple[array, array, array, array]] = {}
+        try:
+            self._f: BinaryIO = open(self.path, "wb")  # noqa: SIM115
+        except OSError as e:
+            raise UserError(f"{self.path}: cannot write: {e.strerror}") from None
+        blob = json.dumps(header, sort_keys=True).encode()
+        self._write(MAGIC + _HEAD.pack(VERSION, len(blob), zlib.crc32(blob)) + blob)
+
+    # -- lifecycle
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._f.closed:
+            self._f.close()
+
+    def _write(self, data: bytes) -> None:
+        self._f.write(data)
+        self._f.flush()
+        if self.fsync:
+            os.fsync(self._f.fileno())
+        self.bytes_written += len(data)
+
+    # -- frames
+    def target_index(self, target_id: int | None) -> int:
+        if target_id in self._index:
+            return self._index[target_id]
+        raise ValueError(f"target_id {target_id} is not in the record header")
+
+    def write_snapshot(self, snapshot: Any) -> None:
+        """Write an engine ``Snapshot`` (times in us, per-target region arrays)."""
+        ext = None
+        schemes = getattr(snapshot, "schemes", ())
+        if schemes:
+            ext = json.dumps(_jsonable(schemes)).encode()
+        self.write_frame(
+            snapshot.start_us * 1000,
+            snapshot.end_us * 1000,
+            snapshot.sample_us,
+            snapshot.aggr_us,
+            [(self.target_index(t.target_id), t.starts, t.ends, t.nr_accesses, t.ages)
+             for t in snapshot.targets],
+            ext,
+        )
+
+    def write_frame(self, start_ns: int, end_ns: int, sample_us: int, aggr_us: int,
+                    targets: Iterable[tuple[int, array, array, array, array]],
+                    ext: bytes | None = None) -> None:
+        """Write one snapshot; ``targets`` are ``(target_index, starts, ends,
+        nr_accesses, ages)`` with arrays of typecodes Q, Q, I, I."""
+        body = bytearray()
+        _varint(start_ns, body)
+        _varint(_zigzag(end_ns - start_ns), body)
+        _varint(sample_us, body)
+        _varint(aggr_us, body)
+        targets = list(targets)
+        _varint(len(targets), body)
+        nr_regions = 0
+        for idx, starts, ends, nr, ages in targets:
+            starts, ends = _typed(starts, "Q"), _typed(ends, "Q")
+            nr, ages = _typed(nr, "I"), _typed(ages, "I")
+            n = len(starts)
+            if not (len(ends) == len(nr) == len(ages) == n):
+                raise ValueError("region arrays of one target differ in length")
+            prev = self._prev.get(idx)
+            if prev is None:
+                prev = (array("Q"), array("Q"), array("I"), array("I"))
+            shift = _dec.address_shift(starts, ends, 0, n) if n else 0
+            buf = bytearray(31 * n + 1)
+            used = _dec.encode_target(buf, 0, starts, ends, nr, ages, 0, n,
+                                      prev[0], prev[1], prev[2], prev[3], 0, len(prev[0]),
+                                      shift)
+            _varint(idx, body)
+            _varint(n, body)
+            body.append(shift)
+            _varint(used, body)
+            body += memoryview(buf)[:used]
+            self._prev[idx] = (array("Q", starts), array("Q", ends), array("I", nr),
+                               array("I", ages))
+            nr_regions += n
+        ext = ext or b""
+        _varint(len(ext), body)
+        body += ext
+        flags = 0
+        payload = bytes(body)
+        if self.compress is not False:
+            packed = zlib.compress(payload, 6)
+            if self.compress or len(packed) <= len(payload) * (1 - COMPRESS_MIN_SAVING):
+                payload, flags = packed, 1
+        payload = bytes([flags]) + payload
+        self._write(_FRAME.pack(FRAME_MARK, len(payload), zlib.crc32(payload)) + payload)
+        self.nr_frames += 1
+        self.nr_regions += nr_regions
+
+
+def _typed(a: Any, code: str) -> array:
+    if isinstance(a, array) and a.typecode == code:
+        return a
+    return array(code, a)
+
+
+def _jsonable(obj: Any) -> Any:
+    """Scheme stats (dataclasses, tuples, arrays) as JSON-able values."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, array)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (int, float, str, bool)) or obj is None:
+        return obj
+    return str(obj)
+
+
+# ---------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------
+
+
+class _Frame:
+    __slots__ = ("start", "end", "sample_us", "aggr_us", "body", "targets", "ext", "pos")
+
+    def __init__(self, pos: int) -> None:
+        self.pos = pos
+        self.targets: list[tuple[int, int, int, int, int]] = []  # idx, n, shift, off, nbytes
+
+
+class _Bad(Exception):
+    pass
+
+
+def _parse_body(fr: _Frame, body: bytes, nr_header_targets: int) -> None:
+    end = len(body)
+    pos = 0
+
+    def v() -> int:
+        nonlocal pos
+        val, pos = _dec.read_varint(body, pos, end)
+        if pos < 0:
+            raise _Bad("frame ends inside a field")
+        return val
+
+    fr.start = v()
+    fr.end = fr.start + _unzigzag(v())
+    fr.sample_us = v()
+    fr.aggr_us = v()
+    nt = v()
+    if nt > nr_header_targets:
+        raise _Bad(f"frame names {nt} targets, the header {nr_header_targets}")
+    seen = set()
+    for _ in range(nt):
+        idx = v()
+        n = v()
+        if pos >= end:
+            raise _Bad("frame ends inside a field")
+        shift = body[pos]
+        pos += 1
+        nbytes = v()
+        if idx >= nr_header_targets or idx in seen or shift > 63 or pos + nbytes > end \
+                or n > nbytes:
+            raise _Bad("bad target block")
+        seen.add(idx)
+        fr.targets.append((idx, n, shift, pos, nbytes))
+        pos += nbytes
+    ext_len = v()
+    if pos + ext_len != end:
+        raise _Bad("frame length does not match its content")
+    fr.ext = body[pos:end] if ext_len else None
+    fr.body = body
+
+
+def header_intervals(header: dict) -> Intervals | None:
+    attrs = header.get("attrs")
+    if not isinstance(attrs, dict):
+        return None
+    try:
+        sample, aggr = int(attrs["sample_us"]), int(attrs["aggr_us"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if sample <= 0 or aggr <= 0:
+        return None
+    return Intervals(sample, aggr, int(attrs.get("update_us") or 0))
+
+
+def read_header(path: str, data: bytes) -> tuple[dict, int]:
+    """Parse the header; returns ``(header, offset of the first frame)``."""
+    n = len(MAGIC) + _HEAD.size
+    if len(data) < n:
+        raise UserError(f"{path}: truncated damon-tui record: the header is incomplete "
+                        f"({len(data)} bytes)")
+    version, hlen, crc = _HEAD.unpack_from(data, len(MAGIC))
+    if version > VERSION or version == 0:
+        raise UserError(f"{path}: damon-tui record format version {version} is not "
+                        f"supported (this damon-tui reads version {VERSION})")
+    blob = data[n:n + hlen]
+    if len(blob) < hlen:
+        raise UserError(f"{path}: truncated damon-tui record: the header is incomplete")
+    if zlib.crc32(blob) != crc:
+        raise UserError(f"{path}: corrupted damon-tui record: header checksum mismatch")
+    try:
+        header = json.loads(blob)
+    except ValueError as e:
+        raise UserError(f"{path}: corrupted damon-tui record header: {e}") from None
+    if not isinstance(header, dict) or not isinstance(header.get("targets"), list):
+        raise UserError(f"{path}: damon-tui record header: targets: missing or not a list")
+    return header, n + hlen
+
+
+def read_ours(path: str, data: bytes) -> Record:
+    """Decode a damon-tui record; damage ends reading with a warning (frames before
+    the damage are kept)."""
+    header, pos = read_header(path, data)
+    ntargets = len(header["targets"])
+    warnings: list[str] = []
+    frames: list[_Frame] = []
+    mv = memoryview(data)
+    size = len(data)
+    damage = None
+    while pos < size:
+        if size - pos < _FRAME.size:
+            damage = f"truncated frame at byte {pos}"
+            break
+        mark, plen, crc = _FRAME.unpack_from(data, pos)
+        if mark != FRAME_MARK:
+            damage = f"bad frame marker at byte {pos}"
+            break
+        if pos + _FRAME.size + plen > size:
+            damage = f"truncated frame at byte {pos}"
+            break
+        payload = mv[pos + _FRAME.size: pos + _FRAME.size + plen]
+        if plen < 1 or zlib.crc32(payload) != crc:
+            damage = f"corrupted frame (checksum mismatch) at byte {pos}"
+            break
+        flags = payload[0]
+        fr = _Frame(pos)
+        try:
+            if flags & ~1:
+                raise _Bad("unknown frame flags")
+            body = zlib.decompress(payload[1:]) if flags & 1 else bytes(payload[1:])
+            _parse_body(fr, body, ntargets)
+        except (_Bad, zlib.error) as e:
+            damage = f"corrupted frame ({e}) at byte {pos}"
+            break
+        frames.append(fr)
+        pos += _FRAME.size + plen
+
+    intervals = header_intervals(header)
+    targets = []
+    counts = [0] * ntargets
+    nsnaps = [0] * ntargets
+    for fr in frames:
+        for idx, n, _s, _o, _b in fr.targets:
+            counts[idx] += n
+            nsnaps[idx] += 1
+    for i, t in enumerate(header["targets"]):
+        t = t if isinstance(t, dict) else {}
+        td = TargetData(t.get("target_id", i), str(t.get("description", "")), intervals)
+        n = counts[i]
+        td.starts = array("Q", bytes(8 * n))
+        td.ends = array("Q", bytes(8 * n))
+        td.nr_accesses = array("I", bytes(4 * n))
+        td.ages = array("I", bytes(4 * n))
+        td.offsets = array("q", bytes(8 * (nsnaps[i] + 1)))
+        td.snap_start = array("q", bytes(8 * nsnaps[i]))
+        td.snap_end = array("q", bytes(8 * nsnaps[i]))
+        targets.append(td)
+
+    fill = [0] * ntargets  # snapshots decoded per target
+    extensions = []
+    good = 0
+    for fi, fr in enumerate(frames):
+        ok = True
+        for idx, n, shift, off, nbytes in fr.targets:
+            td = targets[idx]
+            k = fill[idx]
+            out = td.offsets[k]
+            poff = td.offsets[k - 1] if k else 0
+            pn = out - poff
+            r = _dec.decode_target(fr.body, off, off + nbytes, td.starts, td.ends,
+                                   td.nr_accesses, td.ages, out, n, poff, pn, shift)
+            if r != off + nbytes:
+                ok = False
+                break
+            td.offsets[k + 1] = out + n
+            td.snap_start[k] = fr.start
+            td.snap_end[k] = fr.end
+            fill[idx] = k + 1
+        if not ok:
+            damage = f"corrupted frame (undecodable regions) at byte {fr.pos}"
+            fill = _fill_before(frames, fi, ntargets)
+            break
+        if fr.ext is not None:
+            extensions.append((fi, fr.ext))
+        good = fi + 1
+    for i, td in enumerate(targets):
+        if fill[i] < td.nr_snapshots:
+            td.truncate(fill[i])
+    if damage is not None:
+        warnings.append(f"{path}: {damage}; recovered {good} snapshot"
+                        f"{'s' if good != 1 else ''} before it")
+    header = dict(header)
+    header["nr_frames"] = good
+    return Record(path, "damon-tui", header, targets, extensions, warnings)
+
+
+def _fill_before(frames: list[_Frame], fi: int, ntargets: int) -> list[int]:
+    """Snapshots per target in frames ``[0, fi)``."""
+    fill = [0] * ntargets
+    for fr in frames[:fi]:
+        for idx, *_ in fr.targets:
+            fill[idx] += 1
+    return fill
+
+
+def write_record(path: str, record: Record, header: dict | None = None) -> RecordWriter:
+    """Write any decoded record in the damon-tui format (for ``convert``)."""
+    iv = record.intervals
+    if header is None:
+        if record.format == "damon-tui":
+            header = {k: v for k, v in record.header.items() if k != "nr_frames"}
+        else:
+            header = make_header(
+                ops=str(record.header.get("ops", "unknown")),
+                targets=[{"target_id": t.target_id, "description": t.description}
+                         for t in record.targets],
+                attrs=None if iv is None else {"sample_us": iv.sample_us,
+                                               "aggr_us": iv.aggr_us,
+                                               "update_us": iv.update_us},
+                resolution=str(record.header.get("resolution", "unknown")),
+                clock="unknown",
+                converted_from=record.format,
+            )
+    # group the targets' snapshots into frames by equal snapshot times
+    targets = [{"target_id": t.target_id, "description": t.description}
+               for t in record.targets]
+    with RecordWriter(path, {**header, "targets": targets}) as w:
+        same = len({t.nr_snapshots for t in record.targets}) <= 1 and all(
+            t.snap_start == record.targets[0].snap_start
+            and t.snap_end == record.targets[0].snap_end for t in record.targets)
+        sample = iv.sample_us if iv else 0
+        aggr = iv.aggr_us if iv else 0
+        ext_by_frame = dict(record.extensions)
+
+        def block(i: int, t: TargetData, k: int):
+            a, b = t.offsets[k], t.offsets[k + 1]
+            return (i, t.starts[a:b], t.ends[a:b], t.nr_accesses[a:b], t.ages[a:b])
+
+        if same and record.targets:
+            t0 = record.targets[0]
+            for k in range(t0.nr_snapshots):
+                w.write_frame(t0.snap_start[k], t0.snap_end[k], sample, aggr,
+                              [block(i, t, k) for i, t in enumerate(record.targets)],
+                              ext_by_frame.get(k))
+        else:
+            for i, t in enumerate(record.targets):
+                for k in range(t.nr_snapshots):
+                    w.write_frame(t.snap_start[k], t.snap_end[k], sample, aggr,
+                                  [block(i, t, k)])
+    return w

@@ -1,0 +1,86 @@
+"""Command-line target and monitoring-attribute options shared by monitor, record and tui.
+
+``add_target_arguments`` / ``ops_from_args`` choose the operations set; real targets
+(``--pid``, ``--paddr``, a command after ``--``) are added by ``damon_tui.ops.vaddr`` /
+``paddr`` through ``_REAL_TARGET_HOOKS``.  ``add_attrs_arguments`` / ``attrs_from_args``
+parse DAMON's monitoring attributes in DAMON/damo units.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from damon_tui.errors import UserError
+from damon_tui.units import parse_time_us
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, default_sim: str | None = None) -> None:
+    """``--sim NAME|PATH`` (+ ``--access-rate``) and, when available, real targets."""
+    group = parser.add_argument_group("target")
+    group.add_argument(
+        "--sim",
+        metavar="NAME|PATH",
+        default=default_sim,
+        help="simulated masim workload: a built-in name (see `damon-tui workloads`) or a "
+        "masim config file" + (f" (default: {default_sim})" if default_sim else ""),
+    )
+    group.add_argument(
+        "--access-rate",
+        metavar="N",
+        type=float,
+        default=None,
+        help="simulated accesses per second (default: the sim's realistic default)",
+    )
+    try:
+        from damon_tui.ops import real_targets
+    except ImportError:
+        return
+    real_targets.add_arguments(group)
+
+
+def ops_from_args(args: argparse.Namespace, seed: int = 0):
+    """Build the operations set the arguments ask for."""
+    try:
+        from damon_tui.ops import real_targets
+    except ImportError:
+        real_targets = None
+    if real_targets is not None:
+        ops = real_targets.ops_from_args(args)
+        if ops is not None:
+            return ops
+    if not getattr(args, "sim", None):
+        raise UserError("no target: give --sim NAME|PATH (see `damon-tui workloads`)")
+    from damon_tui.ops.sim import SimOps
+
+    return SimOps(args.sim, access_rate=args.access_rate, seed=seed)
+
+
+def add_attrs_arguments(parser: argparse.ArgumentParser) -> None:
+    """DAMON's monitoring attributes, in DAMON/damo units (``5ms``, ``100 ms``, ``60s``)."""
+    group = parser.add_argument_group("monitoring attributes")
+    group.add_argument("--sample", metavar="TIME", default="5ms", help="sampling interval (5ms)")
+    group.add_argument("--aggr", metavar="TIME", default="100ms", help="aggregation interval (100ms)")
+    group.add_argument("--update", metavar="TIME", default="1s",
+                       help="operations update interval (1s; the kernel's default is 60s)")
+    group.add_argument("--min-nr-regions", metavar="N", type=int, default=10,
+                       help="minimum number of regions (10)")
+    group.add_argument("--max-nr-regions", metavar="N", type=int, default=1000,
+                       help="maximum number of regions (1000)")
+    group.add_argument("--seed", metavar="N", type=int, default=0,
+                       help="random seed: the same seed and input give the same result (0)")
+
+
+def attrs_from_args(args: argparse.Namespace):
+    """``Attrs`` from the parsed options; a bad value names its option."""
+    from damon_tui.engine import Attrs
+
+    try:
+        return Attrs(
+            sample_us=parse_time_us(args.sample, "--sample"),
+            aggr_us=parse_time_us(args.aggr, "--aggr"),
+            update_us=parse_time_us(args.update, "--update"),
+            min_nr_regions=args.min_nr_regions,
+            max_nr_regions=args.max_nr_regions,
+        )
+    except ValueError as e:
+        raise UserError(f"monitoring attributes: {e}") from None

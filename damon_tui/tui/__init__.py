@@ -1,0 +1,1 @@
+"""The Textual app (``damon-tui tui``): live heatmap, working set, regions, schemes."""

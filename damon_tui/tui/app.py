@@ -1,0 +1,501 @@
+"""The Textual app: a monitor screen fed by a worker thread, plus editor screens.
+
+The engine never runs on the UI thread: ``LiveSource`` pulls snapshots in a daemon
+thread, feeds the pure models (``Feed``) there and posts one coalesced
+``SnapshotsReady`` message; the UI repaints from the models at most ``FPS`` times a
+second.  Tests construct the app with ``autostart=False`` and call ``step()``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Sparkline, Static
+
+from damon_tui.tui.heatmap import Heatmap
+from damon_tui.tui.models import SORT_KEYS, Feed, next_in, region_rows, wss_bars
+from damon_tui.tui.session import Session
+from damon_tui.tui.source import SPEEDS, LiveSource, speed_label
+from damon_tui.units import format_size, format_time_us
+
+FPS = 15
+#: snapshots per heatmap row suggested for each speed (rows scroll at a readable pace)
+ROWS_FOR_SPEED = {1.0: 1, 10.0: 5, 100.0: 20, 0.0: 50}
+
+
+def compact_size(n: int) -> str:
+    """``18.4M``-style sizes for narrow columns."""
+    for unit, div in (("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if n >= div:
+            v = n / div
+            return f"{v:.0f}{unit}" if v >= 100 else f"{v:.1f}{unit}"
+    return f"{n}B"
+
+
+class SnapshotsReady(Message):
+    """The worker fed new snapshots into the models (coalesced)."""
+
+
+class HeaderBar(Static):
+    DEFAULT_CSS = """
+    HeaderBar { height: 2; background: $panel; color: $text; padding: 0 1; }
+    """
+
+
+class WssPanel(Vertical):
+    DEFAULT_CSS = """
+    WssPanel { height: auto; border: round $primary; border-title-align: left; }
+    WssPanel > #wss-now { height: 1; }
+    WssPanel > Sparkline { height: 3; margin: 0 0; }
+    WssPanel > #wss-pct { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="wss-now")
+        yield Sparkline([], id="wss-spark")
+        yield Static(id="wss-pct")
+
+    def on_mount(self) -> None:
+        self.border_title = "working set"
+
+
+class RegionPanel(Vertical):
+    DEFAULT_CSS = """
+    RegionPanel { height: auto; max-height: 24; border: round $primary; }
+    RegionPanel > DataTable { height: auto; max-height: 22; }
+    """
+
+    def compose(self) -> ComposeResult:
+        table = DataTable(id="regions", cursor_type="row", zebra_stripes=False)
+        table.add_columns("start", "size", "acc", "age")
+        yield table
+
+    def on_mount(self) -> None:
+        self.border_title = "regions: hottest"
+
+
+class SchemesPanel(Static):
+    DEFAULT_CSS = """
+    SchemesPanel { height: auto; border: round $primary; padding: 0 1; }
+    """
+
+    def on_mount(self) -> None:
+        self.border_title = "schemes"
+
+
+HELP_TEXT = """\
+[b]damon-tui[/b]: DAMON's view of the target, live.
+
+[b]Monitor[/b]
+  space      pause / resume            n      one step while paused
+  s          speed 1x, 10x, 100x, max  T      time per heatmap row
+  w          record on / off           o      sort regions
+  e          schemes editor            p      presets (DAMON_RECLAIM / LRU_SORT)
+  g          target picker             ?      this help       q   quit
+[b]Heatmap[/b] (tab to focus)
+  arrows     cursor: region, nr_accesses, age and size under it
+  + / -  0   zoom in / out around the cursor, reset
+  r          next address range (hottest, 1..N, all)    a  all ranges
+  c          colour set (gray, flame, emotion)
+[b]Replay[/b]
+  left/right [ ]  move through time       home / end  first / last
+
+Rows are aggregation intervals (or groups of them), newest at the bottom;
+columns are addresses.  A cell's digit is damo's: the byte-weighted mean of
+nr_accesses over the cell, 0 (idle) .. 9 (accessed at every sample).
+"""
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 84; max-width: 100%; height: auto; max-height: 100%;
+                   border: thick $primary; background: $surface; padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(HELP_TEXT)
+        yield Footer()
+
+
+class MonitorScreen(Screen):
+    """Header, heatmap, working set, regions, schemes; keys in the footer."""
+
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Pause", key_display="spc"),
+        Binding("s", "speed", "Speed"),
+        Binding("n", "step", "Step", show=False),
+        Binding("T", "row_time", "Row time", show=False),
+        Binding("o", "sort", "Sort", show=False),
+        Binding("w", "record", "Rec"),
+        Binding("e", "schemes", "Schemes"),
+        Binding("p", "presets", "Presets"),
+        Binding("g", "targets", "Target"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    DEFAULT_CSS = """
+    #body { height: 1fr; }
+    #side { width: 44; }
+    #heatmap { width: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with Horizontal(id="body"):
+            yield Heatmap(self.app.feed_heatmap(), id="heatmap")
+            with VerticalScroll(id="side"):
+                yield WssPanel(id="wss")
+                yield RegionPanel(id="regionpanel")
+                yield SchemesPanel(id="schemes")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(Heatmap).focus()
+        self._apply_width()
+
+    def on_resize(self) -> None:
+        self._apply_width()
+
+    def _apply_width(self) -> None:
+        self.set_class(self.size.width < 120, "-narrow")
+        wide = self.size.width >= 160
+        self.query_one("#side").styles.width = 60 if wide else (38 if self.size.width < 120
+                                                                  else 44)
+
+    # -- actions (delegated to the app) --------------------------------------------
+    def action_toggle_pause(self) -> None:
+        self.app.toggle_pause()
+
+    def action_speed(self) -> None:
+        self.app.cycle_speed()
+
+    def action_step(self) -> None:
+        self.app.step(1)
+
+    def action_row_time(self) -> None:
+        self.app.cycle_row_time()
+
+    def action_sort(self) -> None:
+        self.app.region_sort = next_in(SORT_KEYS, self.app.region_sort)
+        self.app.refresh_views(force=True)
+
+    def action_record(self) -> None:
+        self.app.toggle_record()
+
+    def action_schemes(self) -> None:
+        self.app.open_schemes()
+
+    def action_presets(self) -> None:
+        self.app.open_presets()
+
+    def action_targets(self) -> None:
+        self.app.open_targets()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        await self.app.action_quit()
+
+
+class DamonApp(App):
+    """damon-tui's Textual application."""
+
+    TITLE = "damon-tui"
+    ENABLE_COMMAND_PALETTE = False
+    CSS = """
+    Screen { layers: base; }
+    """
+
+    def __init__(self, session: Session, *, speed: float = 1.0, autostart: bool = True,
+                 record_path: str | None = None, fine_bins: int = 2048,
+                 max_rows: int = 600) -> None:
+        super().__init__()
+        self.session = session
+        self.speed = speed
+        self.autostart = autostart
+        self.record_path = record_path
+        self.feed = Feed(fine_bins=fine_bins, max_rows=max_rows,
+                         snapshots_per_row=ROWS_FOR_SPEED.get(speed, 1))
+        self.region_sort = "hottest"
+        self.target_idx = 0
+        self.source: LiveSource | None = None
+        self.recorder = None
+        self.status_note = ""
+        self._notified = False
+        self._drawn_generation = -1
+        self._last_side = 0.0
+        self.frame_times: list[float] = []  # seconds per full refresh (bench)
+        self._make_source()
+
+    # -- source -------------------------------------------------------------------
+    def _make_source(self) -> None:
+        s = self.session
+        if s.live:
+            self.source = LiveSource(s.monitor, self._on_snapshot_thread, speed=self.speed)
+
+    def _on_snapshot_thread(self, snap) -> None:
+        """Called in the worker thread (or the test's thread) for every snapshot."""
+        self.feed.add(snap)
+        rec = self.recorder
+        if rec is not None and snap is not None:
+            rec.write(snap)
+        if not self._notified:
+            self._notified = True
+            try:
+                self.post_message(SnapshotsReady())
+            except Exception:
+                self._notified = False
+
+    def feed_heatmap(self):
+        return None
+
+    def on_mount(self) -> None:
+        self.push_screen(MonitorScreen())
+        self.set_interval(1 / FPS, self._tick)
+        if self.source is not None and self.autostart:
+            self.source.start()
+        self.call_after_refresh(self.refresh_views, True)
+
+    def on_unmount(self) -> None:
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        if self.source is not None:
+            self.source.stop()
+        if self.recorder is not None:
+            self.stop_recording()
+
+    def on_snapshots_ready(self, _msg: SnapshotsReady) -> None:
+        self._notified = False
+
+    def _tick(self) -> None:
+        self.refresh_views()
+
+    # -- controls -----------------------------------------------------------------
+    def step(self, n: int = 1) -> int:
+        """Pull ``n`` snapshots now (deterministic; only while paused / not started)."""
+        if self.source is None:
+            return 0
+        if self.source._thread is not None and not self.source.paused:
+            return 0
+        got = len(self.source.step(n))
+        self.refresh_views(force=True)
+        return got
+
+    def toggle_pause(self) -> None:
+        src = self.source
+        if src is None:
+            return
+        if src._thread is None:
+            src.start()
+        elif src.paused:
+            src.resume()
+        else:
+            src.pause()
+        self.refresh_views(force=True)
+
+    @property
+    def paused(self) -> bool:
+        src = self.source
+        return src is None or src._thread is None or src.paused
+
+    def cycle_speed(self) -> None:
+        src = self.source
+        if src is None:
+            return
+        if not src.virtual:
+            self.notify("speed applies to simulated workloads; this target runs in real time",
+                        severity="warning")
+            return
+        self.speed = next_in(list(SPEEDS), src.speed)
+        src.set_speed(self.speed)
+        self.feed.set_snapshots_per_row(ROWS_FOR_SPEED.get(self.speed, 1))
+        self.refresh_views(force=True)
+
+    def cycle_row_time(self) -> None:
+        n = next_in([1, 2, 5, 10, 20, 50, 100], self.feed.snapshots_per_row)
+        self.feed.set_snapshots_per_row(n)
+        self.refresh_views(force=True)
+
+    def toggle_record(self) -> None:
+        from damon_tui.tui import recording
+
+        if self.recorder is not None:
+            self.stop_recording()
+            return
+        try:
+            self.recorder = recording.start(self.session, self.record_path)
+        except recording.NotAvailable as e:
+            self.notify(f"not available: {e}", severity="warning")
+            return
+        self.notify(f"recording to {self.recorder.path}")
+        self.refresh_views(force=True)
+
+    def stop_recording(self) -> None:
+        rec, self.recorder = self.recorder, None
+        if rec is not None:
+            rec.close()
+            self.notify(f"recorded {rec.snapshots} snapshots to {rec.path} "
+                        f"({format_size(rec.size, 1)})")
+        self.refresh_views(force=True)
+
+    def open_schemes(self) -> None:
+        from damon_tui.tui import schemes_screen
+
+        schemes_screen.open_screen(self)
+
+    def open_presets(self) -> None:
+        from damon_tui.tui import presets_screen
+
+        presets_screen.open_screen(self)
+
+    def open_targets(self) -> None:
+        from damon_tui.tui import targets_screen
+
+        targets_screen.open_screen(self)
+
+    # -- drawing ------------------------------------------------------------------
+    def refresh_views(self, force: bool = False) -> None:
+        screen = self.screen
+        if not isinstance(screen, MonitorScreen):
+            screen = next((s for s in self.screen_stack if isinstance(s, MonitorScreen)), None)
+            if screen is None:
+                return
+        gen = self.feed.generation
+        if gen == self._drawn_generation and not force:
+            self._update_header(screen)  # CPU / speed figures move on their own
+            return
+        t0 = time.perf_counter()
+        self._drawn_generation = gen
+        feed = self.feed
+        hm = screen.query_one(Heatmap)
+        with feed.lock:
+            if feed.heatmaps:
+                self.target_idx = min(self.target_idx, len(feed.heatmaps) - 1)
+                hm.model = feed.heatmaps[self.target_idx]
+            hm.prepare()
+        hm.refresh()
+        self._update_header(screen)
+        now = time.perf_counter()
+        if force or now - self._last_side > 0.25:  # side panels at 4 Hz
+            self._last_side = now
+            self._update_side(screen)
+        self.frame_times.append(time.perf_counter() - t0)
+        if len(self.frame_times) > 10_000:
+            del self.frame_times[:5000]
+
+    def header_text(self, width: int = 200) -> Text:
+        """Target, ops, intervals, regions, time, speed, CPU, state and recording."""
+        s = self.session
+        feed = self.feed
+        snap = feed.latest
+        line1 = Text()
+        line1.append(s.description, style="bold")
+        line1.append(f" · {s.ops_line()}")
+        mid = Text()
+        if s.attrs is not None:
+            mid.append(s.intervals_line())
+            a = s.attrs
+            mid.append(f" · regions {feed.nr_regions} ({a.min_nr_regions}..{a.max_nr_regions})")
+        else:
+            mid.append(f"regions {feed.nr_regions}")
+        state = Text()
+        state.append(f"t {format_time_us(snap.end_us) if snap else '0'}")
+        src = self.source
+        if src is not None:
+            if src.virtual:
+                state.append(f" · speed {speed_label(src.speed)}")
+            cpu = f"{src.cpu_fraction * 100:.0f}%" if src._thread is not None else "-"
+            state.append(f" · cpu {cpu}")
+            if src.ended:
+                state.append(" · ended" + (f": {src.error}" if src.error else ""),
+                             style="bold red" if src.error else "bold")
+            elif self.paused:
+                state.append(" · paused", style="bold yellow")
+            else:
+                state.append(" · running", style="green")
+        replay_line = self.replay_status()
+        if replay_line is not None:
+            state.append(replay_line)
+        rec = self.recorder
+        if rec is not None:
+            state.append(f" · ● rec {rec.path} {format_size(rec.size, 1)}", style="bold red")
+        elif s.live:
+            state.append(" · rec off", style="dim")
+        if width >= 120:
+            lines = [line1 + Text(" · ") + mid, state]
+        else:
+            lines = [line1, mid, state]
+        for line in lines:
+            line.no_wrap = True
+            line.overflow = "ellipsis"
+        out = Text("\n").join(lines)
+        out.no_wrap = True
+        out.overflow = "ellipsis"
+        return out
+
+    def replay_status(self) -> str | None:
+        return None
+
+    def _update_header(self, screen) -> None:
+        bar = screen.query_one(HeaderBar)
+        width = screen.size.width or 200
+        bar.styles.height = 2 if width >= 120 else 3
+        bar.update(self.header_text(width))
+
+    def _update_side(self, screen) -> None:
+        feed = self.feed
+        with feed.lock:
+            snap = feed.latest
+            wss = feed.wss[self.target_idx] if feed.wss else None
+            pct = wss.percentiles() if wss else []
+            series = wss.series(60) if wss else []
+            avg = wss.average() if wss else 0.0
+            cur = wss.current if wss else 0
+            excluded = wss.exclude_samples if wss else 0
+        side_w = screen.query_one("#side").size.width or 40
+        now = screen.query_one("#wss-now", Static)
+        now.update(Text.assemble(("now ", "dim"), (format_size(cur, 1), "bold"),
+                                 ("  avg ", "dim"), format_size(avg, 1) if series else "-"))
+        spark = screen.query_one("#wss-spark", Sparkline)
+        spark.display = bool(series)
+        spark.data = series or [0]
+        lines = Text()
+        if pct:
+            bar_w = max(side_w - 20, 4)
+            for p, v, n in wss_bars(pct, bar_w):
+                lines.append(f"{p:>3} {format_size(v, 1):>10} ")
+                lines.append("█" * max(n, 0), style="cyan")
+                lines.append("\n")
+            lines.rstrip()
+        else:
+            lines.append(f"percentiles after {excluded} snapshots", style="dim")
+        screen.query_one("#wss-pct", Static).update(lines)
+        # regions
+        table = screen.query_one("#regions", DataTable)
+        panel = screen.query_one(RegionPanel)
+        panel.border_title = f"regions: {self.region_sort} (o)"
+        table.clear()
+        if snap is not None and snap.targets:
+            tgt = snap.targets[min(self.target_idx, len(snap.targets) - 1)]
+            ns = max(snap.aggr_us // max(snap.sample_us, 1), 1)
+            for s, e, nr, age in region_rows(tgt, self.region_sort, limit=10):
+                table.add_row(f"{s:#x}", compact_size(e - s), f"{nr}/{ns}", str(age))
+        # schemes
+        screen.query_one(SchemesPanel).update(self.schemes_text(snap))
+
+    def schemes_text(self, snap) -> Text:
+        from damon_tui.tui import schemes_view
+
+        return schemes_view.render(self, snap)

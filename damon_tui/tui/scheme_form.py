@@ -1,0 +1,263 @@
+"""The scheme editor's form model (no Textual): text fields <-> ``damos.Scheme``.
+
+Fields hold what the user typed, in DAMON/damo units.  ``build()`` turns them into a
+Scheme through damos' own parser and validation (``scheme_from_dict`` and
+``validate_for_ops``), and maps each error back to the form field it is about, so the
+form shows it inline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+#: (field name, label, unit/help) in form order
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("min_sz", "min size", "bytes: 4K, 2M, min"),
+    ("max_sz", "max size", "bytes: 1G, max"),
+    ("min_acc", "min nr_accesses", "0 %, 5 samples"),
+    ("max_acc", "max nr_accesses", "100 %, 20 samples, max"),
+    ("min_age", "min age", "60s, 10 aggr_intervals"),
+    ("max_age", "max age", "time or aggr_intervals, max"),
+    ("action", "action", "what to do with matching regions"),
+    ("apply_interval", "apply interval", "0 = every aggregation; 1s"),
+    ("quota_ms", "quota time", "ms per reset interval: 10ms, 0 = none"),
+    ("quota_sz", "quota size", "bytes per reset interval: 1G, 0 = none"),
+    ("quota_reset", "quota reset interval", "1s"),
+    ("weight_sz", "weight size", "permil"),
+    ("weight_nr", "weight nr_accesses", "permil"),
+    ("weight_age", "weight age", "permil"),
+    ("goal_metric", "quota goal metric", "none, user_input, node_mem_free_bp, ..."),
+    ("goal_target", "quota goal target", "value (bp for *_bp metrics)"),
+    ("goal_current", "quota goal current", "user_input's current value"),
+    ("wm_metric", "watermarks metric", "none or free_mem_rate"),
+    ("wm_interval", "watermarks interval", "check interval: 5s"),
+    ("wm_high", "watermark high", "permil of free memory"),
+    ("wm_mid", "watermark mid", "permil"),
+    ("wm_low", "watermark low", "permil"),
+)
+
+#: error field prefixes of damos' messages -> form field
+_ERROR_FIELDS: tuple[tuple[str, str], ...] = (
+    ("access_pattern.sz_bytes", "min_sz"),
+    ("access_pattern.nr_accesses", "min_acc"),
+    ("access_pattern.age", "min_age"),
+    ("action", "action"),
+    ("apply_interval_us", "apply_interval"),
+    ("quotas.time_ms", "quota_ms"),
+    ("quotas.ms", "quota_ms"),
+    ("quotas.sz_bytes", "quota_sz"),
+    ("quotas.sz", "quota_sz"),
+    ("quotas.reset_interval_ms", "quota_reset"),
+    ("quotas.weights.sz", "weight_sz"),
+    ("quotas.weights.nr_accesses", "weight_nr"),
+    ("quotas.weights.age", "weight_age"),
+    ("quotas.weights", "weight_sz"),
+    ("quotas.goals", "goal_metric"),
+    ("watermarks.metric", "wm_metric"),
+    ("watermarks.interval_us", "wm_interval"),
+    ("watermarks.high", "wm_high"),
+    ("watermarks.mid", "wm_mid"),
+    ("watermarks.low", "wm_low"),
+    ("watermarks", "wm_low"),
+    ("quotas", "quota_ms"),
+    ("filters", "action"),
+    ("target_nid", "action"),
+)
+
+
+@dataclass
+class SchemeForm:
+    """One scheme as the editor's text fields."""
+
+    min_sz: str = "4K"
+    max_sz: str = "max"
+    min_acc: str = "0 %"
+    max_acc: str = "0 %"
+    min_age: str = "10s"
+    max_age: str = "max"
+    action: str = "stat"
+    apply_interval: str = "0"
+    quota_ms: str = "0"
+    quota_sz: str = "0"
+    quota_reset: str = "1s"
+    weight_sz: str = "0"
+    weight_nr: str = "0"
+    weight_age: str = "0"
+    goal_metric: str = "none"
+    goal_target: str = "0"
+    goal_current: str = "0"
+    wm_metric: str = "none"
+    wm_interval: str = "5s"
+    wm_high: str = "0"
+    wm_mid: str = "0"
+    wm_low: str = "0"
+    #: untouched parts of an imported scheme (filters, target_nid, extra goals)
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def names(self) -> list[str]:
+        return [f.name for f in fields(self) if f.name != "extra"]
+
+    def set(self, name: str, value: str) -> SchemeForm:
+        if name not in self.names():
+            raise KeyError(name)
+        return replace(self, **{name: value})
+
+    # -- to damo JSON ---------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """damo's scheme dict for these fields (times keep their units)."""
+        goals = []
+        if self.goal_metric.strip() not in ("", "none"):
+            goals.append({"metric": self.goal_metric.strip(),
+                          "target_value": self.goal_target.strip() or "0",
+                          "current_value": self.goal_current.strip() or "0"})
+        goals.extend(self.extra.get("more_goals", []))
+        kv = {
+            "action": self.action.strip(),
+            "access_pattern": {
+                "sz_bytes": {"min": self.min_sz, "max": self.max_sz},
+                "nr_accesses": {"min": _acc(self.min_acc), "max": _acc(self.max_acc)},
+                "age": {"min": _age(self.min_age), "max": _age(self.max_age)},
+            },
+            "apply_interval_us": _time(self.apply_interval, "us"),
+            "quotas": {
+                "time_ms": _time(self.quota_ms, "ms"),
+                "sz_bytes": self.quota_sz,
+                "reset_interval_ms": _time(self.quota_reset, "ms"),
+                "weights": {"sz_permil": self.weight_sz,
+                            "nr_accesses_permil": self.weight_nr,
+                            "age_permil": self.weight_age},
+                "goals": goals,
+            },
+            "watermarks": {"metric": self.wm_metric.strip(),
+                           "interval_us": _time(self.wm_interval, "us"),
+                           "high_permil": self.wm_high, "mid_permil": self.wm_mid,
+                           "low_permil": self.wm_low},
+            "filters": self.extra.get("filters", []),
+        }
+        if self.extra.get("target_nid") is not None:
+            kv["target_nid"] = self.extra["target_nid"]
+        return kv
+
+    def build(self, ops=None, attrs=None, where: str = "scheme"):
+        """``(scheme, None)`` or ``(None, {field: message})`` with damos' own rules."""
+        from damon_tui.damos.io import scheme_from_dict
+        from damon_tui.damos.runtime import validate_for_ops
+        from damon_tui.errors import UserError
+
+        try:
+            scheme = scheme_from_dict(self.to_dict(), where)
+            if ops is not None:
+                kw = {}
+                if attrs is not None:
+                    kw = {"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us}
+                validate_for_ops([scheme], ops, **kw)
+        except UserError as e:
+            return None, {error_field(str(e), where): _strip_where(str(e), where)}
+        return scheme, None
+
+    @classmethod
+    def from_scheme(cls, scheme) -> SchemeForm:
+        """The form of an existing scheme (round-trips through damo JSON)."""
+        from damon_tui.damos.io import scheme_to_dict
+        from damon_tui.units import ULONG_MAX, format_size
+
+        kv = scheme_to_dict(scheme)
+        ap, q, w = kv["access_pattern"], kv["quotas"], kv["watermarks"]
+
+        def sz(v: int) -> str:
+            if v >= ULONG_MAX:
+                return "max"
+            return _size_text(v, format_size)
+
+        def acc(v) -> str:
+            s = str(v)
+            if s.startswith(str(ULONG_MAX)):
+                return "max"
+            return s.replace(" samples", " samples")
+
+        def age(v) -> str:
+            if isinstance(v, int):
+                return "max" if v >= ULONG_MAX else _time_text(v)
+            s = str(v)
+            return "max" if s.startswith(str(ULONG_MAX)) else s
+
+        goals = q.get("goals") or []
+        g0 = goals[0] if goals else None
+        extra = {"filters": kv.get("filters", []), "target_nid": kv.get("target_nid"),
+                 "more_goals": goals[1:]}
+        return cls(
+            min_sz=sz(ap["sz_bytes"]["min"]), max_sz=sz(ap["sz_bytes"]["max"]),
+            min_acc=acc(ap["nr_accesses"]["min"]), max_acc=acc(ap["nr_accesses"]["max"]),
+            min_age=age(ap["age"]["min"]), max_age=age(ap["age"]["max"]),
+            action=kv["action"],
+            apply_interval=_time_text(kv.get("apply_interval_us", 0)),
+            quota_ms=f"{q['time_ms']}ms" if q["time_ms"] else "0",
+            quota_sz=sz(q["sz_bytes"]) if q["sz_bytes"] else "0",
+            quota_reset=_time_text(q["reset_interval_ms"] * 1000),
+            weight_sz=str(q["weights"]["sz_permil"]),
+            weight_nr=str(q["weights"]["nr_accesses_permil"]),
+            weight_age=str(q["weights"]["age_permil"]),
+            goal_metric=g0["metric"] if g0 else "none",
+            goal_target=str(g0["target_value"]) if g0 else "0",
+            goal_current=str(g0["current_value"]) if g0 else "0",
+            wm_metric=w["metric"], wm_interval=_time_text(w["interval_us"]),
+            wm_high=str(w["high_permil"]), wm_mid=str(w["mid_permil"]),
+            wm_low=str(w["low_permil"]),
+            extra=extra,
+        )
+
+
+def error_field(message: str, where: str = "scheme") -> str:
+    """The form field an error message of damos is about (``action`` if unsure)."""
+    text = _strip_where(message, where)
+    for prefix, name in _ERROR_FIELDS:
+        if text.startswith(prefix):
+            return name
+    return "action"
+
+
+def _strip_where(message: str, where: str) -> str:
+    prefix = f"{where}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _acc(text: str) -> str:
+    """Accesses as typed; a bare number means samples in the form (shown as units)."""
+    s = text.strip()
+    if s and s.replace(".", "", 1).isdigit():
+        return f"{s} samples"
+    return s
+
+
+def _age(text: str) -> str | int:
+    s = text.strip()
+    if s.isdigit():
+        return f"{s} aggr_intervals"
+    return s
+
+
+def _time(text: str, bare_unit: str) -> str:
+    s = text.strip()
+    if s.replace(".", "", 1).isdigit():
+        return s  # bare: the JSON field's own unit
+    return s
+
+
+def _time_text(us: int) -> str:
+    from damon_tui.units import ULONG_MAX
+
+    if us >= ULONG_MAX:
+        return "max"
+    if us == 0:
+        return "0"
+    for unit, div in (("h", 3_600_000_000), ("m", 60_000_000), ("s", 1_000_000), ("ms", 1000)):
+        if us % div == 0:
+            return f"{us // div}{unit}"
+    return f"{us}us"
+
+
+def _size_text(v: int, format_size) -> str:
+    for unit, div in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if v and v % div == 0:
+            return f"{v // div}{unit}"
+    return str(v)

@@ -1,0 +1,92 @@
+"""What the TUI is looking at: a live monitor (sim, process, physical memory) or a record.
+
+``Session`` is built from the command line (``commands/tui.py``) or from the target
+picker, and knows how to describe itself for the header.  Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from damon_tui.units import format_time_us
+
+
+@dataclass
+class Session:
+    """A monitoring session: the monitor and its ops, or a replayed record."""
+
+    description: str
+    monitor: object | None = None
+    ops: object | None = None
+    attrs: object | None = None
+    replay: object | None = None  # damon_tui.tui.replay.Replay
+    schemes: list = field(default_factory=list)
+    seed: int = 0
+    notes: list[str] = field(default_factory=list)  # "not available: ..." lines
+
+    @property
+    def live(self) -> bool:
+        return self.monitor is not None
+
+    def ops_line(self) -> str:
+        ops = self.ops
+        if ops is None and self.replay is not None:
+            return self.replay.ops_line()
+        if ops is None:
+            return "no target"
+        return f"ops {ops.kind} · {ops.access_check}, {ops.resolution}"
+
+    def intervals_line(self) -> str:
+        a = self.attrs
+        if a is None:
+            return ""
+        return (f"sample {format_time_us(a.sample_us)} aggr {format_time_us(a.aggr_us)} "
+                f"update {format_time_us(a.update_us)}")
+
+
+def sim_session(name: str = "zigzag", attrs=None, seed: int = 0, access_rate=None,
+                schemes=()) -> Session:
+    """A live session on a simulated workload."""
+    from damon_tui.engine import Attrs
+    from damon_tui.ops.sim import SimOps
+
+    attrs = attrs or Attrs(update_us=1_000_000)
+    ops = SimOps(name, access_rate=access_rate, seed=seed)
+    return live_session(ops, attrs, seed=seed, schemes=schemes)
+
+
+def live_session(ops, attrs=None, seed: int = 0, schemes=()) -> Session:
+    """A live session on any operations set."""
+    from damon_tui.engine import Attrs, Monitor
+
+    attrs = attrs or Attrs()
+    kwargs = {"schemes": list(schemes)} if schemes else {}
+    monitor = Monitor(ops, attrs, seed=seed, **kwargs)
+    desc = ", ".join(t.description for t in ops.targets())
+    return Session(description=desc, monitor=monitor, ops=ops, attrs=attrs, seed=seed,
+                   schemes=list(schemes))
+
+
+def session_from_args(args) -> Session:
+    """The session the ``tui`` command line asks for (a bad option is a UserError)."""
+    from damon_tui.targets import attrs_from_args, ops_from_args
+
+    if getattr(args, "replay", None):
+        from damon_tui.tui.replay import load_replay
+
+        replay = load_replay(args.replay)
+        return Session(description=replay.description, replay=replay, attrs=replay.attrs)
+    attrs = attrs_from_args(args)
+    ops = ops_from_args(args, seed=args.seed)
+    schemes = []
+    notes = []
+    if getattr(args, "schemes", None) or getattr(args, "preset", None):
+        try:
+            from damon_tui.tui import damos_bridge
+        except ImportError as e:
+            notes.append(f"not available: DAMOS ({e})")
+        else:
+            schemes = damos_bridge.schemes_from_args(args, attrs, ops)
+    session = live_session(ops, attrs, seed=args.seed, schemes=schemes)
+    session.notes.extend(notes)
+    return session

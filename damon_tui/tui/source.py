@@ -1,0 +1,174 @@
+"""Where the TUI's snapshots come from: a live monitor in a worker thread, or a record.
+
+``LiveSource`` runs ``Monitor.run()`` in a plain daemon thread and paces virtual-clock
+ops to a speed (1x, 10x, 100x or as fast as possible); it hands snapshots to a callback
+that must be thread-safe (the app appends them to a deque and posts one coalesced
+message).  ``step()`` pulls snapshots synchronously when the thread is not running, so
+tests and screenshots are deterministic.  ``ReplaySource`` serves a record file's
+snapshots by index for the timeline.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+SPEEDS = (1.0, 10.0, 100.0, 0.0)  # 0 = as fast as possible
+
+
+def speed_label(speed: float) -> str:
+    return "max" if not speed else f"{speed:g}x"
+
+
+class LiveSource:
+    """A Monitor driven from a worker thread, paced, pausable and steppable."""
+
+    kind = "live"
+
+    def __init__(self, monitor, on_snapshot: Callable[[object], None] | None = None,
+                 speed: float = 1.0, duration_us: int | None = None):
+        self.monitor = monitor
+        self.ops = monitor.ops
+        self.on_snapshot = on_snapshot or (lambda snap: None)
+        self.speed = speed
+        self.duration_us = duration_us
+        self._gen = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._running = threading.Event()  # set = not paused
+        self.ended = False
+        self.error: str | None = None
+        #: CPU seconds the worker spent inside the engine / wall seconds, recent window
+        self.cpu_fraction = 0.0
+        self.achieved_speed = 0.0
+        self.snapshots = 0
+
+    # -- control ------------------------------------------------------------------
+    @property
+    def virtual(self) -> bool:
+        return getattr(self.ops, "clock", "wall") == "virtual"
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def start(self, paused: bool = False) -> None:
+        if not paused:
+            self._running.set()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="damon-engine", daemon=True)
+            self._thread.start()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = speed
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+        try:
+            self.monitor.stop()
+        except Exception:
+            pass
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2.0)
+        self._close_ops()
+
+    def _close_ops(self) -> None:
+        try:
+            self.ops.close()
+        except Exception:
+            pass
+
+    # -- pulling ------------------------------------------------------------------
+    def _next(self):
+        with self._lock:
+            if self.ended:
+                return None
+            if self._gen is None:
+                self._gen = iter(self.monitor.run(self.duration_us))
+            try:
+                snap = next(self._gen)
+            except StopIteration:
+                self.ended = True
+                return None
+            except Exception as e:  # target gone, ops error: end, say why
+                self.ended = True
+                self.error = f"{type(e).__name__}: {e}"
+                return None
+        self.snapshots += 1
+        return snap
+
+    def step(self, n: int = 1) -> list:
+        """Pull ``n`` snapshots synchronously (tests, single-stepping while paused)."""
+        out = []
+        for _ in range(n):
+            snap = self._next()
+            if snap is None:
+                break
+            self.on_snapshot(snap)
+            out.append(snap)
+        return out
+
+    def _loop(self) -> None:
+        anchor_wall = anchor_virt = None
+        cpu_window: list[tuple[float, float]] = []
+        while not self._stop.is_set():
+            if not self._running.wait(0.1):
+                anchor_wall = None
+                continue
+            if self._stop.is_set():
+                break
+            c0, w0 = time.thread_time(), time.perf_counter()
+            snap = self._next()
+            c1, w1 = time.thread_time(), time.perf_counter()
+            if snap is None:
+                self.on_snapshot(None)
+                break
+            self.on_snapshot(snap)
+            cpu_window.append((c1 - c0, w1))
+            if self.virtual and self.speed:
+                if anchor_wall is None:
+                    anchor_wall, anchor_virt = w1, snap.end_us
+                due = anchor_wall + (snap.end_us - anchor_virt) / 1e6 / self.speed
+                lag = due - time.perf_counter()
+                if lag > 0:
+                    self._stop.wait(lag)
+                elif lag < -1.0:  # too slow for this speed: re-anchor, don't burst
+                    anchor_wall, anchor_virt = time.perf_counter(), snap.end_us
+            # CPU use over the last ~2 s of wall time
+            now = time.perf_counter()
+            while cpu_window and now - cpu_window[0][1] > 2.0:
+                cpu_window.pop(0)
+            if cpu_window:
+                span = max(now - cpu_window[0][1] + (w1 - w0), 1e-3)
+                self.cpu_fraction = sum(c for c, _ in cpu_window) / span
+        self._close_ops()
+
+
+class ReplaySource:
+    """Snapshots of a record file, addressed by index (the timeline)."""
+
+    kind = "replay"
+
+    def __init__(self, snapshots: list, description: str, header: dict | None = None):
+        self.snapshots_list = snapshots
+        self.description = description
+        self.header = header or {}
+        self.pos = 0
+        self.ended = False
+        self.error = None
+        self.speed = 1.0
+        self.cpu_fraction = 0.0
+        self.paused = True
+        self.virtual = True
+
+    def __len__(self) -> int:
+        return len(self.snapshots_list)

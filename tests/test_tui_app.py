@@ -1,0 +1,121 @@
+"""Pilot tests of the monitor screen: live worker, stepping, keys, help, quit."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+pytest.importorskip("textual")
+
+from damon_tui.tui.app import HelpScreen, MonitorScreen  # noqa: E402
+from damon_tui.tui.heatmap import Heatmap  # noqa: E402
+from damon_tui.tui.scenes import make_app  # noqa: E402
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_monitor_screen_shows_header_heatmap_wss_and_regions():
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert app.step(60) == 60
+            await pilot.pause()
+            header = app.header_text().plain
+            assert "sim:zigzag" in header and "ops sim" in header
+            assert "sample 5 ms aggr 100 ms" in header
+            assert "regions" in header and "(10..1000)" in header
+            assert "paused" in header and "rec off" in header
+            assert "t 6 s" in header
+            hm = app.screen.query_one(Heatmap)
+            assert len(hm.model.rows) == 60
+            assert hm.title_text().startswith("hottest range")
+            table = app.screen.query_one("#regions")
+            assert table.row_count > 0
+            wss = app.feed.wss[0]
+            assert wss.current > 0 and len(wss.values) == 60 - wss.exclude_samples
+    run(go())
+
+
+def test_worker_thread_feeds_snapshots_while_ui_stays_responsive():
+    async def go():
+        app = make_app(speed=0.0)
+        app.autostart = True
+        async with app.run_test(size=(100, 30)) as pilot:
+            deadline = time.monotonic() + 10
+            worst = 0.0
+            while app.feed.count < 50 and time.monotonic() < deadline:
+                t0 = time.perf_counter()
+                await pilot.pause(0.02)
+                worst = max(worst, time.perf_counter() - t0 - 0.02)
+            assert app.feed.count >= 50
+            assert app.source._thread is not None and app.source._thread.is_alive()
+            assert "running" in app.header_text().plain
+            await pilot.press("space")
+            assert app.source.paused
+            n = app.feed.count
+            await pilot.pause(0.3)
+            assert app.feed.count - n <= 1  # at most the snapshot in flight
+    run(go())
+
+
+def test_keys_pause_speed_sort_range_zoom_and_help():
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.step(80)
+            await pilot.pause()
+            await pilot.press("s")
+            assert app.source.speed == 10.0 and app.feed.snapshots_per_row == 5
+            await pilot.press("s", "s", "s")
+            assert app.source.speed == 1.0
+            await pilot.press("o")
+            assert app.region_sort == "coldest"
+            hm = app.screen.query_one(Heatmap)
+            await pilot.press("r")
+            assert hm.range_sel == 0 and hm.title_text().startswith("range 1/")
+            await pilot.press("a")
+            assert hm.title_text().startswith("all ")
+            await pilot.press("a")
+            assert hm.range_sel is None
+            await pilot.press("right")
+            await pilot.press("plus")
+            assert hm.zoom == 2 and "zoom 2x" in hm.title_text()
+            await pilot.press("0")
+            assert hm.zoom == 1
+            await pilot.press("c")
+            assert hm.colorset == "flame"
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert isinstance(app.screen, MonitorScreen)
+            await pilot.press("n")
+            assert app.feed.count == 81
+            await pilot.press("space")
+            assert not app.source.paused
+            await pilot.press("space")
+            await pilot.press("q")
+        assert app.return_code == 0
+    run(go())
+
+
+def test_cursor_shows_region_nr_accesses_age_and_size():
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.step(40)
+            await pilot.pause()
+            hm = app.screen.query_one(Heatmap)
+            assert hm.cursor_text().startswith("arrows: cursor")
+            await pilot.press("right")
+            info = hm.cursor_info()
+            assert info is not None
+            s, e, nr, age, row = info
+            assert s < e and 0 <= nr <= row.nr_samples
+            text = hm.cursor_text()
+            assert f"{s:#x}" in text and f"nr_accesses {nr}/" in text and f"age {age}" in text
+    run(go())

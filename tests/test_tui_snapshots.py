@@ -1,0 +1,24 @@
+"""SVG snapshots of the TUI at 80x24 and 200x60 (pytest-textual-snapshot).
+
+Deterministic: the zigzag sim with seed 0, the engine paused and stepped a fixed number
+of aggregation intervals, no wall-clock text.  Update with ``--snapshot-update`` after
+checking the new pictures; ``bench/screenshots.py`` writes the same scenes to
+``screenshots/``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytest_textual_snapshot")
+
+from damon_tui.tui.scenes import scene  # noqa: E402
+
+SIZES = [(80, 24), (200, 60)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", ["monitor", "monitor_cursor", "help"])
+def test_tui_snapshot(snap_compare, name, size):
+    app, run_before = scene(name)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
