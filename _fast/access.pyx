@@ -24,10 +24,11 @@ cdef extern from *:
     }
     typedef unsigned __int128 acc_u128;
     static volatile unsigned char acc_sink;
+    static inline void acc_read(const unsigned char *p) { acc_sink = *(const volatile unsigned char *)p; }
     """
     ctypedef unsigned long long u128 "acc_u128"
     unsigned long long mono_us "acc_mono_us"() nogil
-    unsigned char acc_sink
+    void acc_read(const uint8_t *p) nogil
 
 
 cdef enum:
@@ -112,11 +113,11 @@ def run_phase(list buffers, list patterns, unsigned long long duration_us,
                     for j in range(batch):
                         off = _below(&rng, size)
                         if p_mode[k] == RO:
-                            acc_sink = base[off]
+                            acc_read(base + off)
                         elif p_mode[k] == WO:
                             base[off] = <uint8_t>j
                         else:
-                            base[off] = base[off] + 1
+                            base[off] = base[off] + 1  # read and write
                 else:
                     off = p_off[k]
                     stride = p_stride[k]
@@ -125,11 +126,11 @@ def run_phase(list buffers, list patterns, unsigned long long duration_us,
                         if off >= size:
                             off = 0
                         if p_mode[k] == RO:
-                            acc_sink = base[off]
+                            acc_read(base + off)
                         elif p_mode[k] == WO:
                             base[off] = <uint8_t>j
                         else:
-                            base[off] = base[off] + 1
+                            base[off] = base[off] + 1  # read and write
                     p_off[k] = off
                 accesses += batch
                 now = mono_us()

@@ -85,6 +85,8 @@ ctypedef struct View:
     int64_t L
     int64_t a1s, a1e, a2e   # sequential: positions [a1s, a1e) and [0, a2e)
     int full                # sequential: every position covered
+    int dense               # sequential with stride <= page: page intervals below
+    int64_t p1s, p1e, p2e   # pages [p1s, p1e) and [0, p2e) touched (dense only)
     double q, q_last        # random: per-page touch probability (full / last page)
     uint64_t bid
 
@@ -166,6 +168,9 @@ cdef class Sim:
 
     cdef View *views
     cdef int64_t views_cap
+    cdef uint64_t *reg_end         # end of the region's mapping
+    cdef int64_t *reg_vstamp       # == vstamp: the region has views in the current window
+    cdef int64_t vstamp
 
     def __cinit__(self, *args, **kwargs):
         self.reg_base = NULL
@@ -221,6 +226,10 @@ cdef class Sim:
         self.ring = <Batch*>calloc(cap, sizeof(Batch))
         self.views_cap = 64
         self.views = <View*>calloc(self.views_cap, sizeof(View))
+        self.reg_end = <uint64_t*>calloc(n, sizeof(uint64_t))
+        self.reg_vstamp = <int64_t*>calloc(n, sizeof(int64_t))
+        if not self.reg_end or not self.reg_vstamp:
+            raise MemoryError()
         if (not self.reg_base or not self.reg_size or not self.reg_npages or not self.reg_page0
                 or not self.reg_missing or not self.reg_epoch or not self.reg_lg
                 or not self.reg_lg_last or not self.ph_dur or not self.ph_pat0
@@ -245,6 +254,7 @@ cdef class Sim:
             npages = (size + PAGE_SIZE - 1) // PAGE_SIZE
             prev_end = base + npages * PAGE_SIZE
             self.reg_base[i] = base
+            self.reg_end[i] = base + npages * PAGE_SIZE
             self.reg_size[i] = size
             self.reg_npages[i] = npages
             self.reg_page0[i] = gp
@@ -311,6 +321,7 @@ cdef class Sim:
         free(self.pat_weight); free(self.pat_pos); free(self.pat_covered)
         free(self.pat_epoch); free(self.pat_clean)
         free(self.ring); free(self.views); free(self.flags); free(self.missing)
+        free(self.reg_end); free(self.reg_vstamp)
 
     # ------------------------------------------------------------------ time
 
@@ -674,6 +685,7 @@ cdef class Sim:
                 break
             id_ += 1
         self._views_reserve(id_ - first + 1)
+        self.vstamp += 1
         id_ = first
         while id_ < self.nb:
             b = &self.ring[id_ & self.mask]
@@ -689,6 +701,7 @@ cdef class Sim:
             r = self.pat_region[pat]
             v = &self.views[nv]
             nv += 1
+            self.reg_vstamp[r] = self.vstamp
             v.region = r
             v.random = self.pat_random[pat]
             v.bid = b.bid
@@ -704,16 +717,21 @@ cdef class Sim:
                 v.a1s = 0
                 v.a1e = L
                 v.a2e = 0
-                continue
-            v.full = 0
-            x = (b.s0 + (os - b.t0)) % L
-            v.a1s = x
-            if x + m <= L:
-                v.a1e = x + m
-                v.a2e = 0
             else:
-                v.a1e = L
-                v.a2e = x + m - L
+                v.full = 0
+                x = (b.s0 + (os - b.t0)) % L
+                v.a1s = x
+                if x + m <= L:
+                    v.a1e = x + m
+                    v.a2e = 0
+                else:
+                    v.a1e = L
+                    v.a2e = x + m - L
+            v.dense = v.stride <= PAGE_SIZE
+            if v.dense:
+                v.p1s = (v.a1s * v.stride) >> PAGE_SHIFT
+                v.p1e = (((v.a1e - 1) * v.stride) >> PAGE_SHIFT) + 1
+                v.p2e = ((((v.a2e - 1) * v.stride) >> PAGE_SHIFT) + 1) if v.a2e > 0 else 0
         return nv
 
     cdef inline bint _page_touched(self, int r, int64_t p, View *views,
@@ -728,6 +746,10 @@ cdef class Sim:
                 npages = self.reg_npages[r]
                 if _unit(self.seed, <uint64_t>(self.reg_page0[r] + p), v.bid) < (
                         v.q_last if p == npages - 1 else v.q):
+                    return True
+                continue
+            if v.dense:
+                if (p >= v.p1s and p < v.p1e) or p < v.p2e:
                     return True
                 continue
             jlo = ((p << PAGE_SHIFT) + v.stride - 1) // v.stride
@@ -763,7 +785,7 @@ cdef class Sim:
         """``out[i] = 1`` if the page of ``addrs[i]`` was touched in ``[t0_us, t1_us)``."""
         cdef int64_t a = self._tick(t0_us), e = self._tick(t1_us)
         cdef int64_t nv, i, n = addrs.shape[0]
-        cdef int r
+        cdef int r, rr
         cdef uint64_t addr
         if out.shape[0] < n:
             raise ValueError("out is shorter than addrs")
@@ -772,11 +794,22 @@ cdef class Sim:
             if e > self.now_tick:
                 self.now_tick = e
         nv = self._build_views(a, e)
+        r = 0
         with nogil:
             for i in range(n):
                 addr = addrs[i]
-                r = self._find_region(addr)
-                if r < 0 or nv == 0:
+                # addresses usually come sorted (one per DAMON region): a cursor first
+                if addr < self.reg_base[r] or addr >= self.reg_end[r]:
+                    if (r + 1 < self.nr_regions and addr >= self.reg_base[r + 1]
+                            and addr < self.reg_end[r + 1]):
+                        r += 1
+                    else:
+                        rr = self._find_region(addr)
+                        if rr < 0:
+                            out[i] = 0
+                            continue
+                        r = rr
+                if self.reg_vstamp[r] != self.vstamp:
                     out[i] = 0
                     continue
                 out[i] = self._page_touched(

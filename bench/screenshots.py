@@ -27,7 +27,8 @@ async def shoot(name: str, size: tuple[int, int], out: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "screenshots"))
+    default = Path(__file__).resolve().parent.parent / "screenshots"
+    parser.add_argument("--out", default=str(default))
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

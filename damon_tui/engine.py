@@ -147,6 +147,16 @@ class Monitor:
         self.attrs = attrs if attrs is not None else Attrs()
         self.seed = seed
         self.schemes = tuple(schemes)
+        # DAMOS (issue 4): the scheme runner; refuses schemes the ops cannot apply.
+        # (Other scheme objects are left to subclasses overriding the two hooks.)
+        self.damos = None
+        from damon_tui.damos.scheme import Scheme
+
+        if self.schemes and all(isinstance(s, Scheme) for s in self.schemes):
+            from damon_tui.damos.runtime import DamosRunner
+
+            self.damos = DamosRunner(self.schemes, ops, self.attrs.sample_us,
+                                     self.attrs.aggr_us, ops.min_region_sz)
         self.targets = ops.targets()
         a = self.attrs
         self._core = Core(ops, len(self.targets), a.sample_us, a.aggr_us, a.update_us,
@@ -240,16 +250,20 @@ class Monitor:
         core.max_nr_regions = new.max_nr_regions
         if aggregating:
             self._window_start_us = core.now_us
+        if self.damos is not None:  # DAMOS (issue 4): reschedule, re-resolve patterns
+            self.damos.set_attrs(new.sample_us, new.aggr_us, core.passed)
         self.attrs = new
 
     # -- DAMOS hooks --------------------------------------------------------------------
     def _wait_watermarks(self) -> int:
         """Watermark check before each sample: µs to stay idle (0 = sample now).
 
-        No-op (returns 0) without schemes; DAMOS (issue 4) overrides it.  It is only
-        called when ``schemes`` is non-empty.
+        No-op (returns 0) without schemes.  It is only called when ``schemes`` is
+        non-empty; when every scheme is inactive, monitoring pauses (kernel §4).
         """
-        return 0
+        if self.damos is None:  # DAMOS (issue 4)
+            return 0
+        return self.damos.wait_us(self._core.now_us)
 
     def _apply_schemes(self, passed: int) -> tuple:
         """DAMOS: apply due schemes to ``region_lists`` (kernel step 8).
@@ -259,7 +273,11 @@ class Monitor:
         counts.  Returns per-scheme stats for ``Snapshot.schemes`` (ignored outside
         aggregation samples).  No-op without schemes.
         """
-        return ()
+        if self.damos is None:  # DAMOS (issue 4)
+            return ()
+        core = self._core
+        return self.damos.apply(core.region_lists, passed, core.next_aggr, core.now_us,
+                                core.region_sz_limit)
 
     # -- the loop -----------------------------------------------------------------------
     def _init_regions(self) -> None:

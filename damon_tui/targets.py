@@ -1,8 +1,8 @@
 """Command-line target and monitoring-attribute options shared by monitor, record and tui.
 
 ``add_target_arguments`` / ``ops_from_args`` choose the operations set; real targets
-(``--pid``, ``--paddr``, a command after ``--``) are added by ``damon_tui.ops.vaddr`` /
-``paddr`` through ``_REAL_TARGET_HOOKS``.  ``add_attrs_arguments`` / ``attrs_from_args``
+(``--pid``, ``--paddr``, ``--regions``, a command after ``--``) come from
+``damon_tui.ops.real_targets``.  ``add_attrs_arguments`` / ``attrs_from_args``
 parse DAMON's monitoring attributes in DAMON/damo units.
 """
 
@@ -58,8 +58,11 @@ def ops_from_args(args: argparse.Namespace, seed: int = 0):
 def add_attrs_arguments(parser: argparse.ArgumentParser) -> None:
     """DAMON's monitoring attributes, in DAMON/damo units (``5ms``, ``100 ms``, ``60s``)."""
     group = parser.add_argument_group("monitoring attributes")
-    group.add_argument("--sample", metavar="TIME", default="5ms", help="sampling interval (5ms)")
-    group.add_argument("--aggr", metavar="TIME", default="100ms", help="aggregation interval (100ms)")
+    group.add_argument("--sample", metavar="TIME", default=None,
+                       help="sampling interval (5ms; real targets: a cheaper default measured "
+                       "for the access-check method, see `damon-tui doctor`)")
+    group.add_argument("--aggr", metavar="TIME", default=None,
+                       help="aggregation interval (100ms; real targets: 20 samples)")
     group.add_argument("--update", metavar="TIME", default="1s",
                        help="operations update interval (1s; the kernel's default is 60s)")
     group.add_argument("--min-nr-regions", metavar="N", type=int, default=10,
@@ -70,17 +73,28 @@ def add_attrs_arguments(parser: argparse.ArgumentParser) -> None:
                        help="random seed: the same seed and input give the same result (0)")
 
 
-def attrs_from_args(args: argparse.Namespace):
-    """``Attrs`` from the parsed options; a bad value names its option."""
+def attrs_from_args(args: argparse.Namespace, ops=None):
+    """``Attrs`` from the parsed options; a bad value names its option.
+
+    With ``ops`` given, intervals the user left unset take the operations set's own
+    defaults (real targets pick sampling intervals that keep the monitor's CPU low).
+    """
     from damon_tui.engine import Attrs
 
     try:
-        return Attrs(
-            sample_us=parse_time_us(args.sample, "--sample"),
-            aggr_us=parse_time_us(args.aggr, "--aggr"),
+        attrs = Attrs(
+            sample_us=parse_time_us(args.sample or "5ms", "--sample"),
+            aggr_us=parse_time_us(args.aggr or "100ms", "--aggr"),
             update_us=parse_time_us(args.update, "--update"),
             min_nr_regions=args.min_nr_regions,
             max_nr_regions=args.max_nr_regions,
         )
     except ValueError as e:
         raise UserError(f"monitoring attributes: {e}") from None
+    if ops is not None:
+        try:
+            from damon_tui.ops.real_targets import tuned_attrs
+        except ImportError:
+            return attrs
+        attrs = tuned_attrs(args, attrs, ops)
+    return attrs

@@ -93,7 +93,9 @@ def parse_time_us(text: str | int, field: str = "time", default_unit: str = "us"
     for number, unit in parts:
         unit = unit.lower() or default_unit
         if unit not in _TIME_UNITS_US:
-            raise UnitError(f"{field}: unknown time unit {unit!r} in {s!r} (ns, us, ms, s, m, h, d)")
+            raise UnitError(
+                f"{field}: unknown time unit {unit!r} in {s!r} (ns, us, ms, s, m, h, d)"
+            )
         total += float(number.replace(",", "")) * _TIME_UNITS_US[unit]
     return int(round(total))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from array import array
 
 import pytest
-
 from damon_tui._fast.sim import Sim
 
 BASE = 0x7F00_0000_0000
@@ -160,3 +159,10 @@ def test_history_bound_is_reported():
     with pytest.raises(ValueError, match="history"):
         sim.touched_pages(BASE, BASE + 4 * PG, 0, 100)
     assert sim.touched_pages(BASE, BASE + 4 * PG, 9_900, 10_000)[1] == 4
+
+
+def test_partial_last_page_beyond_the_last_position_is_never_touched():
+    # size 4196, stride 3000: positions 0 and 3000 only, both in page 0
+    sim = seq_sim(4196, 3000, batch=1000)
+    assert touched(sim, BASE, 2, 0, 1000) == [0]
+    assert sim.touched_pages(BASE, BASE + 2 * PG, 0, 1000) == (1, 2)

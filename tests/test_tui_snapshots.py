@@ -18,7 +18,7 @@ SIZES = [(80, 24), (200, 60)]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name", ["monitor", "monitor_cursor", "help"])
+@pytest.mark.parametrize("name", ["monitor", "monitor_cursor", "help", "schemes"])
 def test_tui_snapshot(snap_compare, name, size):
     app, run_before = scene(name)
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -18,13 +18,15 @@ HELP = "monitor a target and print regions, working-set size and the hottest reg
 
 #: percentiles of the closing working-set summary, as damo's ``report wss`` default
 SUMMARY_PERCENTILES = (0, 25, 50, 75, 100)
+DEFAULT_SIM_DURATION_US = 70_000_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser, default_sim="zigzag")
     add_attrs_arguments(parser)
-    parser.add_argument("--duration", metavar="TIME", default="70s",
-                        help="how long to monitor, in the target's clock (70s)")
+    parser.add_argument("--duration", metavar="TIME", default=None,
+                        help="how long to monitor, in the target's clock (simulated "
+                        "workloads: 70s; real targets: until the target exits or Ctrl-C)")
     parser.add_argument("--every", metavar="TIME", default="1s",
                         help="print one line per this much monitored time (1s; "
                         "'0' prints every aggregation interval)")
@@ -55,11 +57,15 @@ def wss_percentiles(wss: list[int], percentiles=SUMMARY_PERCENTILES) -> list[tup
 def run(args: argparse.Namespace) -> int:
     from damon_tui.engine import Monitor
 
-    attrs = attrs_from_args(args)
-    duration_us = parse_time_us(args.duration, "--duration")
+    attrs_from_args(args)  # refuse bad attributes before launching or attaching to anything
+    duration_us = None if args.duration is None else parse_time_us(args.duration, "--duration")
     every_us = parse_time_us(args.every, "--every")
     ops = ops_from_args(args, seed=args.seed)
+    attrs = attrs_from_args(args, ops)
+    if duration_us is None and ops.clock == "virtual":
+        duration_us = DEFAULT_SIM_DURATION_US
     schemes = _schemes_from_args(args, attrs, ops)
+    attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
     monitor = Monitor(ops, attrs, seed=args.seed, **({"schemes": schemes} if schemes else {}))
     out = sys.stdout
     target = ", ".join(t.description for t in ops.targets())
@@ -86,10 +92,13 @@ def run(args: argparse.Namespace) -> int:
             hot_text = "; ".join(_region_text(*r, nr_samples) for r in hottest if r[2] > 0)
             print(f"{format_time_us(snap.end_us):>11} {len(regions):>7} "
                   f"{format_size(wss):>12}  {hot_text or '-'}", file=out)
+    except KeyboardInterrupt:
+        print("# interrupted", file=out)
     finally:
         ops.close()
     if not wss_history:
         print("# no aggregation interval completed", file=out)
+        _print_scheme_summary(monitor, out)
         return 0
     print(f"# {len(wss_history)} aggregation intervals, "
           f"{format_time_us(last.end_us)} monitored", file=out)

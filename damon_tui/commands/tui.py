@@ -14,13 +14,19 @@ _SPEEDS = {"1": 1.0, "1x": 1.0, "10": 10.0, "10x": 10.0, "100": 100.0, "100x": 1
            "max": 0.0}
 
 
+def _speed(text: str) -> str:
+    if text.lower() not in _SPEEDS:
+        raise argparse.ArgumentTypeError(f"expected 1x, 10x, 100x or max, got {text!r}")
+    return text.lower()
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser, default_sim="zigzag")
     parser.add_argument("--replay", metavar="FILE",
                         help="replay a record file (damon-tui's or damo's) with a timeline")
     add_attrs_arguments(parser)
-    parser.add_argument("--speed", default="1x", choices=sorted(_SPEEDS),
-                        help="simulated time per wall second: 1x (real time), 10x, 100x, max")
+    parser.add_argument("--speed", default="1x", type=_speed, metavar="1x|10x|100x|max",
+                        help="simulated time per wall second (1x = real time; s cycles it)")
     parser.add_argument("--paused", action="store_true", help="start paused (space resumes)")
     parser.add_argument("--record", metavar="FILE", dest="record_path",
                         help="file the record toggle (w) writes (default: damon-tui-<time>.damon)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 NAME = "workload"
 HELP = ("run a masim-format workload for real: each region its own mapping, phases by the "
@@ -168,3 +169,23 @@ def run(args: argparse.Namespace) -> int:
                 rate = int(nr / ms) if ms > 0 else 0
                 print(f"{phase.name}:\t{rate} accesses/msec, {int(ms)} msecs run", flush=True)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m damon_tui.commands.workload``: this command alone (no CLI discovery)."""
+    from damon_tui.errors import UserError
+
+    parser = argparse.ArgumentParser(prog="damon-tui workload", description=HELP)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except UserError as e:
+        print(f"damon-tui workload: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,8 +15,8 @@ from damon_tui.damos.io import (
 from damon_tui.damos.runtime import DamosRunner, DamosStats, validate_for_ops
 from damon_tui.damos.scheme import (
     ACTIONS,
-    AccessPattern,
     Accesses,
+    AccessPattern,
     Age,
     Filter,
     Quota,

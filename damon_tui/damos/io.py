@@ -30,8 +30,8 @@ from typing import Any
 from damon_tui.damos.scheme import (
     ACTIONS,
     DEBUGFS_ACTIONS,
-    AccessPattern,
     Accesses,
+    AccessPattern,
     Age,
     Filter,
     Quota,
@@ -62,7 +62,7 @@ def _num(text: Any) -> float:
     if s == "max":
         return ULONG_MAX
     try:
-        return int(s)
+        return min(int(s), ULONG_MAX)
     except ValueError:
         try:
             return float(s)
@@ -276,8 +276,9 @@ def scheme_from_dict(kv: dict, where: str = "scheme") -> Scheme:
             ap = kv["access_pattern"]
             field = "access_pattern.sz_bytes"
             sz = _get(ap, "sz_bytes", {})
-            min_sz = parse_size(_get(sz, "min", 0), field)
-            max_sz = parse_size(_get(sz, "max", "max"), field)
+            # damo's raw output writes max as float-rounded 2**64: clamp
+            min_sz = min(parse_size(_get(sz, "min", 0), field), ULONG_MAX)
+            max_sz = min(parse_size(_get(sz, "max", "max"), field), ULONG_MAX)
             field = "access_pattern.nr_accesses"
             nr = _get(ap, "nr_accesses", {})
             amin = _accesses(_get(nr, "min", "min"), "percent")

@@ -94,6 +94,8 @@ def validate_for_ops(schemes: Sequence[Scheme], ops, sample_us: int | None = Non
                 raise UserError(f"{where}: {e}") from None
         if s.action not in actions:
             raise UserError(f"{where}: action: {ops.unsupported_reason(s.action)}")
+        if s.action in ("migrate_hot", "migrate_cold") and s.target_nid is None:
+            raise UserError(f"{where}: target_nid: {s.action} needs a target node")
         for f in s.filters:
             if not f.is_core and f.filter_type not in filters:
                 raise UserError(
@@ -146,6 +148,7 @@ class DamosRunner:
         self._metrics = _goal_metrics(ops)
         self._clock_ns = clock_ns
         self._cost = getattr(ops, "apply_cost_ns", None)
+        self._advance = getattr(ops, "advance", None) if ops.clock == "virtual" else None
         self._next_due = min((st.next_apply for st in self.states), default=0)
         #: time spent inside :meth:`apply` passes that had a due scheme (ns, wall)
         self.apply_ns = 0
@@ -153,9 +156,48 @@ class DamosRunner:
         self.nr_passes = 0
 
     # -- hooks --------------------------------------------------------------------------
-    def wait_us(self) -> int:
-        """Watermarks check before a sample; µs to stay suspended (0 = sample now)."""
+    def wait_us(self, now_us: int | None = None) -> int:
+        """Watermarks check before a sample; µs to stay suspended (0 = sample now).
+
+        A virtual-clock ops with ``advance(now_us)`` (the sim) is first run up to
+        ``now_us``: its workload keeps running, and its free memory changing, while
+        monitoring is suspended.
+        """
+        if now_us is not None and self.wmarks.needs_metric and self._advance is not None:
+            self._advance(now_us)
         return self.wmarks.wait_us()
+
+    def set_attrs(self, sample_us: int, aggr_us: int, passed: int) -> None:
+        """Monitoring attributes changed online: re-resolve patterns, reschedule."""
+        self.sample_us, self.aggr_us = sample_us, aggr_us
+        self.nr_samples = max(1, aggr_us // max(1, sample_us))
+        for st in self.states:
+            st.pattern = st.scheme.access_pattern.resolve(sample_us, aggr_us)
+            st.apply_samples = max(1, (st.scheme.apply_interval_us or aggr_us)
+                                   // max(1, sample_us))
+            st.next_apply = passed + st.apply_samples
+        self._next_due = min((st.next_apply for st in self.states), default=0)
+
+    def commit(self, schemes: Sequence[Scheme], passed: int = 0) -> None:
+        """Replace the schemes online (``damon_commit_ctx``): validated first, so invalid
+        input raises and leaves the running schemes untouched.  Schemes at the same
+        position keep their statistics and quota charge state."""
+        schemes = tuple(schemes)
+        validate_for_ops(schemes, self.ops, self.sample_us, self.aggr_us)
+        new = [_State(s, self.sample_us, self.aggr_us, self.min_sz, self.ops.kind)
+               for s in schemes]
+        for old, st in zip(self.states, new, strict=False):
+            st.s = old.s
+            st.next_apply = passed + st.apply_samples if passed else old.next_apply
+            qs = old.quota
+            qs.quota = st.quota.quota
+            st.quota = qs
+        active = self.wmarks.active
+        self.schemes = schemes
+        self.states = new
+        self.wmarks = WatermarksState([s.watermarks for s in schemes], self.ops.free_mem_rate)
+        self.wmarks.active[:len(active)] = active[:len(schemes)]
+        self._next_due = min((st.next_apply for st in self.states), default=0)
 
     def set_goal_current(self, scheme_idx: int, goal_idx: int, value: int) -> None:
         """Feed a ``user_input`` goal's current value (read at the next window)."""
@@ -167,10 +209,16 @@ class DamosRunner:
             for i, st in enumerate(self.states))
 
     def apply(self, region_lists: Sequence, passed: int, next_aggr: int, now_us: int,
-              max_region_sz: int | None = None) -> tuple[DamosStats, ...]:
-        """``kdamond_apply_schemes`` at sample ``passed``; returns the cumulative stats."""
+              max_region_sz: int | Callable[[], int] | None = None) -> tuple[DamosStats, ...]:
+        """``kdamond_apply_schemes`` at sample ``passed``; returns the cumulative stats.
+
+        ``max_region_sz`` (or a function computing it) bounds DAMOS merge-back; None
+        disables merge-back.
+        """
         if passed < self._next_due:
             return self.stats()
+        if callable(max_region_sz):
+            max_region_sz = max_region_sz()
         t0 = self._clock_ns()
         active = self.wmarks.active
         due = [st for i, st in enumerate(self.states) if passed >= st.next_apply and active[i]]

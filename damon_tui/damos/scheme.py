@@ -273,8 +273,6 @@ class Scheme:
                              f"(one of {', '.join(ACTIONS)})")
         if self.apply_interval_us < 0:
             raise ValueError("apply_interval_us: must not be negative")
-        if self.action in ("migrate_hot", "migrate_cold") and self.target_nid is None:
-            raise ValueError(f"target_nid: {self.action} needs a target node")
         self.access_pattern.validate()
         self.quota.validate()
         self.watermarks.validate()

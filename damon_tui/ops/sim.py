@@ -33,6 +33,7 @@ Choices, documented:
 
 from __future__ import annotations
 
+import threading
 from array import array
 from dataclasses import dataclass
 from importlib import resources
@@ -52,6 +53,8 @@ BASE_ADDR = 0x7F3A_0000_0000
 _ALIGN = 2 << 20
 _MIN_GAP = 1 << 20
 PAGE_SIZE = 4096
+#: largest workload the per-page memory model accepts (1 byte of state per page)
+MAX_FOOTPRINT = 1 << 40
 
 _MIGRATE_REASON = (
     "the sim models a single NUMA node, so there is no other node to migrate pages to"
@@ -175,6 +178,11 @@ class SimOps(Ops):
         self.ranges_mode = ranges
         self.mappings = layout(self.workload)
         self.footprint = self.workload.footprint
+        if self.footprint > MAX_FOOTPRINT:
+            raise UserError(
+                f"{self.workload.source}: the regions total {self.footprint} bytes; the sim "
+                f"models every page and takes at most {MAX_FOOTPRINT >> 30} GiB"
+            )
         if mem_total is None:
             mem_total = self.footprint * 3 // 2
         if mem_total < PAGE_SIZE:
@@ -200,6 +208,8 @@ class SimOps(Ops):
             mem_pages=self.mem_total // PAGE_SIZE,
         )
         self._prepared_us = 0
+        # the engine thread checks while a UI thread may ask for truth or apply actions
+        self._lock = threading.Lock()
 
     # -- Ops interface ------------------------------------------------------
 
@@ -226,7 +236,8 @@ class SimOps(Ops):
         self._prepared_us = now_us
 
     def check_accesses(self, target_idx: int, addrs: array, out: array, now_us: int) -> None:
-        self._sim.check(addrs, out, self._prepared_us, now_us)
+        with self._lock:
+            self._sim.check(addrs, out, self._prepared_us, now_us)
 
     def free_mem_rate(self) -> int:
         rss = self._sim.rss * PAGE_SIZE
@@ -246,13 +257,15 @@ class SimOps(Ops):
         code = self._actions.get(action)
         if code is None:
             raise OpsError(self.unsupported_reason(action))
-        return self._sim.apply(code, start, end)
+        with self._lock:
+            return self._sim.apply(code, start, end)
 
     # -- simulation controls and measures ------------------------------------
 
     def advance(self, now_us: int) -> None:
         """Run the simulated execution up to ``now_us`` (checks do this themselves)."""
-        self._sim.advance(now_us)
+        with self._lock:
+            self._sim.advance(now_us)
 
     @property
     def now_us(self) -> int:
@@ -288,7 +301,9 @@ class SimOps(Ops):
     def memory_state(self, start: int, end: int) -> dict[str, int]:
         """Page counts of ``[start, end)``: mapped, resident, active, hugepage, swapped."""
         keys = ("mapped", "resident", "active", "hugepage", "swapped")
-        return dict(zip(keys, self._sim.count_flags(start, end), strict=True))
+        with self._lock:
+            counts = self._sim.count_flags(start, end)
+        return dict(zip(keys, counts, strict=True))
 
     # -- ground truth ---------------------------------------------------------
 
@@ -298,18 +313,21 @@ class SimOps(Ops):
         0.0 when the range maps no page.  Raises ``ValueError`` when the window is
         older than the kept batch history.
         """
-        touched, mapped = self._sim.touched_pages(start, end, t0_us, t1_us)
+        with self._lock:
+            touched, mapped = self._sim.touched_pages(start, end, t0_us, t1_us)
         return touched / mapped if mapped else 0.0
 
     def true_touched_bytes(self, start: int, end: int, t0_us: int, t1_us: int) -> int:
         """Bytes of the pages of ``[start, end)`` touched in ``[t0_us, t1_us)``."""
-        return self._sim.touched_pages(start, end, t0_us, t1_us)[0] * PAGE_SIZE
+        with self._lock:
+            return self._sim.touched_pages(start, end, t0_us, t1_us)[0] * PAGE_SIZE
 
     def true_page_counts(
         self, start: int, end: int, t0_us: int, t1_us: int, sample_us: int
     ) -> array:
         """Per page of ``[start, end)``: in how many sample windows it was touched."""
-        return self._sim.page_counts(start, end, t0_us, t1_us, sample_us)
+        with self._lock:
+            return self._sim.page_counts(start, end, t0_us, t1_us, sample_us)
 
     def true_freq_abs_error(self, regions, t0_us: int, t1_us: int, sample_us: int,
                             nr_samples: int) -> tuple[float, int]:
@@ -323,7 +341,8 @@ class SimOps(Ops):
         starts = [r[0] for r in regs]
         ends = [r[1] for r in regs]
         est = [min(1.0, r[2] / nr_samples) for r in regs]
-        return self._sim.freq_abs_error(starts, ends, est, t0_us, t1_us, sample_us)
+        with self._lock:
+            return self._sim.freq_abs_error(starts, ends, est, t0_us, t1_us, sample_us)
 
     def close(self) -> None:
         pass

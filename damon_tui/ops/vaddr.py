@@ -288,7 +288,9 @@ class VaddrOps(Ops):
             maps = self.procfs.read_maps(t.pid)
         except (TargetGone, OpsError):
             return None
-        vmas = [(m.start, m.end) for m in maps]
+        # [vsyscall] is a gate area listed by maps, not a VMA of the mm: the kernel's
+        # three-regions walk never sees it (it would make the top gap terabytes wide)
+        vmas = [(m.start, m.end) for m in maps if m.path != "[vsyscall]"]
         t.maps_cache = (time.monotonic(), vmas)
         return vmas
 

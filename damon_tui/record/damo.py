@@ -252,7 +252,7 @@ def _damo_chunks(record: Record) -> Iterator[str]:
         iv = t.intervals or record.intervals
         ivs = "null" if iv is None else (
             f'{{"sample_us": {iv.sample_us}, "aggr_us": {iv.aggr_us}, '
-            f'"ops_update_us": {iv.update_us or iv.aggr_us}}}')
+            f'"ops_update_us": {iv.update_us}}}')
         tid = "null" if t.target_id is None else int(t.target_id)
         yield (f'{"," if ti else ""}{{"kdamond_idx": 0, "context_idx": 0, "intervals": {ivs}, '
                f'"scheme_idx": null, "target_id": {tid}, "scheme_filters": [], '

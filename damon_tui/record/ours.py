@@ -6,14 +6,19 @@ Layout (little-endian)::
 
     file    = MAGIC, u16 version, u32 header_len, u32 crc32(header), header (JSON)
               frame*
-    frame   = 0xF5, u32 payload_len, u32 crc32(payload), payload
-    payload = u8 flags (bit 0: body is zlib-compressed), body
-    body    = varint start_ns, zigzag duration_ns, varint sample_us, varint aggr_us,
-              varint nr_targets, target*, varint ext_len, ext
+    frame   = 0xF5, varint payload_len, u32 crc32(payload), payload
+    payload = u8 flags, body (zlib-compressed when flag 0x01)
+    body    = [varint start_ns]           absent with flag 0x02: the previous frame's end
+              [zigzag duration_ns]        absent with flag 0x04: the previous duration
+              [varint sample_us, aggr_us] absent with flag 0x08: the previous ones
+              varint nr_targets, target*,
+              [varint ext_len, ext]       present with flag 0x10
     target  = varint target_index, varint nr_regions, u8 address_shift,
               varint nbytes, regions (``_fast/decode.pyx``)
 
-``ext`` is an optional extension per frame (JSON bytes; DAMOS per-scheme stats).  The
+Regions, like the elided fields, are coded against the previous frame, so a frame is
+decodable once the frames before it are.  ``ext`` is an optional extension per frame
+(JSON bytes; DAMOS per-scheme stats go there).  The
 header names the format version, monitoring attributes, operations set, targets,
 resolution ("per page" / "per mapping"), start time and optional schemes.
 """
@@ -37,7 +42,8 @@ MAGIC = b"\x89DAMON-TUI\r\n\x1a\n"
 VERSION = 1
 FRAME_MARK = 0xF5
 _HEAD = struct.Struct("<HII")
-_FRAME = struct.Struct("<BII")
+_CRC = struct.Struct("<I")
+F_ZLIB, F_START, F_DUR, F_INTERVALS, F_EXT = 0x01, 0x02, 0x04, 0x08, 0x10
 #: compress a frame body only when zlib saves at least this fraction
 COMPRESS_MIN_SAVING = 0.10
 
@@ -102,6 +108,7 @@ class RecordWriter:
         self.bytes_written = 0
         self._index = {t.get("target_id"): i for i, t in enumerate(header["targets"])}
         self._prev: dict[int, tuple[array, array, array, array]] = {}
+        self._last: tuple[int, int, int, int] | None = None  # end, duration, sample, aggr
         try:
             self._f: BinaryIO = open(self.path, "wb")  # noqa: SIM115
         except OSError as e:
@@ -155,10 +162,23 @@ class RecordWriter:
         """Write one snapshot; ``targets`` are ``(target_index, starts, ends,
         nr_accesses, ages)`` with arrays of typecodes Q, Q, I, I."""
         body = bytearray()
-        _varint(start_ns, body)
-        _varint(_zigzag(end_ns - start_ns), body)
-        _varint(sample_us, body)
-        _varint(aggr_us, body)
+        flags = 0
+        dur = end_ns - start_ns
+        last = self._last
+        if last is not None and last[0] == start_ns:
+            flags |= F_START
+        else:
+            _varint(start_ns, body)
+        if last is not None and last[1] == dur:
+            flags |= F_DUR
+        else:
+            _varint(_zigzag(dur), body)
+        if last is not None and last[2] == sample_us and last[3] == aggr_us:
+            flags |= F_INTERVALS
+        else:
+            _varint(sample_us, body)
+            _varint(aggr_us, body)
+        self._last = (end_ns, dur, sample_us, aggr_us)
         targets = list(targets)
         _varint(len(targets), body)
         nr_regions = 0
@@ -184,17 +204,22 @@ class RecordWriter:
             self._prev[idx] = (array("Q", starts), array("Q", ends), array("I", nr),
                                array("I", ages))
             nr_regions += n
-        ext = ext or b""
-        _varint(len(ext), body)
-        body += ext
-        flags = 0
+        if ext:
+            flags |= F_EXT
+            _varint(len(ext), body)
+            body += ext
         payload = bytes(body)
         if self.compress is not False:
             packed = zlib.compress(payload, 6)
             if self.compress or len(packed) <= len(payload) * (1 - COMPRESS_MIN_SAVING):
-                payload, flags = packed, 1
+                payload = packed
+                flags |= F_ZLIB
         payload = bytes([flags]) + payload
-        self._write(_FRAME.pack(FRAME_MARK, len(payload), zlib.crc32(payload)) + payload)
+        frame = bytearray([FRAME_MARK])
+        _varint(len(payload), frame)
+        frame += _CRC.pack(zlib.crc32(payload))
+        frame += payload
+        self._write(bytes(frame))
         self.nr_frames += 1
         self.nr_regions += nr_regions
 
@@ -237,7 +262,8 @@ class _Bad(Exception):
     pass
 
 
-def _parse_body(fr: _Frame, body: bytes, nr_header_targets: int) -> None:
+def _parse_body(fr: _Frame, flags: int, body: bytes, nr_header_targets: int,
+                last: tuple[int, int, int, int] | None) -> None:
     end = len(body)
     pos = 0
 
@@ -248,10 +274,16 @@ def _parse_body(fr: _Frame, body: bytes, nr_header_targets: int) -> None:
             raise _Bad("frame ends inside a field")
         return val
 
-    fr.start = v()
-    fr.end = fr.start + _unzigzag(v())
-    fr.sample_us = v()
-    fr.aggr_us = v()
+    if flags & (F_START | F_DUR | F_INTERVALS) and last is None:
+        raise _Bad("first frame refers to a previous frame")
+    fr.start = last[0] if flags & F_START else v()
+    dur = last[1] if flags & F_DUR else _unzigzag(v())
+    fr.end = fr.start + dur
+    if flags & F_INTERVALS:
+        fr.sample_us, fr.aggr_us = last[2], last[3]
+    else:
+        fr.sample_us = v()
+        fr.aggr_us = v()
     nt = v()
     if nt > nr_header_targets:
         raise _Bad(f"frame names {nt} targets, the header {nr_header_targets}")
@@ -270,10 +302,13 @@ def _parse_body(fr: _Frame, body: bytes, nr_header_targets: int) -> None:
         seen.add(idx)
         fr.targets.append((idx, n, shift, pos, nbytes))
         pos += nbytes
-    ext_len = v()
-    if pos + ext_len != end:
+    fr.ext = None
+    if flags & F_EXT:
+        ext_len = v()
+        fr.ext = body[pos:pos + ext_len]
+        pos += ext_len
+    if pos != end:
         raise _Bad("frame length does not match its content")
-    fr.ext = body[pos:end] if ext_len else None
     fr.body = body
 
 
@@ -324,33 +359,33 @@ def read_ours(path: str, data: bytes) -> Record:
     mv = memoryview(data)
     size = len(data)
     damage = None
+    last = None
     while pos < size:
-        if size - pos < _FRAME.size:
-            damage = f"truncated frame at byte {pos}"
-            break
-        mark, plen, crc = _FRAME.unpack_from(data, pos)
-        if mark != FRAME_MARK:
+        if data[pos] != FRAME_MARK:
             damage = f"bad frame marker at byte {pos}"
             break
-        if pos + _FRAME.size + plen > size:
+        plen, p = _dec.read_varint(data, pos + 1, min(size, pos + 11))
+        if p < 0 or p + _CRC.size + plen > size:
             damage = f"truncated frame at byte {pos}"
             break
-        payload = mv[pos + _FRAME.size: pos + _FRAME.size + plen]
+        (crc,) = _CRC.unpack_from(data, p)
+        payload = mv[p + _CRC.size: p + _CRC.size + plen]
         if plen < 1 or zlib.crc32(payload) != crc:
             damage = f"corrupted frame (checksum mismatch) at byte {pos}"
             break
         flags = payload[0]
         fr = _Frame(pos)
         try:
-            if flags & ~1:
+            if flags & ~0x1F:
                 raise _Bad("unknown frame flags")
-            body = zlib.decompress(payload[1:]) if flags & 1 else bytes(payload[1:])
-            _parse_body(fr, body, ntargets)
+            body = zlib.decompress(payload[1:]) if flags & F_ZLIB else bytes(payload[1:])
+            _parse_body(fr, flags, body, ntargets, last)
         except (_Bad, zlib.error) as e:
             damage = f"corrupted frame ({e}) at byte {pos}"
             break
+        last = (fr.end, fr.end - fr.start, fr.sample_us, fr.aggr_us)
         frames.append(fr)
-        pos += _FRAME.size + plen
+        pos = p + _CRC.size + plen
 
     intervals = header_intervals(header)
     targets = []

@@ -1,3 +1,4 @@
+# ruff: noqa: UP031  (printf formats kept identical to damo's, whose output we match)
 """damo 3.4.3's number formats (``_damo_fmt_str``), so our report lines equal damo's.
 
 These differ on purpose from ``damon_tui.units.format_size``: damo switches unit only

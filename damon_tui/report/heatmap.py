@@ -1,3 +1,4 @@
+# ruff: noqa: UP031  (printf formats kept identical to damo's, whose output we match)
 """damo's ``report heatmap``: when (rows, oldest first) which addresses (columns) were
 how frequently accessed, on the terminal or as an SVG picture.
 

@@ -1,3 +1,4 @@
+# ruff: noqa: UP031  (printf formats kept identical to damo's, whose output we match)
 """damo's ``report wss``: the distribution of working-set sizes over snapshots.
 
 Per snapshot, the working set is the bytes of regions with ``nr_accesses >= acc_thres``

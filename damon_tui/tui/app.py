@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from damon_tui.tui.heatmap import Heatmap
@@ -42,7 +43,40 @@ class SnapshotsReady(Message):
     """The worker fed new snapshots into the models (coalesced)."""
 
 
-class HeaderBar(Static):
+class TextBox(Widget):
+    """A fixed-size text widget: changing its text repaints it without a layout pass."""
+
+    DEFAULT_CSS = """
+    TextBox { height: 1; }
+    """
+
+    def __init__(self, text: Text | str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._text = Text(text) if isinstance(text, str) else text
+        self._lines = 1
+
+    def set_text(self, text: Text | str, fit_height: bool = False) -> None:
+        """Show ``text``; ``fit_height`` resizes to its line count (a layout only then)."""
+        text = Text(text) if isinstance(text, str) else text
+        if text == self._text:
+            return
+        self._text = text
+        if fit_height:
+            lines = len(text.plain.splitlines()) or 1
+            if lines != self._lines:
+                self._lines = lines
+                self.styles.height = lines
+        self.refresh()
+
+    @property
+    def text(self) -> Text:
+        return self._text
+
+    def render(self) -> Text:
+        return self._text
+
+
+class HeaderBar(TextBox):
     DEFAULT_CSS = """
     HeaderBar { height: 2; background: $panel; color: $text; padding: 0 1; }
     """
@@ -53,13 +87,13 @@ class WssPanel(Vertical):
     WssPanel { height: auto; border: round $primary; border-title-align: left; }
     WssPanel > #wss-now { height: 1; }
     WssPanel > Sparkline { height: 3; margin: 0 0; }
-    WssPanel > #wss-pct { height: auto; }
+    WssPanel > #wss-pct { height: 5; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(id="wss-now")
+        yield TextBox(id="wss-now")
         yield Sparkline([], id="wss-spark")
-        yield Static(id="wss-pct")
+        yield TextBox(id="wss-pct")
 
     def on_mount(self) -> None:
         self.border_title = "working set"
@@ -67,8 +101,8 @@ class WssPanel(Vertical):
 
 class RegionPanel(Vertical):
     DEFAULT_CSS = """
-    RegionPanel { height: auto; max-height: 24; border: round $primary; }
-    RegionPanel > DataTable { height: auto; max-height: 22; }
+    RegionPanel { height: 13; border: round $primary; }
+    RegionPanel > DataTable { height: 11; }
     """
 
     def compose(self) -> ComposeResult:
@@ -80,7 +114,7 @@ class RegionPanel(Vertical):
         self.border_title = "regions: hottest"
 
 
-class SchemesPanel(Static):
+class SchemesPanel(TextBox):
     DEFAULT_CSS = """
     SchemesPanel { height: auto; border: round $primary; padding: 0 1; }
     """
@@ -236,6 +270,7 @@ class DamonApp(App):
         self._drawn_generation = -1
         self._last_side = 0.0
         self.frame_times: list[float] = []  # seconds per full refresh (bench)
+        self._table_rows: list = []
         self._make_source()
 
     # -- source -------------------------------------------------------------------
@@ -372,6 +407,8 @@ class DamonApp(App):
             screen = next((s for s in self.screen_stack if isinstance(s, MonitorScreen)), None)
             if screen is None:
                 return
+        if not screen.is_mounted or not screen.query(Heatmap):
+            return
         gen = self.feed.generation
         if gen == self._drawn_generation and not force:
             self._update_header(screen)  # CPU / speed figures move on their own
@@ -451,8 +488,10 @@ class DamonApp(App):
     def _update_header(self, screen) -> None:
         bar = screen.query_one(HeaderBar)
         width = screen.size.width or 200
-        bar.styles.height = 2 if width >= 120 else 3
-        bar.update(self.header_text(width))
+        height = 2 if width >= 120 else 3
+        if bar.styles.height is None or bar.styles.height.value != height:
+            bar.styles.height = height
+        bar.set_text(self.header_text(width))
 
     def _update_side(self, screen) -> None:
         feed = self.feed
@@ -465,8 +504,8 @@ class DamonApp(App):
             cur = wss.current if wss else 0
             excluded = wss.exclude_samples if wss else 0
         side_w = screen.query_one("#side").size.width or 40
-        now = screen.query_one("#wss-now", Static)
-        now.update(Text.assemble(("now ", "dim"), (format_size(cur, 1), "bold"),
+        now = screen.query_one("#wss-now", TextBox)
+        now.set_text(Text.assemble(("now ", "dim"), (format_size(cur, 1), "bold"),
                                  ("  avg ", "dim"), format_size(avg, 1) if series else "-"))
         spark = screen.query_one("#wss-spark", Sparkline)
         spark.display = bool(series)
@@ -481,19 +520,23 @@ class DamonApp(App):
             lines.rstrip()
         else:
             lines.append(f"percentiles after {excluded} snapshots", style="dim")
-        screen.query_one("#wss-pct", Static).update(lines)
+        screen.query_one("#wss-pct", TextBox).set_text(lines)
         # regions
         table = screen.query_one("#regions", DataTable)
         panel = screen.query_one(RegionPanel)
         panel.border_title = f"regions: {self.region_sort} (o)"
-        table.clear()
+        rows = []
         if snap is not None and snap.targets:
             tgt = snap.targets[min(self.target_idx, len(snap.targets) - 1)]
             ns = max(snap.aggr_us // max(snap.sample_us, 1), 1)
-            for s, e, nr, age in region_rows(tgt, self.region_sort, limit=10):
-                table.add_row(f"{s:#x}", compact_size(e - s), f"{nr}/{ns}", str(age))
+            rows = [(f"{s:#x}", compact_size(e - s), f"{nr}/{ns}", str(age))
+                    for s, e, nr, age in region_rows(tgt, self.region_sort, limit=10)]
+        if rows != self._table_rows:
+            self._table_rows = rows
+            table.clear()
+            table.add_rows(rows)
         # schemes
-        screen.query_one(SchemesPanel).update(self.schemes_text(snap))
+        screen.query_one(SchemesPanel).set_text(self.schemes_text(snap), fit_height=True)
 
     def schemes_text(self, snap) -> Text:
         from damon_tui.tui import schemes_view

@@ -43,6 +43,11 @@ def color_pairs(name: str) -> tuple[tuple[int, int], ...]:
 def level_styles(name: str) -> tuple[Style, ...]:
     """Rich styles per level (background and digit colour)."""
     return tuple(
-        Style(bgcolor=Color.from_ansi(bg), color=Color.from_ansi(fg))
-        for bg, fg in color_pairs(name)
+        Style(bgcolor=_rgb(bg), color=_rgb(fg)) for bg, fg in color_pairs(name)
     )
+
+
+def _rgb(n: int) -> Color:
+    """xterm-256 colour ``n`` as true colour (spares Textual a conversion per frame)."""
+    t = Color.from_ansi(n).get_truecolor()
+    return Color.from_rgb(t.red, t.green, t.blue)

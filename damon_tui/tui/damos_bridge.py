@@ -1,10 +1,10 @@
-"""DAMOS for the TUI: attach schemes to a running monitor, commit, live scheme state.
+"""DAMOS for the TUI: commit schemes to a running monitor, live scheme state.
 
-Commit works as the kernel's ``commit`` file: the new schemes are validated with
-damos' own rules (``DamosRunner`` validates on construction); an invalid set raises
-``UserError`` and the running schemes stay.  A valid set replaces the running one at
-the next snapshot boundary (in the engine thread), with fresh statistics, like a
-kdamond whose schemes were committed.
+The monitor runs the user's schemes followed by the schemes of each enabled preset
+module (DAMON_RECLAIM, DAMON_LRU_SORT).  Commit works as the kernel's ``commit`` file:
+the new set is validated with damos' own rules (``DamosRunner`` validates when it is
+built); an invalid set raises ``UserError`` and the running schemes stay.  A valid set
+replaces the running one at the next snapshot boundary, in the engine thread.
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ class SchemeLive:
 
 
 def runner_of(monitor):
-    """The DamosRunner attached to ``monitor`` (ours or the engine's), or None."""
-    return getattr(monitor, "_tui_runner", None) or getattr(monitor, "damos", None) \
-        or getattr(monitor, "runner", None)
+    """The engine's DamosRunner (``Monitor.damos``), or None."""
+    return getattr(monitor, "damos", None)
 
 
 def make_runner(monitor, schemes):
@@ -37,32 +36,37 @@ def make_runner(monitor, schemes):
 
     a = monitor.attrs
     return DamosRunner(tuple(schemes), monitor.ops, a.sample_us, a.aggr_us,
-                       monitor.min_region_sz)
+                       monitor.ops.min_region_sz)
 
 
 def attach(monitor, runner) -> None:
-    """Make ``monitor`` call ``runner`` at the kernel's points (hooks of the engine)."""
-    if runner is None or not runner.schemes:
-        monitor.schemes = ()
-        monitor._tui_runner = None
-        for name in ("_apply_schemes", "_wait_watermarks"):
-            monitor.__dict__.pop(name, None)
-        return
-
-    def apply(passed: int) -> tuple:
-        return runner.apply(monitor.region_lists, passed, monitor.next_aggr, monitor.now_us,
-                            monitor.region_sz_limit())
-
-    monitor._apply_schemes = apply
-    monitor._wait_watermarks = runner.wait_us
-    monitor.schemes = tuple(runner.schemes)
-    monitor._tui_runner = runner
+    """Install ``runner`` as the monitor's scheme runner (None: no schemes)."""
+    monitor.damos = runner
+    monitor.schemes = tuple(runner.schemes) if runner is not None else ()
 
 
-def commit(app, schemes) -> str:
-    """Validate and apply ``schemes`` to the running monitor; return a status line."""
-    session = app.session
-    monitor = session.monitor
+def effective_schemes(app, user=None, modules=None) -> list:
+    """User schemes, then each enabled module's (the order of ``Snapshot.schemes``)."""
+    user = list(app.session.schemes if user is None else user)
+    out = list(user)
+    for mod in (app.modules if modules is None else modules).values():
+        if mod.running is not None:
+            out.extend(mod.running.schemes)
+    return out
+
+
+def scheme_owners(app) -> list[str]:
+    """Who owns each running scheme: ``"user"`` or a module title."""
+    owners = ["user"] * len(app.session.schemes)
+    for mod in app.modules.values():
+        if mod.running is not None:
+            owners += [mod.preset.title] * len(mod.running.schemes)
+    return owners
+
+
+def apply(app, schemes) -> None:
+    """Validate ``schemes`` and swap them into the running monitor (UserError if invalid)."""
+    monitor = app.session.monitor
     if monitor is None:
         raise UserError("commit: a replayed record cannot run schemes")
     schemes = tuple(schemes)
@@ -72,8 +76,14 @@ def commit(app, schemes) -> str:
         attach(monitor, runner)
 
     app.source.call(swap, restart=True)
-    session.schemes = list(schemes)
-    return f"committed {len(schemes)} scheme(s)"
+
+
+def commit(app, user_schemes) -> str:
+    """Commit the user's schemes (modules' schemes stay); return a status line."""
+    user_schemes = list(user_schemes)
+    apply(app, effective_schemes(app, user=user_schemes))
+    app.session.schemes = user_schemes
+    return f"committed {len(user_schemes)} scheme(s)"
 
 
 def live_state(monitor) -> list[SchemeLive]:
@@ -90,20 +100,14 @@ def live_state(monitor) -> list[SchemeLive]:
     return out
 
 
-def schemes_from_args(args, attrs, ops) -> list:
-    """``--schemes FILE|LINE`` and ``--preset`` from the command line."""
+def config_from_args(args, attrs, ops):
+    """``(user schemes, preset, params, attrs)`` from ``--schemes/--preset/--profile``."""
+    from damon_tui.damos.cli_args import preset_from_args
     from damon_tui.damos.io import load_schemes
+    from damon_tui.damos.runtime import validate_for_ops
 
-    out = []
-    if getattr(args, "schemes", None):
-        out.extend(load_schemes(args.schemes))
-    if getattr(args, "preset", None):
-        from damon_tui.tui import presets_model
-
-        out.extend(presets_model.schemes_for(args.preset, getattr(args, "profile", None),
-                                             attrs, ops))
-    if out:
-        from damon_tui.damos.runtime import validate_for_ops
-
-        validate_for_ops(out, ops, attrs.sample_us, attrs.aggr_us)
-    return out
+    schemes = list(load_schemes(args.schemes)) if getattr(args, "schemes", None) else []
+    if schemes:
+        validate_for_ops(schemes, ops, attrs.sample_us, attrs.aggr_us)
+    preset, params = preset_from_args(args, attrs)
+    return schemes, preset, params

@@ -12,7 +12,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from damon_tui.tui.colors import COLOR_SETS, LEVELS, level_styles
-from damon_tui.tui.models import HeatmapModel, ViewWindow, level_of, next_in, region_at
+from damon_tui.tui.models import HeatmapModel, ViewWindow, next_in, region_at
 from damon_tui.units import format_size, format_time_us
 
 MARGIN = 8  # left column with time labels
@@ -22,6 +22,8 @@ HEAD = 1  # title line
 _DIM = Style(dim=True)
 _TITLE = Style(bold=True)
 _CURSOR = Style(reverse=True, bold=True)
+_EMPTY = Style()
+_DIGITS = "0123456789"
 
 
 def _short_addr(addr: int) -> str:
@@ -115,6 +117,9 @@ class Heatmap(Widget, can_focus=True):
         rows = list(m.rows)[-self.grid_height:]
         rows.reverse()  # index 0 = newest
         self._rows_shown = rows
+        if len(self._cache) > 2 * len(rows) + 8:  # keep the cache to the rows on screen
+            keep = {id(r) for r in rows}
+            self._cache = {k: v for k, v in self._cache.items() if k in keep}
         if rows:
             r = rows[0]
             self._legend_max_hz = r.nr_samples * 1e6 / max(r.aggr_us, 1)
@@ -122,15 +127,40 @@ class Heatmap(Widget, can_focus=True):
             self.cursor_row = max(len(rows) - 1, 0)
 
     def _cells(self, row) -> list:
-        key = (id(row), row.count, row.end_us, self._window, self.colorset)
+        return self.model.row_cells(row, self._window)
+
+    def _grid_segments(self, row) -> list[Segment]:
+        """The row's cells as segments (cached per row content and view)."""
+        key = (row.count, row.end_us, self._window, self.colorset)
         hit = self._cache.get(id(row))
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        cells = self.model.row_cells(row, self._window)
-        if len(self._cache) > 4 * max(self.grid_height, 1):
-            self._cache.clear()
-        self._cache[id(row)] = (key, cells)
-        return cells
+        if hit is not None and hit[0] == key and hit[1] is row:
+            return hit[2]
+        segs = self._segments(self._cells(row), None)
+        self._cache[id(row)] = (key, row, segs)
+        return segs
+
+    def _segments(self, cells: list, cur_col: int | None) -> list[Segment]:
+        styles = level_styles(self.colorset)
+        segs: list[Segment] = []
+        run_style, run_text = None, []
+        for c, v in enumerate(cells):
+            if v is None:
+                st, ch = _EMPTY, " "
+            else:
+                lvl = int(v * LEVELS)
+                if lvl >= LEVELS:
+                    lvl = LEVELS - 1
+                st, ch = styles[lvl], _DIGITS[lvl]
+            if c == cur_col:
+                st = st + _CURSOR
+            if st is not run_style:
+                if run_text:
+                    segs.append(Segment("".join(run_text), run_style))
+                run_style, run_text = st, []
+            run_text.append(ch)
+        if run_text:
+            segs.append(Segment("".join(run_text), run_style))
+        return segs
 
     # -- drawing --------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
@@ -150,33 +180,17 @@ class Heatmap(Widget, can_focus=True):
         if row_idx >= len(self._rows_shown) or self._window is None:
             return self._text_line("", width, Style())
         row = self._rows_shown[row_idx]
-        cells = self._cells(row)
-        styles = level_styles(self.colorset)
         label = ""
-        newest = self._rows_shown[0]
         if row_idx == 0:
             label = "now"
         elif row_idx % 5 == 0:
-            label = "-" + _compact_time(newest.end_us - row.end_us)
-        segs = [Segment(f"{label:>{MARGIN - 1}} ", _DIM)]
+            label = "-" + _compact_time(self._rows_shown[0].end_us - row.end_us)
         cur_col = self.cursor_col if row_idx == self.cursor_row and self.has_focus else None
-        run_style, run_text = None, []
-        for c, v in enumerate(cells):
-            lvl = level_of(v, LEVELS)
-            if lvl is None:
-                st, ch = Style(), " "
-            else:
-                st, ch = styles[lvl], str(lvl)
-            if c == cur_col:
-                st = st + _CURSOR
-            if st is not run_style:
-                if run_text:
-                    segs.append(Segment("".join(run_text), run_style))
-                run_style, run_text = st, []
-            run_text.append(ch)
-        if run_text:
-            segs.append(Segment("".join(run_text), run_style))
-        return Strip(segs).crop(0, width)
+        if cur_col is None:
+            grid = self._grid_segments(row)
+        else:
+            grid = self._segments(self._cells(row), cur_col)
+        return Strip([Segment(f"{label:>{MARGIN - 1}} ", _DIM), *grid]).crop(0, width)
 
     @staticmethod
     def _text_line(text: str, width: int, style: Style) -> Strip:

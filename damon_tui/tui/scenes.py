@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-SCENES = ("monitor", "monitor_cursor", "help")
+SCENES = ("monitor", "monitor_cursor", "help", "schemes")
 
 
 def make_app(steps: int = 0, workload: str = "zigzag", seed: int = 0, **kwargs):
@@ -34,6 +34,13 @@ def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[
                 await pilot.press(key)
         elif name == "help":
             await pilot.press("question_mark")
+        elif name == "schemes":
+            await pilot.press("e")
+            await pilot.pause()
+            app.screen.import_schemes("4K max 0 0 10s max pageout 10ms 1G 1s 0 0 1000")
+            await pilot.pause()
+            app.screen.query_one("#f-max_sz").value = "2K"  # an inline error
+            await pilot.pause()
         await pilot.pause()
 
     if name not in SCENES:

@@ -4,19 +4,50 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from damon_tui.units import format_size
+
 
 def render(app, snap) -> Text:
-    """Text for the schemes panel from the latest snapshot's per-scheme stats."""
+    """Text for the schemes panel from the latest snapshot and the running schemes."""
     try:
-        import damon_tui.damos  # noqa: F401
+        from damon_tui.damos.io import format_one_line
+        from damon_tui.tui import damos_bridge
     except ImportError as e:
         return Text(f"not available: DAMOS is not installed ({e})", style="dim")
+    session = app.session
+    schemes = list(session.schemes)
+    if not schemes:
+        return Text("no schemes: e edits, p presets", style="dim")
     stats = tuple(getattr(snap, "schemes", ()) or ()) if snap is not None else ()
-    if not stats:
-        return Text("no schemes: press e to add one, p for presets", style="dim")
+    live = damos_bridge.live_state(session.monitor) if session.monitor is not None else []
     out = Text()
-    for i, st in enumerate(stats):
+    for i, scheme in enumerate(schemes):
         if i:
             out.append("\n")
-        out.append(f"#{i} {st!r}")
+        out.append(f"#{i} {scheme.action}", style="bold")
+        out.append(f"  {format_one_line(scheme)}\n", style="dim")
+        st = stats[i] if i < len(stats) else None
+        if st is not None:
+            out.append(f"tried {st.nr_tried} ({format_size(st.sz_tried, 1)}) "
+                       f"applied {st.nr_applied} ({format_size(st.sz_applied, 1)}) "
+                       f"qt_exceeds {st.qt_exceeds}\n")
+        else:
+            out.append("no statistics yet\n", style="dim")
+        lv = live[i] if i < len(live) else None
+        if lv is not None:
+            if lv.quota_set and lv.esz:
+                pct = min(100, lv.charged_sz * 100 // max(lv.esz, 1))
+                out.append(f"quota {format_size(lv.charged_sz, 1)}/{format_size(lv.esz, 1)}"
+                           f" ({pct}%)")
+            else:
+                out.append("quota none", style="dim")
+            wm = scheme.watermarks
+            if wm.metric == "none":
+                out.append(" · watermarks none", style="dim")
+            else:
+                metric = "-" if lv.metric is None else f"{lv.metric}‰"
+                out.append(" · ")
+                out.append("active" if lv.active else "inactive",
+                           style="green" if lv.active else "yellow")
+                out.append(f" free {metric} ({wm.low}/{wm.mid}/{wm.high})")
     return out

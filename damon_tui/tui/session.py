@@ -23,6 +23,8 @@ class Session:
     schemes: list = field(default_factory=list)
     seed: int = 0
     notes: list[str] = field(default_factory=list)  # "not available: ..." lines
+    #: ``(preset, params)`` to enable when the app starts (``--preset`` / ``--profile``)
+    start_preset: tuple | None = None
 
     @property
     def live(self) -> bool:
@@ -60,8 +62,7 @@ def live_session(ops, attrs=None, seed: int = 0, schemes=()) -> Session:
     from damon_tui.engine import Attrs, Monitor
 
     attrs = attrs or Attrs()
-    kwargs = {"schemes": list(schemes)} if schemes else {}
-    monitor = Monitor(ops, attrs, seed=seed, **kwargs)
+    monitor = Monitor(ops, attrs, seed=seed, schemes=tuple(schemes))
     desc = ", ".join(t.description for t in ops.targets())
     return Session(description=desc, monitor=monitor, ops=ops, attrs=attrs, seed=seed,
                    schemes=list(schemes))
@@ -76,17 +77,21 @@ def session_from_args(args) -> Session:
 
         replay = load_replay(args.replay)
         return Session(description=replay.description, replay=replay, attrs=replay.attrs)
-    attrs = attrs_from_args(args)
     ops = ops_from_args(args, seed=args.seed)
-    schemes = []
+    try:
+        attrs = attrs_from_args(args, ops)
+    except TypeError:  # an older targets.py without the ops argument
+        attrs = attrs_from_args(args)
+    schemes, preset, params = [], None, None
     notes = []
-    if getattr(args, "schemes", None) or getattr(args, "preset", None):
-        try:
-            from damon_tui.tui import damos_bridge
-        except ImportError as e:
+    try:
+        from damon_tui.tui import damos_bridge
+    except ImportError as e:
+        if getattr(args, "schemes", None) or getattr(args, "preset", None):
             notes.append(f"not available: DAMOS ({e})")
-        else:
-            schemes = damos_bridge.schemes_from_args(args, attrs, ops)
+    else:
+        schemes, preset, params = damos_bridge.config_from_args(args, attrs, ops)
     session = live_session(ops, attrs, seed=args.seed, schemes=schemes)
     session.notes.extend(notes)
+    session.start_preset = (preset, params) if preset is not None else None
     return session

@@ -44,6 +44,7 @@ class LiveSource:
         self.cpu_fraction = 0.0
         self.achieved_speed = 0.0
         self.snapshots = 0
+        self._calls: list = []
 
     # -- control ------------------------------------------------------------------
     @property
@@ -87,9 +88,32 @@ class LiveSource:
         except Exception:
             pass
 
+    def call(self, fn: Callable[[], None], restart: bool = False) -> None:
+        """Run ``fn`` in the engine thread between snapshots (``damon_call``).
+
+        ``restart`` re-enters ``Monitor.run()`` afterwards so the loop picks up changed
+        hooks (schemes).  When the worker is idle the call runs now, in this thread.
+        """
+        self._calls.append((fn, restart))
+        if self._thread is None or self.paused:
+            if self._lock.acquire(timeout=0.05):
+                try:
+                    self._run_calls()
+                finally:
+                    self._lock.release()
+
+    def _run_calls(self) -> None:
+        while self._calls:
+            fn, restart = self._calls.pop(0)
+            fn()
+            if restart and self._gen is not None:
+                self._gen.close()
+                self._gen = None
+
     # -- pulling ------------------------------------------------------------------
     def _next(self):
         with self._lock:
+            self._run_calls()
             if self.ended:
                 return None
             if self._gen is None:

@@ -1,0 +1,76 @@
+"""Type stubs for damon_tui._fast.sim (simulated masim execution and memory model)."""
+
+from array import array
+from collections.abc import Sequence
+
+#: DAMOS action name -> code for ``Sim.apply``
+ACTIONS: dict[str, int]
+
+class Sim:
+    """One simulated masim process in virtual time (ticks = access slots)."""
+
+    rate: int
+    batch: int
+    seed: int
+    nr_regions: int
+    nr_phases: int
+    nr_patterns: int
+    gen_tick: int
+    phase: int
+    nr_cycles: int
+    nr_accesses: int
+    nb: int
+    lost_until: int
+    mem_pages: int
+    rss: int
+    peak_rss: int
+    faults: int
+    refaults: int
+    paged_out: int
+    reclaimed: int
+    willneed_pages: int
+    now_tick: int
+
+    def __init__(
+        self,
+        bases: Sequence[int],
+        sizes: Sequence[int],
+        phases: Sequence[tuple[int, Sequence[tuple[int, bool, int, int]]]],
+        rate: int,
+        batch: int = 131072,
+        seed: int = 0,
+        history: int = 65536,
+        mem_pages: int | None = None,
+    ) -> None:
+        """``phases``: ``[(duration_ms, [(region_idx, random, stride, weight), ...])]``."""
+    def tick(self, us: int) -> int: ...
+    def us(self, tick: int) -> float: ...
+    def advance(self, now_us: int) -> None:
+        """Run the execution up to ``now_us``."""
+    def check(self, addrs: array, out: array, t0_us: int, t1_us: int) -> None:
+        """``out[i] = 1`` if the page of ``addrs[i]`` was touched in ``[t0_us, t1_us)``."""
+    def touched_pages(self, start: int, end: int, t0_us: int, t1_us: int) -> tuple[int, int]:
+        """(touched, mapped) pages of ``[start, end)`` in the window."""
+    def page_counts(
+        self, start: int, end: int, t0_us: int, t1_us: int, step_us: int
+    ) -> array:
+        """Per page, the number of ``step_us`` windows in which it was touched."""
+    def freq_abs_error(
+        self,
+        starts: Sequence[int],
+        ends: Sequence[int],
+        est: Sequence[float],
+        t0_us: int,
+        t1_us: int,
+        step_us: int,
+    ) -> tuple[float, int]:
+        """(sum over mapped pages of |est - true frequency|, mapped pages)."""
+    def apply(self, action: int, start: int, end: int) -> int:
+        """Apply an action code to ``[start, end)``; bytes applied."""
+    def count_flags(self, start: int, end: int) -> tuple[int, int, int, int, int]:
+        """(mapped, resident, active, hugepage, swapped) pages of ``[start, end)``."""
+    def avg_rss_pages(self) -> float: ...
+    def region_span(self, r: int) -> tuple[int, int]: ...
+    def region_missing(self, r: int) -> int: ...
+    @property
+    def total_pages(self) -> int: ...

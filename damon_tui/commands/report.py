@@ -1,0 +1,173 @@
+"""``damon-tui report heatmap|wss|raw|info FILE``: damo's reports on any record format.
+
+A damaged damon-tui record is reported on the snapshots before the damage; the damage
+and the number of recovered snapshots are printed as an error and the exit code is 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+NAME = "report"
+HELP = "report on a record (damon-tui, damo json/json_compressed or perf script): " \
+    "heatmap, wss, raw, info"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="report_kind", metavar="KIND", required=True)
+
+    p = sub.add_parser("heatmap", help="access heatmap: time (rows) x address (columns)",
+                       description="damo's heatmap: when which address range was how "
+                       "frequently accessed.  Colour on a terminal, plain digits otherwise.")
+    p.add_argument("file", metavar="FILE", help="record file (format detected by content)")
+    p.add_argument("--output", "-o", metavar="OUT", default="stdout",
+                   help="'stdout' (default), 'raw' (time address heat per pixel) or an "
+                   "image file FILE.svg")
+    p.add_argument("--resol", metavar=("ROWS", "COLS"), type=int, nargs=2,
+                   help="time rows and address columns (40 80 on stdout, 250 250 in SVG)")
+    p.add_argument("--time-range", "--time_range", metavar="TIME", nargs="+",
+                   help="START END [BASE]: times (bare numbers are ns; units ok); BASE is "
+                   "'guided', 'guided_end' or a time added to both")
+    p.add_argument("--address-range", "--address_range", metavar="ADDR", nargs="+",
+                   action="append",
+                   help="START END [BASE] (sizes with units ok; BASE 'guided' = the "
+                   "guided range start); repeat for several maps")
+    p.add_argument("--draw-range", "--draw_range", choices=("hottest", "all"),
+                   default="hottest",
+                   help="the hottest contiguous address range (default) or each of them")
+    p.add_argument("--tid", metavar="ID", type=int,
+                   help="target id to draw (default: the target with the largest space)")
+    p.add_argument("--colorset", "--stdout-colorset", "--stdout_colorset",
+                   choices=("gray", "flame", "emotion"), default="gray",
+                   help="colour set (gray)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour on stdout: auto = when it is a terminal (default)")
+    p.add_argument("--skip-colorset-example", "--stdout_skip_colorset_example",
+                   action="store_true", help="omit the access_frequency footer line")
+    p.add_argument("--guide", action="store_true",
+                   help="print the contiguous address ranges and time span per target")
+    p.add_argument("--abs-time", "--abs_time", action="store_true",
+                   help="absolute times in --output raw")
+    p.add_argument("--abs-addr", "--abs_addr", action="store_true",
+                   help="absolute addresses in --output raw")
+
+    p = sub.add_parser("wss", help="working-set size distribution (damo's report wss)",
+                       description="Working-set size percentiles, as damo's report wss.")
+    p.add_argument("file", metavar="FILE", help="record file (format detected by content)")
+    p.add_argument("--range", "-r", metavar=("START", "END", "STEP"), type=int, nargs=3,
+                   default=[0, 101, 25], help="percentiles to print (0 101 25)")
+    p.add_argument("--sortby", "-s", choices=("size", "time"), default="size",
+                   help="sort working-set sizes by size (default) or keep time order")
+    p.add_argument("--acc-thres", "--acc_thres", "-t", metavar="N", type=int, default=1,
+                   help="minimum nr_accesses of a working-set region (1)")
+    p.add_argument("--sz-thres", "--sz_thres", metavar="SIZE", default="1",
+                   help="minimum size of a working-set region (1 B)")
+    p.add_argument("--exclude-samples", "--exclude_samples", metavar="N", type=int,
+                   default=20, help="first snapshots to leave out (20)")
+    p.add_argument("--nr-cols-bar", "--nr_cols_bar", metavar="N", type=int, default=59,
+                   help="columns of the bar chart (59; 0 hides it)")
+    p.add_argument("--raw-number", "--raw_number", action="store_true",
+                   help="plain byte counts")
+    p.add_argument("--all-wss", "--all_wss", action="store_true",
+                   help="print every value instead of percentiles")
+    p.add_argument("--per-target", "--per_target", action="store_true",
+                   help="one distribution per target (default: targets collapsed)")
+
+    p = sub.add_parser("raw", help="one line per region per snapshot")
+    p.add_argument("file", metavar="FILE", help="record file (format detected by content)")
+    p.add_argument("--tid", metavar="ID", type=int, help="only this target id")
+
+    p = sub.add_parser("info", help="header, duration, snapshots, targets and regions")
+    p.add_argument("file", metavar="FILE", help="record file (format detected by content)")
+
+
+def load(path: str):
+    """Open a record; print damage warnings (as errors) on stderr."""
+    from damon_tui.record import open_record
+
+    record = open_record(path)
+    for w in record.warnings:
+        print(f"damon-tui report: error: {w}", file=sys.stderr)
+    return record
+
+
+def run(args: argparse.Namespace) -> int:
+    record = load(args.file)
+    kind = args.report_kind
+    if kind == "heatmap":
+        _heatmap(args, record)
+    elif kind == "wss":
+        _wss(args, record)
+    elif kind == "raw":
+        _raw(args, record)
+    else:
+        from damon_tui.report.info import report_info
+
+        sys.stdout.write(report_info(record) + "\n")
+    return 2 if record.warnings else 0
+
+
+def _wss(args: argparse.Namespace, record) -> None:
+    from damon_tui.errors import UserError
+    from damon_tui.report.wss import report
+    from damon_tui.units import UnitError, parse_size
+
+    start, stop, step = args.range
+    if step == 0:
+        raise UserError("--range: STEP must not be 0")
+    try:
+        sz_thres = parse_size(args.sz_thres, "--sz-thres")
+    except UnitError as e:
+        raise UserError(str(e)) from None
+    print(report(record, range(start, stop, step), args.acc_thres, sz_thres,
+                 args.exclude_samples, sort=args.sortby != "time",
+                 collapse=not args.per_target, nr_cols_bar=args.nr_cols_bar,
+                 raw=args.raw_number, all_values=args.all_wss))
+
+
+def _heatmap(args: argparse.Namespace, record) -> None:
+    from damon_tui.errors import UserError
+    from damon_tui.report import heatmap as hm
+
+    if args.guide:
+        for g in hm.guides(record):
+            print(hm.format_guide(g))
+        return
+    out = args.output
+    svg = out not in ("stdout", "raw")
+    if svg and not out.lower().endswith(".svg"):
+        raise UserError(f"--output {out}: unsupported picture type (use FILE.svg, "
+                        "'stdout' or 'raw')")
+    resol = tuple(args.resol) if args.resol else ((250, 250) if svg else (40, 80))
+    guide = hm.select_target(record, args.tid)
+    target = record.targets[guide.target_index]
+    time_range = hm.complete_time_range(args.time_range, guide)
+    addr_ranges = hm.complete_address_ranges(args.address_range, args.draw_range, guide)
+    maps = [hm.build(target, time_range, ar, resol) for ar in addr_ranges]
+    if svg:
+        from damon_tui.report.svg import write_heatmap_svg
+
+        for i, m in enumerate(maps):
+            path = out if i == 0 else _numbered(out, i)
+            write_heatmap_svg(m, path, args.colorset, title=record.path)
+            print(f"# wrote {path}", file=sys.stderr)
+        return
+    if out == "raw":
+        for m in maps:
+            print(hm.render_gnuplot_raw(m, args.abs_time, args.abs_addr))
+        return
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    for m in maps:
+        print(hm.render_text(m, args.colorset, color, not args.skip_colorset_example))
+
+
+def _numbered(path: str, i: int) -> str:
+    head, dot, ext = path.rpartition(".")
+    return f"{head}.{i}.{ext}" if dot else f"{path}.{i}"
+
+
+def _raw(args: argparse.Namespace, record) -> None:
+    from damon_tui.report.raw import write_raw
+
+    write_raw(record, sys.stdout, args.tid)

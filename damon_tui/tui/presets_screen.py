@@ -1,0 +1,321 @@
+"""DAMON_RECLAIM / DAMON_LRU_SORT screens: parameters, enable, commit_inputs, profiles.
+
+Each module is ``damos.presets.Module``: writes go to its inputs; ``enabled`` starts or
+stops it; while enabled, changed inputs apply only on ``commit_inputs`` and an invalid
+commit is refused with the running configuration kept.  The running module's schemes
+join the monitor's schemes (``damos_bridge.effective_schemes``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Static
+
+from damon_tui.errors import UserError
+from damon_tui.tui.schemes_screen import PromptScreen
+
+PRESET_NAMES = ("reclaim", "lru_sort")
+
+
+def open_screen(app) -> None:
+    try:
+        import damon_tui.damos.presets  # noqa: F401
+    except ImportError as e:
+        app.notify(f"not available: presets need DAMOS ({e})", severity="warning")
+        return
+    if not app.session.live:
+        app.notify("not available: presets run on a live target, not on a replay",
+                   severity="warning")
+        return
+    app.push_screen(PresetScreen("reclaim"))
+
+
+def make_modules(app) -> dict:
+    """One ``Module`` per preset whose commits apply to the app's monitor."""
+    from damon_tui.damos.presets import Module, get_preset
+
+    modules = {}
+    for name in PRESET_NAMES:
+        modules[name] = Module(get_preset(name), on_commit=_committer(app, name))
+    return modules
+
+
+def _committer(app, name: str):
+    def on_commit(cfg) -> None:
+        from damon_tui.tui import damos_bridge
+
+        others = {k: m for k, m in app.modules.items() if k != name}
+        user = list(app.session.schemes)
+        schemes = user + [s for m in others.values() if m.running is not None
+                          for s in m.running.schemes] + list(cfg.schemes)
+        damos_bridge.apply(app, schemes)
+        _apply_attrs(app, cfg)
+    return on_commit
+
+
+def _apply_attrs(app, cfg) -> None:
+    """The module's monitoring attributes (sample/aggr/regions) for the monitor."""
+    from dataclasses import replace
+
+    monitor = app.session.monitor
+    a = monitor.attrs
+    new = replace(a, sample_us=cfg.sample_us, aggr_us=cfg.aggr_us,
+                  min_nr_regions=cfg.min_nr_regions, max_nr_regions=cfg.max_nr_regions)
+    if new != a:
+        app.source.call(lambda: monitor.set_attrs(new))
+        app.session.attrs = new
+
+
+def write(app, module, name: str, value) -> str:
+    """``module.write`` that keeps the module and the monitor consistent on refusal."""
+    saved = (module.running, module.running_inputs)
+    try:
+        module.write(name, value)
+    except UserError:
+        module.running, module.running_inputs = saved
+        raise
+    if name == "enabled" and not module.enabled and saved[0] is not None:
+        from damon_tui.tui import damos_bridge
+
+        damos_bridge.apply(app, damos_bridge.effective_schemes(app))
+    return f"{module.preset.title}.{name} = {module.read(name)}"
+
+
+def enable_from_args(app, preset, params) -> None:
+    """``--preset`` / ``--profile``: load the parameters and enable the module."""
+    module = app.modules[preset.name]
+    for k, v in params.items():
+        if k not in ("enabled", "commit_inputs") and not preset.param(k).readonly:
+            module.inputs[k] = v
+    write(app, module, "enabled", "Y")
+
+
+class ExportScreen(ModalScreen):
+    BINDINGS = [Binding("escape,q", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    ExportScreen { align: center middle; }
+    ExportScreen > Vertical { width: 90%; height: auto; max-height: 90%; border: thick $primary;
+                              background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.text))
+        yield Footer(compact=True)
+
+
+class PresetScreen(Screen):
+    """Every parameter of one module with unit, defaults and help; live statistics."""
+
+    BINDINGS = [
+        Binding("tab", "other", "Other preset"),
+        Binding("enter", "edit", "Edit", show=False),
+        Binding("y", "enable", "Enable/disable"),
+        Binding("c", "commit", "commit_inputs"),
+        Binding("s", "save", "Save"),
+        Binding("l", "load", "Load"),
+        Binding("x", "export", "Export"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    DEFAULT_CSS = """
+    PresetScreen #title { height: 1; padding: 0 1; background: $panel; }
+    PresetScreen #status { height: auto; padding: 0 1; }
+    PresetScreen #params { height: 1fr; }
+    PresetScreen #help { height: 3; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.preset_name = name
+
+    @property
+    def module(self):
+        return self.app.modules[self.preset_name]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        yield Static(id="status")
+        yield DataTable(id="params", cursor_type="row")
+        yield Static(id="help")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#params", DataTable)
+        table.add_columns("parameter", "value", "unit", "default", "docs")
+        self.fill()
+        self.set_status(Text("enter edits a parameter; y enables; c commits inputs while "
+                             "enabled", style="dim"))
+        self.set_interval(0.5, self.fill)
+
+    def fill(self) -> None:
+        """Parameter values (inputs, running state and live statistics)."""
+        from damon_tui.tui import damos_bridge
+
+        mod = self.module
+        preset = mod.preset
+        snap = self.app.feed.latest
+        if mod.running is not None and snap is not None and snap.schemes:
+            owners = damos_bridge.scheme_owners(self.app)
+            mine = tuple(st for st, o in zip(snap.schemes, owners, strict=False)
+                         if o == preset.title)
+            if mine:
+                mod.update_stats(mine)
+        title = self.query_one("#title", Static)
+        state = Text("enabled", style="bold green") if mod.enabled else Text("disabled",
+                                                                            style="dim")
+        title.update(Text.assemble((preset.title, "bold"), " · ", state,
+                                   f" · tab: {self._other()}"))
+        table = self.query_one("#params", DataTable)
+        row = table.cursor_row
+        rows = []
+        for p in preset.params:
+            value = mod.read(p.name)
+            docs = p.docs_value
+            docs_text = "-" if docs is None else p.format(docs)
+            differs = docs is not None and docs != p.default
+            rows.append((p.name + (" (ro)" if p.readonly else ""), value, p.unit,
+                         p.format(p.default),
+                         Text(docs_text, style="yellow") if differs else docs_text))
+        table.clear()
+        table.add_rows(rows)
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
+        self._show_help()
+
+    def _other(self) -> str:
+        return next(n for n in PRESET_NAMES if n != self.preset_name)
+
+    def _current_param(self):
+        table = self.query_one("#params", DataTable)
+        params = self.module.preset.params
+        return params[min(table.cursor_row, len(params) - 1)]
+
+    def _show_help(self) -> None:
+        p = self._current_param()
+        extra = " (read-only statistic)" if p.readonly else ""
+        newer = " Added by newer kernels." if p.newer else ""
+        self.query_one("#help", Static).update(Text(f"{p.name}: {p.help}{newer}{extra}"))
+
+    def on_data_table_row_highlighted(self, _event) -> None:
+        self._show_help()
+
+    def set_status(self, text) -> None:
+        self.query_one("#status", Static).update(text)
+
+    def do_write(self, name: str, value) -> bool:
+        try:
+            msg = write(self.app, self.module, name, value)
+        except UserError as e:
+            self.set_status(Text(f"refused: {e}", style="bold red"))
+            self.fill()
+            return False
+        self.set_status(Text(msg, style="green"))
+        self.fill()
+        self.app.refresh_views(force=True)
+        return True
+
+    # -- actions ------------------------------------------------------------------
+    def action_edit(self) -> None:
+        p = self._current_param()
+        if p.readonly:
+            self.set_status(Text(f"{p.name} is a read-only statistic", style="yellow"))
+            return
+        current = self.module.read(p.name)
+
+        def done(value: str | None) -> None:
+            if value is not None:
+                self.do_write(p.name, value)
+
+        self.app.push_screen(PromptScreen(f"{self.module.preset.title}.{p.name} "
+                                          f"({p.unit or 'value'}): {p.help}", value=current),
+                             done)
+
+    def action_enable(self) -> None:
+        self.do_write("enabled", "N" if self.module.enabled else "Y")
+
+    def action_commit(self) -> None:
+        if not self.module.enabled:
+            self.set_status(Text("commit_inputs applies to an enabled module; press y",
+                                 style="yellow"))
+            return
+        self.do_write("commit_inputs", "Y")
+
+    def action_other(self) -> None:
+        self.app.switch_screen(PresetScreen(self._other()))
+
+    def action_save(self) -> None:
+        def done(value: str | None) -> None:
+            if value:
+                self.save(value)
+
+        self.app.push_screen(PromptScreen("Save the inputs as profile (name)",
+                                          "my-reclaim"), done)
+
+    def save(self, name: str, directory: str | None = None) -> Path | None:
+        from damon_tui.damos.presets import save_profile
+
+        try:
+            path = save_profile(name, self.module.preset, self.module.inputs,
+                                directory=directory or self.app.profiles_dir)
+        except (UserError, OSError) as e:
+            self.set_status(Text(f"save failed: {e}", style="bold red"))
+            return None
+        self.set_status(Text(f"saved profile {name} to {path}", style="green"))
+        return path
+
+    def action_load(self) -> None:
+        from damon_tui.damos.presets import list_profiles
+
+        names = ", ".join(p.name for p in list_profiles(self.app.profiles_dir)
+                          if p.preset == self.preset_name)
+
+        def done(value: str | None) -> None:
+            if value:
+                self.load(value)
+
+        self.app.push_screen(PromptScreen(f"Load profile ({names})"), done)
+
+    def load(self, name: str) -> bool:
+        """Load a profile's parameters into the inputs (commit_inputs applies them)."""
+        from damon_tui.damos.presets import load_profile
+
+        try:
+            profile = load_profile(name, self.app.profiles_dir)
+        except UserError as e:
+            self.set_status(Text(f"load failed: {e}", style="bold red"))
+            return False
+        if profile.preset != self.preset_name:
+            self.set_status(Text(f"{name} is a {profile.preset} profile", style="bold red"))
+            return False
+        mod = self.module
+        for k, v in profile.params.items():
+            if k not in ("enabled", "commit_inputs") and not mod.preset.param(k).readonly:
+                mod.inputs[k] = v
+        hint = "; c commits them" if mod.enabled else "; y enables"
+        self.set_status(Text(f"loaded profile {name}{hint}", style="green"))
+        self.fill()
+        return True
+
+    def export_text(self) -> str:
+        from damon_tui.damos.presets import boot_params, module_param_writes
+
+        mod = self.module
+        return ("# kernel command line\n" + boot_params(mod.preset, mod.inputs) +
+                "\n\n" + module_param_writes(mod.preset, mod.inputs))
+
+    def action_export(self) -> None:
+        self.app.push_screen(ExportScreen(self.export_text()))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,92 @@
+"""A scripted fake kernel for the real ops sets: procfs/sysfs files under a tmp root.
+
+It writes ``proc/PID/{maps,smaps,pagemap,stat,cmdline,status,clear_refs}``,
+``proc/iomem``, ``proc/meminfo`` and ``sys/kernel/mm/page_idle/bitmap`` in the kernel's
+formats; ``access(pfn)`` clears a page's idle bit like a real access would.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+PAGE = 4096
+PRESENT = 1 << 63
+
+
+class FakeKernel:
+    def __init__(self, root: Path, nr_pfns: int = 1 << 16) -> None:
+        self.root = Path(root)
+        self.proc = self.root / "proc"
+        self.proc.mkdir(parents=True, exist_ok=True)
+        bitmap = self.root / "sys/kernel/mm/page_idle/bitmap"
+        bitmap.parent.mkdir(parents=True, exist_ok=True)
+        bitmap.write_bytes(b"\0" * (nr_pfns // 8))
+        self.bitmap = bitmap
+        (self.proc / "meminfo").write_text("MemTotal:       16384 kB\nSwapTotal:     0 kB\n")
+        (self.proc / "iomem").write_text(
+            "00000000-00000fff : Reserved\n"
+            "00001000-0009fbff : System RAM\n"
+            "00100000-0fffffff : System RAM\n"
+            "  01000000-01ffffff : Kernel code\n"
+            "10000000-1fffffff : System RAM\n"
+            "fe000000-fe0fffff : PCI Bus\n")
+
+    # -- processes ----------------------------------------------------------
+    def add_process(self, pid: int, vmas, refs=None, state: str = "S") -> Path:
+        """``vmas``: [(start, end)]; ``refs``: {start: referenced bytes}."""
+        d = self.proc / str(pid)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "stat").write_text(f"{pid} (fake) {state} 1 1 1 0\n")
+        (d / "cmdline").write_bytes(b"fake\0--app\0")
+        (d / "status").write_text("Name:\tfake\nUid:\t1000\t1000\t1000\t1000\n")
+        (d / "clear_refs").write_text("")
+        (d / "pagemap").write_bytes(b"")
+        self.set_maps(pid, vmas, refs or {})
+        return d
+
+    def set_maps(self, pid: int, vmas, refs) -> None:
+        d = self.proc / str(pid)
+        maps, smaps = [], []
+        for start, end in vmas:
+            line = f"{start:x}-{end:x} rw-p 00000000 00:00 0 "
+            maps.append(line)
+            size_kb = (end - start) // 1024
+            ref_kb = refs.get(start, 0) // 1024
+            smaps.append(f"{line}\nSize:           {size_kb} kB\nKernelPageSize:        4 kB\n"
+                         f"Rss:            {size_kb} kB\nPss:            {size_kb} kB\n"
+                         f"Referenced:     {ref_kb} kB\nAnonymous:      {size_kb} kB\n"
+                         f"VmFlags: rd wr mr mw me ac\n")
+        (d / "maps").write_text("\n".join(maps) + "\n")
+        (d / "smaps").write_text("".join(smaps))
+
+    def map_page(self, pid: int, vaddr: int, pfn: int | None) -> None:
+        """Point the pagemap entry of ``vaddr`` at ``pfn`` (None = not present)."""
+        path = self.proc / str(pid) / "pagemap"
+        entry = 0 if pfn is None else PRESENT | pfn
+        with open(path, "r+b") as f:
+            f.seek((vaddr // PAGE) * 8)
+            f.write(struct.pack("<Q", entry))
+
+    def exit(self, pid: int) -> None:
+        import shutil
+
+        shutil.rmtree(self.proc / str(pid))
+
+    def clear_refs_written(self, pid: int) -> str:
+        return (self.proc / str(pid) / "clear_refs").read_text()
+
+    # -- page idle ----------------------------------------------------------
+    def idle(self, pfn: int) -> bool:
+        with open(self.bitmap, "rb") as f:
+            f.seek((pfn >> 6) * 8)
+            word = struct.unpack("<Q", f.read(8))[0]
+        return bool(word >> (pfn & 63) & 1)
+
+    def access(self, pfn: int) -> None:
+        """A page access: the kernel clears the page's idle bit."""
+        with open(self.bitmap, "r+b") as f:
+            f.seek((pfn >> 6) * 8)
+            word = struct.unpack("<Q", f.read(8))[0]
+            f.seek((pfn >> 6) * 8)
+            f.write(struct.pack("<Q", word & ~(1 << (pfn & 63))))

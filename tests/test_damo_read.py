@@ -1,0 +1,127 @@
+"""Reading damo's records: the real files in ../shared/damo-records and hand-made json."""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import pytest
+
+from damon_tui.cli import main
+from damon_tui.errors import UserError
+from damon_tui.record import open_record
+from damon_tui.report.wss import report as wss_report
+
+
+def test_json_compressed_record_reads_with_damos_wss_numbers(shared_dir):
+    rec = open_record(shared_dir / "damo-records" / "damon.data.json_compressed")
+    assert rec.format == "damo-json-compressed"
+    assert rec.nr_snapshots == 543 and len(rec.targets) == 1
+    assert rec.intervals is None
+    out = wss_report(rec)
+    # the figures damo 3.4.3 prints on this file (damo-compat.md)
+    assert "# avr:\t108.201 MiB" in out
+    for p, v in ((0, "95.160"), (25, "95.391"), (50, "95.391"), (75, "95.395"),
+                 (100, "196.871")):
+        assert f"{p:3d} {v + ' MiB':>15} |" in out
+
+
+def test_damon_data_has_the_same_content(shared_dir):
+    a = open_record(shared_dir / "damo-records" / "damon.data")
+    b = open_record(shared_dir / "damo-records" / "damon.data.json_compressed")
+    ta, tb = a.targets[0], b.targets[0]
+    assert (ta.starts, ta.ends, ta.nr_accesses, ta.snap_end) == \
+        (tb.starts, tb.ends, tb.nr_accesses, tb.snap_end)
+
+
+def test_snapshot_record_with_intervals_and_null_target(shared_dir):
+    rec = open_record(shared_dir / "damo-records" / "damon.data.snapshot.active")
+    t = rec.targets[0]
+    assert t.target_id is None and t.nr_snapshots == 1
+    assert rec.intervals.sample_us == 150000 and rec.intervals.aggr_us == 3000000
+    assert t.regions(0)[0] == (4294967296, 4456865792, 0, 5)
+    assert t.snap_start[0] == 1748191609649802240
+
+
+def test_perf_script_groups_lines_by_nr_regions(shared_dir):
+    rec = open_record(shared_dir / "damo-records" / "perf.data.script")
+    assert rec.format == "perf-script"
+    t = rec.targets[0]
+    assert t.target_id == 18446623435582458880
+    assert t.nr_regions == 10260
+    assert t.regions(0)[0] == (94253027950592, 94253031862272, 0, 0)
+    assert t.snap_end[0] == int(82820.952659 * 1e9)
+    # the first start is estimated from the mean snapshot length
+    mean = (t.snap_end[-1] - t.snap_end[0]) / (t.nr_snapshots - 1)
+    assert abs(t.snap_start[0] - (t.snap_end[0] - mean)) <= 1
+    assert all(t.snap_start[i] == t.snap_end[i - 1] for i in range(1, t.nr_snapshots))
+    assert "# avr:\t107.720 MiB" in wss_report(rec)
+
+
+def _doc(region: dict, intervals=None, **snap) -> list:
+    return [{"target_id": 5, "intervals": intervals,
+             "snapshots": [{"start_time": snap.get("start_time", "1,000"),
+                            "end_time": snap.get("end_time", 2000), "regions": [region]}]}]
+
+
+@pytest.mark.parametrize("region,expect", [
+    ({"start": "4,096", "end": "8,192", "nr_accesses": {"samples": "3", "percent": None},
+      "age": {"usec": None, "aggr_intervals": "2"}, "sz_filter_passed": "0 B"},
+     (4096, 8192, 3, 2)),
+    ({"start": 4096, "end": 8192, "nr_accesses": {"samples": 3},
+      "age": {"usec": None, "aggr_intervals": None}}, (4096, 8192, 3, 0)),
+    ({"start": "4 KiB", "end": "8K", "nr_accesses": {"samples": 1, "percent": None},
+      "age": {"usec": None, "aggr_intervals": 7}}, (4096, 8192, 1, 7)),
+])
+def test_damo_json_number_styles(tmp_path, region, expect):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(_doc(region)))
+    rec = open_record(path)
+    assert rec.format == "damo-json"
+    assert rec.targets[0].regions(0) == [expect]
+    assert rec.targets[0].snap_start[0] == 1000
+
+
+def test_percent_and_usec_need_intervals(tmp_path):
+    region = {"start": 0, "end": 4096, "nr_accesses": {"samples": None, "percent": "50 %"},
+              "age": {"usec": "1 s", "aggr_intervals": None}}
+    iv = {"sample_us": "5 ms", "aggr_us": "100 ms", "ops_update_us": "1 s"}
+    path = tmp_path / "d"
+    path.write_bytes(zlib.compress(json.dumps(_doc(region, iv)).encode()))
+    assert open_record(path).targets[0].regions(0) == [(0, 4096, 10, 10)]
+    path.write_bytes(zlib.compress(json.dumps(_doc(region)).encode()))
+    with pytest.raises(UserError, match="nr_accesses.samples: missing"):
+        open_record(path)
+
+
+@pytest.mark.parametrize("mutate,field", [
+    (lambda d: d[0].pop("target_id"), "record 0: target_id: missing"),
+    (lambda d: d[0].pop("snapshots"), "record 0: snapshots: missing"),
+    (lambda d: d[0]["snapshots"][0].pop("end_time"), "snapshot 0: end_time: missing"),
+    (lambda d: d[0]["snapshots"][0]["regions"][0].pop("start"), "region 0: start: missing"),
+    (lambda d: d[0]["snapshots"][0]["regions"][0].pop("age"), "region 0: age: missing"),
+    (lambda d: d[0]["snapshots"][0]["regions"][0].update(end="x"), "region 0: end: expected"),
+    (lambda d: d[0]["snapshots"][0]["regions"][0].update(end=1), "end 1 is below start"),
+])
+def test_damo_file_with_a_missing_or_bad_field(tmp_path, capsys, mutate, field):
+    doc = _doc({"start": 4096, "end": 8192, "nr_accesses": {"samples": 1},
+                "age": {"usec": None, "aggr_intervals": 0}})
+    mutate(doc)
+    path = tmp_path / "d"
+    path.write_bytes(zlib.compress(json.dumps(doc).encode()))
+    with pytest.raises(UserError, match=field):
+        open_record(path)
+    assert main(["report", "heatmap", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err
+
+
+def test_format_is_detected_by_content_not_name(tmp_path, shared_dir):
+    data = (shared_dir / "damo-records" / "damon.data.json_compressed").read_bytes()
+    path = tmp_path / "looks_like.json"
+    path.write_bytes(data)
+    assert open_record(path).format == "damo-json-compressed"
+    text = (shared_dir / "damo-records" / "perf.data.script").read_bytes()
+    path = tmp_path / "record.damon"
+    path.write_bytes(text)
+    assert open_record(path).format == "perf-script"

@@ -1,0 +1,85 @@
+"""``--schemes/--preset/--param/--profile`` and ``damon-tui preset``."""
+
+import argparse
+
+import pytest
+
+from damon_tui.cli import main
+from damon_tui.damos.cli_args import add_scheme_arguments, config_from_args, schemes_from_args
+from damon_tui.engine import Attrs
+from damon_tui.errors import UserError
+
+
+def parse(*argv):
+    p = argparse.ArgumentParser()
+    add_scheme_arguments(p)
+    return p.parse_args(list(argv))
+
+
+def test_no_scheme_options_give_no_schemes():
+    args = parse()
+    assert schemes_from_args(args, Attrs()) == ()
+    assert args.damos_attrs == Attrs()
+
+
+def test_preset_sets_schemes_and_monitoring_attrs():
+    args = parse("--preset", "reclaim", "--param", "min_age=30s", "--param",
+                 "aggr_interval=200ms")
+    schemes = schemes_from_args(args, Attrs())
+    assert args.damos_attrs.aggr_us == 200_000
+    assert schemes[0].access_pattern.min_age.value == 150
+
+
+def test_preset_intervals_default_to_the_command_attrs():
+    schemes, attrs = config_from_args(parse("--preset", "reclaim"), Attrs(aggr_us=50_000))
+    assert attrs.aggr_us == 50_000
+    assert schemes[0].access_pattern.min_age.value == 2400  # 120 s / 50 ms
+
+
+def test_schemes_are_validated_for_the_ops():
+    from damon_tui.ops.sim import SimOps
+    with pytest.raises(UserError, match="--schemes:1: action: the sim models a single NUMA"):
+        schemes_from_args(parse("--schemes", "min max min max min max migrate_hot"), Attrs(),
+                          SimOps("zigzag"))
+
+
+def test_profile_and_schemes_combine():
+    schemes, _ = config_from_args(parse("--profile", "lru_sort-example", "--schemes",
+                                        "min max min max min max stat"), Attrs())
+    assert [s.action for s in schemes] == ["lru_prio", "lru_deprio", "stat"]
+
+
+def test_option_errors():
+    with pytest.raises(UserError, match="--param needs --preset"):
+        schemes_from_args(parse("--param", "min_age=1"), Attrs())
+    with pytest.raises(UserError, match="is a reclaim profile"):
+        schemes_from_args(parse("--preset", "lru_sort", "--profile", "reclaim-example"), Attrs())
+
+
+def test_preset_command_export_and_save(tmp_path, capsys):
+    assert main(["preset", "export", "--profile", "reclaim-example", "--format", "boot"]) == 0
+    out = capsys.readouterr().out
+    assert "damon_reclaim.min_age=30000000" in out and out.strip().endswith("enabled=Y")
+    assert main(["preset", "save", "fast", "reclaim", "--param", "min_age=5s",
+                 "--profiles-dir", str(tmp_path)]) == 0
+    assert (tmp_path / "fast.json").is_file()
+    assert main(["preset", "export", "--profile", "fast", "--profiles-dir", str(tmp_path),
+                 "--format", "schemes"]) == 0
+    assert capsys.readouterr().out.split("\n")[1].startswith("4096 max 0 0 50 4294967295 "
+                                                             "pageout")
+
+
+def test_preset_command_errors_are_one_line(capsys):
+    assert main(["preset", "show", "lru_sort", "--param", "active_mem_bp=20000"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("damon-tui preset: error: DAMON_LRU_SORT.active_mem_bp: 20000 is "
+                           "above 10000 (EINVAL)")
+
+
+def test_preset_show_lists_every_parameter(capsys):
+    assert main(["preset", "show", "reclaim"]) == 0
+    out = capsys.readouterr().out
+    for name in ("min_age", "quota_sz", "wmarks_low", "nr_quota_exceeds", "kdamond_pid",
+                 "skip_anon"):
+        assert name in out
+    assert "DAMON_RECLAIM scheme: 4096 max 0 0 1200 4294967295 pageout" in out
