@@ -29,6 +29,7 @@ class Sim:
     paged_out: int
     reclaimed: int
     willneed_pages: int
+    last_mapped: int
     now_tick: int
 
     def __init__(
@@ -67,6 +68,8 @@ class Sim:
         """(sum over mapped pages of |est - true frequency|, mapped pages)."""
     def apply(self, action: int, start: int, end: int) -> int:
         """Apply an action code to ``[start, end)``; bytes applied."""
+    def lru_pages(self) -> tuple[int, int]:
+        """(active, inactive) resident pages of the whole workload."""
     def count_flags(self, start: int, end: int) -> tuple[int, int, int, int, int]:
         """(mapped, resident, active, hugepage, swapped) pages of ``[start, end)``."""
     def avg_rss_pages(self) -> float: ...

@@ -161,6 +161,7 @@ cdef class Sim:
     cdef readonly int64_t mem_pages         # modelled machine memory (pages)
     cdef readonly int64_t rss, peak_rss, faults, refaults, paged_out, reclaimed
     cdef readonly int64_t willneed_pages
+    cdef readonly int64_t last_mapped       # mapped pages the last ``apply`` covered
     cdef int64_t clock_hand
     cdef double rss_area                    # integral of rss over ticks
     cdef int64_t area_tick
@@ -567,6 +568,7 @@ cdef class Sim:
         cdef int64_t p, p_lo, p_hi, gp, applied = 0, mapped = 0
         cdef uint64_t rs, re
         cdef uint8_t f
+        self.last_mapped = 0
         if action == 0 or end <= start:
             return 0
         with nogil:
@@ -606,9 +608,24 @@ cdef class Sim:
                         self.flags[gp] = f | F_HUGE
                     elif action == 7:      # nohugepage
                         self.flags[gp] = f & ~F_HUGE
+        self.last_mapped = mapped
         if action in (2, 3, 4, 1):
             return applied * PAGE_SIZE
         return mapped * PAGE_SIZE
+
+    def lru_pages(self):
+        """(active, inactive) resident pages of the whole workload: the modelled LRU."""
+        cdef int64_t gp, act = 0, inact = 0
+        cdef uint8_t f
+        with nogil:
+            for gp in range(self.total_gpages):
+                f = self.flags[gp]
+                if f & F_RESIDENT:
+                    if f & F_ACTIVE:
+                        act += 1
+                    else:
+                        inact += 1
+        return act, inact
 
     def count_flags(self, unsigned long long start, unsigned long long end):
         """(mapped, resident, active, hugepage, swapped) page counts in ``[start, end)``."""

@@ -56,7 +56,7 @@ async def run(args, size) -> None:
     stalls: list[float] = []
     busy: list[float] = []
     async with app.run_test(size=size) as pilot:
-        await pilot.pause(0.5)  # warm up: first snapshots, layout
+        await pilot.pause(1.5)  # warm up: first snapshots, layout, first panel updates
         frame_costs.clear()
         n0 = app.feed.count
         t0 = time.perf_counter()

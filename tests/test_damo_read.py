@@ -6,10 +6,13 @@ import json
 import zlib
 
 import pytest
+from damon_tui._fast import decode
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from damon_tui.cli import main
 from damon_tui.errors import UserError
-from damon_tui.record import open_record
+from damon_tui.record import damo, open_record
 from damon_tui.report.wss import report as wss_report
 
 
@@ -125,3 +128,49 @@ def test_format_is_detected_by_content_not_name(tmp_path, shared_dir):
     path = tmp_path / "record.damon"
     path.write_bytes(text)
     assert open_record(path).format == "perf-script"
+
+
+def _fields(rec):
+    return [(t.target_id, t.intervals, t.snap_start, t.snap_end, t.offsets, t.starts, t.ends,
+             t.nr_accesses, t.ages) for t in rec.targets]
+
+
+@pytest.mark.parametrize("name", ["damon.data.json_compressed", "damon.data.snapshot.active"])
+def test_fast_scanner_equals_the_generic_json_path(shared_dir, name):
+    data = zlib.decompress((shared_dir / "damo-records" / name).read_bytes())
+    scanned = decode.scan_damo_json(data)
+    assert scanned is not None
+    assert _fields(damo._from_scan("x", scanned, "f")) == \
+        _fields(damo.parse_damo_json("x", json.loads(data), "f"))
+
+
+_num = st.integers(0, 2**40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(regions=st.lists(st.tuples(_num, _num, st.integers(0, 30), st.integers(0, 500),
+                                  st.sampled_from(["int", "str", "comma"]),
+                                  st.booleans()), max_size=8),
+       with_iv=st.booleans(), tid=st.one_of(st.none(), st.integers(0, 2**64 - 1)))
+def test_fast_scanner_and_generic_path_agree_on_number_styles(regions, with_iv, tid):
+    def num(v, style):
+        return v if style == "int" else (str(v) if style == "str" else f"{v:,}")
+
+    regs = [{"start": num(min(a, b), sty), "end": num(max(a, b), sty),
+             "nr_accesses": {"samples": num(n, sty), "percent": None},
+             "age": {"usec": None, "aggr_intervals": None if null_age else num(g, sty)},
+             "probe_hits": [], "sz_filter_passed": "0 B"}
+            for a, b, n, g, sty, null_age in regions]
+    doc = [{"kdamond_idx": 0, "target_id": tid,
+            "intervals": {"sample_us": "5000", "aggr_us": 100000, "ops_update_us": "1,000",
+                          "intervals_goal": {"aggrs": 0}} if with_iv else None,
+            "snapshots": [{"start_time": "1,000", "end_time": 2000, "regions": regs,
+                           "total_bytes": "1 MiB"}], "data_source": "unknown"}]
+    data = json.dumps(doc, indent=4).encode()
+    scanned = decode.scan_damo_json(data)
+    assert scanned is not None
+    try:
+        generic = _fields(damo.parse_damo_json("x", json.loads(data), "f"))
+    except UserError:
+        pytest.fail("generic path rejected a valid document")
+    assert _fields(damo._from_scan("x", scanned, "f")) == generic

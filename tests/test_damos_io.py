@@ -76,7 +76,7 @@ def test_scheme_files_take_comments_and_report_the_line(tmp_path):
     f = tmp_path / "schemes.txt"
     f.write_text("# min-size max-size min-acc max-acc min-age max-age action\n"
                  "4K max 0 0 60s max pageout\n\nmin max 5 max min max nowhere\n")
-    with pytest.raises(UserError, match=r"schemes.txt:4: action"):
+    with pytest.raises(UserError, match=r"schemes.txt:4: scheme 1: action"):
         load_schemes(str(f))
     f.write_text("4K max 0 0 60s max pageout  # cold\nmin max 5 max min max stat\n")
     assert [s.action for s in load_schemes(str(f))] == ["pageout", "stat"]

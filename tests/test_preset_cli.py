@@ -38,7 +38,8 @@ def test_preset_intervals_default_to_the_command_attrs():
 
 def test_schemes_are_validated_for_the_ops():
     from damon_tui.ops.sim import SimOps
-    with pytest.raises(UserError, match="--schemes:1: action: the sim models a single NUMA"):
+    with pytest.raises(UserError,
+                       match="--schemes:1: scheme 0: action: the sim models a single NUMA"):
         schemes_from_args(parse("--schemes", "min max min max min max migrate_hot"), Attrs(),
                           SimOps("zigzag"))
 
@@ -83,3 +84,18 @@ def test_preset_show_lists_every_parameter(capsys):
                  "skip_anon"):
         assert name in out
     assert "DAMON_RECLAIM scheme: 4096 max 0 0 1200 4294967295 pageout" in out
+
+
+def test_preset_show_prints_help_text_verbatim(capsys):
+    """Help text goes through rich: '[in]active' must not be eaten as markup."""
+    assert main(["preset", "show", "lru_sort"]) == 0
+    assert "active to [in]active memory ratio" in capsys.readouterr().out
+
+
+def test_missing_schemes_file_is_named(capsys):
+    assert main(["monitor", "--sim", "stairs", "--schemes", "/nonexistent/rules.json",
+                 "--duration", "1s"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("damon-tui monitor: error: --schemes /nonexistent/rules.json: "
+                          "no such file")
+    assert "\n" not in err

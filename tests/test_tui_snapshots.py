@@ -17,8 +17,14 @@ from damon_tui.tui.scenes import scene  # noqa: E402
 SIZES = [(80, 24), (200, 60)]
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name", ["monitor", "monitor_cursor", "help", "schemes"])
+CASES = [(name, size) for name in ("monitor", "monitor_cursor", "help", "schemes", "replay")
+         for size in SIZES]
+# the presets screen at 200x60 shows kdamond_pid (a thread id); 80x24 shows the inputs
+CASES.append(("presets", (80, 24)))
+
+
+@pytest.mark.parametrize("name,size", CASES, ids=lambda v: v if isinstance(v, str)
+                         else f"{v[0]}x{v[1]}")
 def test_tui_snapshot(snap_compare, name, size):
     app, run_before = scene(name)
     assert snap_compare(app, terminal_size=size, run_before=run_before)

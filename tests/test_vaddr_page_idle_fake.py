@@ -110,7 +110,8 @@ def test_zombie_target_is_gone(kernel):
 
 def test_explicit_page_idle_without_bitmap_says_why(kernel):
     kernel.bitmap.unlink()
-    with pytest.raises(UserError, match="page_idle/bitmap does not exist.*page idle tracking: no"):
+    with pytest.raises(UserError,
+                       match="page-idle: page idle tracking: no - .*page_idle/bitmap does not"):
         _ops(kernel, "page-idle")
     ops = _ops(kernel, "auto")  # auto falls back to clear_refs and says so
     assert ops.access_check == "clear_refs" and ops.resolution == "per mapping"

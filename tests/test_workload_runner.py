@@ -71,7 +71,8 @@ def test_file_backed_regions(tmp_path):
 
 def test_bad_inputs_are_one_line_errors(tmp_path, capsys):
     assert cli.main(["workload", "no-such-workload"]) == 2
-    assert "no such workload" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "unknown workload 'no-such-workload'" in err and "zigzag" in err
     assert cli.main(["workload", str(_cfg(tmp_path)), "--file-backed", "/nonexistent"]) == 2
     assert "not a directory" in capsys.readouterr().err
     assert cli.main(["workload", str(_cfg(tmp_path)), "--time-scale", "0"]) == 2
@@ -87,3 +88,14 @@ def test_shared_zigzag_config_runs_short(shared_dir, capsys):
     assert cli.main(["workload", str(cfg), "--time-scale", "0.005"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("initial phase:\t") and len(out) == 13
+
+
+def test_builtin_workload_by_name(capsys):
+    """A built-in name resolves like --sim (zigzag: two 100 MB regions)."""
+    assert cli.main(["workload", "zigzag", "--time-scale", "0.002"]) == 0
+    cap = capsys.readouterr()
+    names = [line.split(":\t")[0] for line in cap.out.splitlines()]
+    assert names[:3] == ["warm up both", "a turn 1", "b turn 1"] and len(names) == 13
+    layout = re.findall(r"# region (\w+): 0x([0-9a-f]+)-0x([0-9a-f]+)", cap.err)
+    assert [(n, int(e, 16) - int(s, 16)) for n, s, e in layout] == \
+        [("a", 100_000_000), ("b", 100_000_000)]

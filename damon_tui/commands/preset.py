@@ -81,6 +81,8 @@ def _show(args: argparse.Namespace) -> int:
     cfg = preset_config(preset, params)
     import sys
 
+    from rich.markup import escape
+
     console = Console() if sys.stdout.isatty() else Console(width=200)
     table = Table(title=f"{preset.title} parameters ({preset.module}.*)", show_lines=False)
     for col in ("parameter", "unit", "value", "default", "v6.0 docs", "help"):
@@ -96,14 +98,15 @@ def _show(args: argparse.Namespace) -> int:
         val = _fmt(p, value)
         if not p.readonly and value != p.default:
             val = f"[bold]{val}[/bold]"
-        table.add_row(name, p.unit, val, _fmt(p, p.default), docs_txt, p.help)
+        table.add_row(name, p.unit, val, _fmt(p, p.default), docs_txt, escape(p.help))
     console.print(table)
     console.print(f"[bold]Schemes[/bold] (sample {cfg.sample_us} us, aggr {cfg.aggr_us} us, "
                   f"regions {cfg.min_nr_regions}..{cfg.max_nr_regions}):")
     for s in cfg.schemes:
-        console.print(f"  {s.origin}: {format_one_line(s, full=True)}", highlight=False)
+        console.print(escape(f"  {s.origin}: {format_one_line(s, full=True)}"),
+                      highlight=False)
     for n in preset.notes + cfg.notes:
-        console.print(f"  note: {n}", highlight=False)
+        console.print(escape(f"  note: {n}"), highlight=False)
     return 0
 
 

@@ -20,8 +20,9 @@ HELP = "monitor a target and record every snapshot to a crash-safe file"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
     add_attrs_arguments(parser)
-    parser.add_argument("--duration", metavar="TIME", default="60s",
-                        help="how long to record, in the target's clock (60s)")
+    parser.add_argument("--duration", metavar="TIME", default=None,
+                        help="how long to record, in the target's clock (simulated workloads: "
+                        "60s; real targets: until the target exits or Ctrl-C)")
     parser.add_argument("-o", "--output", metavar="FILE", default="damon-tui.rec",
                         help="record file to write (damon-tui.rec)")
     parser.add_argument("--format", choices=("damon-tui", "damo-json"), default="damon-tui",
@@ -52,20 +53,27 @@ def _schemes_json(schemes) -> object:
     if not schemes:
         return None
     try:
-        from damon_tui.damos.spec import schemes_to_json  # type: ignore[attr-defined]
+        from damon_tui.damos.io import scheme_to_dict
     except ImportError:
         return [repr(s) for s in schemes]
-    return schemes_to_json(schemes)
+    return [scheme_to_dict(s) for s in schemes]
+
+
+DEFAULT_SIM_DURATION_US = 60_000_000
 
 
 def run(args: argparse.Namespace) -> int:
     from damon_tui.engine import Monitor
     from damon_tui.record import RecordWriter, make_header
 
-    attrs = attrs_from_args(args)
-    duration_us = parse_time_us(args.duration, "--duration")
+    attrs_from_args(args)  # refuse bad attributes before launching or attaching to anything
+    duration_us = None if args.duration is None else parse_time_us(args.duration, "--duration")
     ops = ops_from_args(args, seed=args.seed)
+    attrs = attrs_from_args(args, ops)
+    if duration_us is None and ops.clock == "virtual":
+        duration_us = DEFAULT_SIM_DURATION_US
     schemes = _schemes(args, attrs, ops)
+    attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
     monitor = Monitor(ops, attrs, seed=args.seed, **({"schemes": schemes} if schemes else {}))
     targets = ops.targets()
     header = make_header(
@@ -97,12 +105,14 @@ def run(args: argparse.Namespace) -> int:
     last_end = 0
     try:
         with writer, progress as bar:
-            task = bar.add_task("recording", total=duration_us) if bar else None
+            task = (bar.add_task("recording", total=duration_us, monitored="0 s")
+                    if bar else None)
             for snap in monitor.run(duration_us):
                 writer.write_snapshot(snap)
                 last_end = snap.end_us
                 if bar is not None:
-                    bar.update(task, completed=min(snap.end_us, duration_us))
+                    done = snap.end_us if duration_us is None else min(snap.end_us, duration_us)
+                    bar.update(task, completed=done, monitored=format_time_us(snap.end_us))
     except KeyboardInterrupt:
         print(f"# interrupted; {writer.nr_frames} snapshots kept in {out}", file=sys.stderr)
     finally:
@@ -141,6 +151,6 @@ def _progress(total_us: int):
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                    TextColumn("{task.completed:,.0f}/{task.total:,.0f} us"),
+    done = TextColumn("{task.fields[monitored]}")
+    return Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), done,
                     console=Console(stderr=True), transient=True)

@@ -92,9 +92,23 @@ def load(path: str):
     return record
 
 
+def _print_resolution(record) -> None:
+    """Say on stderr what the access checks could resolve (stdout stays damo's text)."""
+    h = record.header
+    resolution = h.get("resolution", "unknown")
+    if resolution == "unknown":
+        text = "unknown (not stated by this file's format)"
+    else:
+        check = h.get("access_check")
+        text = f"{resolution}" + (f" ({check})" if check else "")
+    print(f"# access-check resolution: {text}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     record = load(args.file)
     kind = args.report_kind
+    if kind in ("heatmap", "wss", "raw"):
+        _print_resolution(record)
     if kind == "heatmap":
         _heatmap(args, record)
     elif kind == "wss":

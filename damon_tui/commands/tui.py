@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     session = session_from_args(args)
     app = DamonApp(session, speed=_SPEEDS[args.speed], autostart=not args.paused,
                    record_path=args.record_path)
+    app.profiles_dir = getattr(args, "profiles_dir", None)
     try:
         app.run()
     finally:

@@ -135,22 +135,24 @@ class WorkloadRunner:
 
 
 def resolve(spec: str):
-    """Parse a workload given as a path or a built-in name."""
-    from pathlib import Path
+    """A workload given as a built-in name (see ``damon-tui workloads``) or a config path.
 
-    from damon_tui import masim
-    from damon_tui.errors import UserError
+    The same lookup as ``--sim`` (:func:`damon_tui.ops.sim.load_workload`).
+    """
+    from damon_tui.ops.sim import load_workload
 
-    path = Path(spec)
-    if path.is_file():
-        return masim.parse(path)
-    builtin_dir = Path(masim.__file__).parent / "workloads"
-    for candidate in (builtin_dir / f"{spec}.cfg", builtin_dir / spec):
-        if candidate.is_file():
-            return masim.parse(candidate)
-    names = sorted(p.stem for p in builtin_dir.glob("*.cfg")) if builtin_dir.is_dir() else []
-    known = f"; built-in workloads: {', '.join(names)}" if names else ""
-    raise UserError(f"{spec}: no such workload file or built-in name{known}")
+    return load_workload(spec)
+
+
+def _address(m) -> int:
+    """Start address of an ``mmap`` object's mapping."""
+    import ctypes
+
+    anchor = ctypes.c_char.from_buffer(m)
+    try:
+        return ctypes.addressof(anchor)
+    finally:
+        del anchor
 
 
 def run(args: argparse.Namespace) -> int:
@@ -162,6 +164,15 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--repeat: expected at least 1, got {args.repeat}")
     workload = resolve(args.workload)
     with WorkloadRunner(workload, file_dir=args.file_backed) as runner:
+        # the layout goes to stderr (stdout keeps masim's phase lines only), so that a
+        # record or heatmap can be read mapping by mapping
+        from damon_tui.units import format_size
+
+        backing = "file-backed" if args.file_backed else "anonymous"
+        for m, region in zip(runner.maps, workload.regions, strict=True):
+            start = _address(m)
+            print(f"# region {region.name}: {start:#x}-{start + max(region.size, 1):#x} "
+                  f"({format_size(region.size)}, {backing})", file=sys.stderr, flush=True)
         for _ in range(args.repeat):
             for phase in workload.phases:
                 nr, elapsed_us = runner.run_phase(phase, args.time_scale, args.batch)

@@ -128,12 +128,15 @@ def scheme_summary_lines(monitor: Any) -> list[str]:
     if runner is None:
         return []
     lines = ["# DAMOS schemes:"]
+    how = "modelled" if getattr(runner, "_modelled", False) else "measured"
     for i, (s, st) in enumerate(zip(runner.schemes, runner.stats(), strict=True)):
+        charged_us = runner.states[i].quota.total_charged_ns / 1000
         lines.append(
             f"#   {i} {s.action}: tried {st.nr_tried} regions ({format_size(st.sz_tried)}), "
             f"applied {st.nr_applied} ({format_size(st.sz_applied)}), quota exceeded "
-            f"{st.qt_exceeds} times, {'active' if st.active else 'inactive'}")
-    lines.append(f"#   time applying schemes {format_time_us(runner.apply_ns / 1000)} "
+            f"{st.qt_exceeds} times, action time {format_time_us(charged_us)} ({how}), "
+            f"{'active' if st.active else 'inactive'}")
+    lines.append(f"#   wall time in DAMOS passes {format_time_us(runner.apply_ns / 1000)} "
                  f"over {runner.nr_passes} passes; monitoring paused by watermarks "
                  f"{format_time_us(runner.wmarks.idle_us)}")
     stats_fn = getattr(monitor.ops, "stats", None)

@@ -214,12 +214,12 @@ def parse_one_line(line: str, where: str = "scheme") -> Scheme:
 
 def parse_one_lines(text: str, source: str = "schemes") -> tuple[Scheme, ...]:
     """Parse a one-line-format text (lines or ``;``-separated); ``source`` names it."""
-    out = []
+    out: list[Scheme] = []
     for lineno, raw in enumerate(text.splitlines(), 1):
         body = raw.split("#", 1)[0]
         for part in body.split(";"):
             if part.strip():
-                out.append(parse_one_line(part, f"{source}:{lineno}"))
+                out.append(parse_one_line(part, f"{source}:{lineno}: scheme {len(out)}"))
     return tuple(out)
 
 
@@ -421,6 +421,10 @@ def load_schemes(arg: str) -> tuple[Scheme, ...]:
     except OSError as e:
         raise UserError(f"{arg}: cannot read scheme file: {e.strerror}") from None
     stripped = text.lstrip()
+    if source == "--schemes" and len(arg.split()) == 1:
+        # one word cannot be a one-line scheme (7 fields at least): a missing file
+        raise UserError(f"--schemes {arg}: no such file (expected a scheme file, or "
+                        f"one-line text such as \"4K max 0 0 60s max pageout\")")
     if stripped.startswith(("[", "{")):
         try:
             doc = json.loads(text)

@@ -104,8 +104,8 @@ def validate_for_ops(schemes: Sequence[Scheme], ops, sample_us: int | None = Non
         for g in s.quota.active_goals:
             if g.metric not in metrics:
                 raise UserError(f"{where}: quotas.goals.metric: the {ops.kind} operations set "
-                                f"cannot measure '{g.metric}' (use user_input, "
-                                f"node_mem_free_bp or node_mem_used_bp)")
+                                f"cannot measure '{g.metric}' (use "
+                                f"{', '.join(sorted(metrics))})")
 
 
 class _State:
@@ -128,8 +128,12 @@ class _State:
 class DamosRunner:
     """Applies schemes to region lists with quotas, prioritisation and watermarks.
 
-    ``clock_ns`` measures the time an action takes (the time quota's charge);
-    ops may model it instead by defining ``apply_cost_ns(action, nbytes)``.
+    The time quota is charged with the time each ops ``apply_action`` call takes:
+    measured with ``clock_ns`` (wall time) for wall-clock ops; for virtual-clock ops
+    that model it (``ops.last_apply_cost_ns``, set by each call: the sim's
+    :class:`~damon_tui.ops.sim.ActionCosts`), the modelled time instead, so that
+    ``quota_ms`` limits the work per reset interval of virtual time.  ``apply_ns``
+    is always the wall time of the passes (our own overhead).
     """
 
     def __init__(self, schemes: Sequence[Scheme], ops, sample_us: int, aggr_us: int,
@@ -143,11 +147,13 @@ class DamosRunner:
         self.aggr_us = aggr_us
         self.nr_samples = max(1, aggr_us // max(1, sample_us))
         self.min_sz = min_region_sz or ops.min_region_sz
+        if self.min_sz < 1 or self.min_sz & (self.min_sz - 1):
+            raise UserError(f"min_region_sz: {self.min_sz} is not a power of two")
         self.states = [_State(s, sample_us, aggr_us, self.min_sz, ops.kind) for s in schemes]
         self.wmarks = WatermarksState([s.watermarks for s in schemes], ops.free_mem_rate)
         self._metrics = _goal_metrics(ops)
         self._clock_ns = clock_ns
-        self._cost = getattr(ops, "apply_cost_ns", None)
+        self._modelled = ops.clock == "virtual" and hasattr(ops, "last_apply_cost_ns")
         self._advance = getattr(ops, "advance", None) if ops.clock == "virtual" else None
         self._next_due = min((st.next_apply for st in self.states), default=0)
         #: time spent inside :meth:`apply` passes that had a due scheme (ns, wall)
@@ -257,7 +263,7 @@ class DamosRunner:
             q.charged_from = now_us
             q.set_effective_quota(self._goal_score(st))
         if q.new_window_due(now_us):
-            if q.esz and q.charged_sz >= q.esz:
+            if q.full():  # era C: charged >= esz, or less than min_region_sz left
                 st.s[5] += 1
             q.total_charged_sz += q.charged_sz
             q.charged_from = now_us
@@ -371,8 +377,8 @@ class DamosRunner:
             t0 = self._clock_ns()
             applied = int(self.ops.apply_action(t, scheme.action, start, end) or 0)
             elapsed = self._clock_ns() - t0
-            if self._cost is not None:
-                elapsed = int(self._cost(scheme.action, sz))
+            if self._modelled:
+                elapsed = int(self.ops.last_apply_cost_ns)
         passed = sz
         q.charge(sz, applied, elapsed)
         if q.esz and q.charged_sz >= q.esz:

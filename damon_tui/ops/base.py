@@ -117,5 +117,5 @@ class Ops(ABC):
         """Apply a DAMOS action to ``[start, end)``; return the bytes applied."""
         return 0
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: most ops have nothing to free
         """Release files and children; called once when monitoring ends."""

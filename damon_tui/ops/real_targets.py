@@ -92,7 +92,11 @@ def launch(command: list[str]) -> subprocess.Popen:
     if os.sep not in exe and shutil.which(exe) is None:
         raise UserError(f"cannot launch {exe!r}: command not found")
     try:
-        return subprocess.Popen(command, stdout=sys.stderr.fileno(), stdin=subprocess.DEVNULL)
+        out = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced (tests, embedding)
+        out = 2
+    try:
+        return subprocess.Popen(command, stdout=out, stdin=subprocess.DEVNULL)
     except OSError as e:
         raise UserError(f"cannot launch {exe!r}: {e.strerror}") from None
 
@@ -139,20 +143,20 @@ def ops_from_args(args: argparse.Namespace):
     return VaddrOps(pids, access_check=access_check)
 
 
-#: the attrs defaults of ``damon_tui.targets`` (taken as "not given" by tuned_attrs)
-_DEFAULT_SAMPLE, _DEFAULT_AGGR = "5ms", "100ms"
-
-
 def tuned_attrs(args: argparse.Namespace, attrs, ops):
-    """``attrs`` with the access check's cheaper default intervals when the user left
-    ``--sample`` / ``--aggr`` at their defaults (real targets only)."""
+    """``attrs`` with the access check's cheaper default intervals for what the user
+    left unset (``--sample`` / ``--aggr`` are ``None`` when not given; real targets only).
+
+    Neither given: both defaults.  Only ``--aggr`` given: the default sampling interval
+    unless it exceeds the aggregation interval.  Only ``--sample`` given: the user's
+    choice stands (with the generic aggregation default).
+    """
     intervals = getattr(ops, "default_intervals", None)
-    if intervals is None or ops.clock != "wall":
-        return attrs
-    if getattr(args, "sample", None) not in (None, _DEFAULT_SAMPLE) or \
-            getattr(args, "aggr", None) not in (None, _DEFAULT_AGGR):
+    if intervals is None or ops.clock != "wall" or getattr(args, "sample", None) is not None:
         return attrs
     import dataclasses
 
     sample_us, aggr_us = intervals
+    if getattr(args, "aggr", None) is not None:
+        return dataclasses.replace(attrs, sample_us=min(sample_us, attrs.aggr_us))
     return dataclasses.replace(attrs, sample_us=sample_us, aggr_us=aggr_us)

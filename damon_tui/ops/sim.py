@@ -27,6 +27,17 @@ Choices, documented:
   1.5 x the workload's footprint, so a fully resident workload leaves 333 permil free:
   inside DAMON_RECLAIM's default watermarks (high 500, mid 400, low 200).  With a
   smaller ``mem_total`` a CLOCK reclaim evicts inactive pages first.
+- **Cost of DAMOS actions**: applying an action takes modelled time
+  (:class:`ActionCosts`: a per-call cost, a per-page scan cost, and per page actually
+  changed: 20 us for a page written to swap by ``pageout``, 0.5 us for an LRU move,
+  the refault cost for a page read in by ``willneed``).  DAMOS charges this modelled
+  time to the time quota instead of the wall time of the Python call
+  (:attr:`SimOps.last_apply_cost_ns`), so ``quota_ms`` bounds the work in virtual time.
+  The workload itself is not slowed by it (the kdamond runs on another CPU).
+- **LRU metrics**: :meth:`SimOps.active_mem_bp` / :meth:`SimOps.inactive_mem_bp` are
+  the active (inactive) share of the resident pages, for the DAMOS quota goals of the
+  same names (DAMON_LRU_SORT's ``active_mem_bp``).  Faulted-in pages start active;
+  accesses do not promote pages (see ``_fast/sim.pyx``).
 - **Ground truth**: :meth:`SimOps.true_access_fraction` and friends answer from the same
   execution the access checks see, within the last ``history`` batches.
 """
@@ -106,6 +117,35 @@ def layout(workload: masim.Workload, base: int = BASE_ADDR) -> list[Range]:
     return spans
 
 
+# ------------------------------------------------------------------- costs
+
+
+@dataclass(frozen=True)
+class ActionCosts:
+    """Modelled time a DAMOS action takes in the sim (charged to the time quota).
+
+    ``call_us`` per apply call, ``scan_ns`` per mapped page of the range, plus per page
+    actually changed: ``pageout_us`` (a page written to swap: tens of us),
+    ``lru_move_ns`` (cold / lru_deprio / lru_prio: isolate and put back on an LRU
+    list), ``willneed_us`` (a page read in; None = the refault cost) and
+    ``collapse_ns`` (``collapse``: a page copied into a huge page).
+    """
+
+    call_us: float = 1.0
+    scan_ns: float = 100.0
+    pageout_us: float = 20.0
+    lru_move_ns: float = 500.0
+    willneed_us: float | None = None
+    collapse_ns: float = 250.0
+
+    def __post_init__(self) -> None:
+        for name in ("call_us", "scan_ns", "pageout_us", "lru_move_ns", "willneed_us",
+                     "collapse_ns"):
+            v = getattr(self, name)
+            if v is not None and not v >= 0:
+                raise UserError(f"action cost {name}: expected >= 0, got {v}")
+
+
 # ------------------------------------------------------------------- stats
 
 
@@ -129,6 +169,9 @@ class SimStats:
     mem_total: int
     footprint: int
     free_mem_rate: int  # permil
+    #: modelled time spent applying DAMOS actions (see :class:`ActionCosts`)
+    apply_cost_us: float = 0.0
+    active_mem_bp: int = 0
 
 
 # --------------------------------------------------------------------- ops
@@ -154,6 +197,7 @@ class SimOps(Ops):
         refault_cost_us: float = DEFAULT_REFAULT_COST_US,
         history: int = 65536,
         ranges: str = "mappings",
+        action_costs: ActionCosts | None = None,
     ) -> None:
         from damon_tui._fast.sim import ACTIONS, Sim
 
@@ -175,6 +219,10 @@ class SimOps(Ops):
         self.batch = int(batch)
         self.seed = seed
         self.refault_cost_us = float(refault_cost_us)
+        self.action_costs = action_costs or ActionCosts()
+        #: modelled ns the latest :meth:`apply_action` took, and the total so far
+        self.last_apply_cost_ns = 0
+        self.apply_cost_ns_total = 0
         self.ranges_mode = ranges
         self.mappings = layout(self.workload)
         self.footprint = self.workload.footprint
@@ -257,8 +305,49 @@ class SimOps(Ops):
         code = self._actions.get(action)
         if code is None:
             raise OpsError(self.unsupported_reason(action))
+        sim = self._sim
         with self._lock:
-            return self._sim.apply(code, start, end)
+            paged_out, willneed = sim.paged_out, sim.willneed_pages
+            applied = sim.apply(code, start, end)
+            cost = self._action_cost_ns(action, sim.last_mapped, applied // PAGE_SIZE,
+                                        sim.paged_out - paged_out,
+                                        sim.willneed_pages - willneed)
+        self.last_apply_cost_ns = cost
+        self.apply_cost_ns_total += cost
+        return applied
+
+    def _action_cost_ns(self, action: str, mapped: int, applied_pages: int,
+                        paged_out: int, read_in: int) -> int:
+        """Modelled ns of one apply call (:class:`ActionCosts`)."""
+        c = self.action_costs
+        if action == "stat":
+            return 0
+        ns = c.call_us * 1000 + c.scan_ns * mapped
+        if action == "pageout":
+            ns += c.pageout_us * 1000 * paged_out
+        elif action in ("cold", "lru_deprio", "lru_prio"):
+            ns += c.lru_move_ns * applied_pages
+        elif action == "willneed":
+            per = self.refault_cost_us if c.willneed_us is None else c.willneed_us
+            ns += per * 1000 * read_in
+        elif action == "collapse":  # hugepage / nohugepage only mark the range
+            ns += c.collapse_ns * mapped
+        return int(ns)
+
+    def lru_pages(self) -> tuple[int, int]:
+        """(active, inactive) resident pages: the modelled LRU lists."""
+        with self._lock:
+            return self._sim.lru_pages()
+
+    def active_mem_bp(self) -> int:
+        """Active / (active + inactive) resident memory, in bp (goal metric)."""
+        act, inact = self.lru_pages()
+        return act * 10000 // (act + inact) if act + inact else 0
+
+    def inactive_mem_bp(self) -> int:
+        """Inactive / (active + inactive) resident memory, in bp (goal metric)."""
+        act, inact = self.lru_pages()
+        return inact * 10000 // (act + inact) if act + inact else 0
 
     # -- simulation controls and measures ------------------------------------
 
@@ -296,6 +385,8 @@ class SimOps(Ops):
             mem_total=self.mem_total,
             footprint=self.footprint,
             free_mem_rate=self.free_mem_rate(),
+            apply_cost_us=self.apply_cost_ns_total / 1000,
+            active_mem_bp=self.active_mem_bp(),
         )
 
     def memory_state(self, start: int, end: int) -> dict[str, int]:

@@ -81,7 +81,9 @@ def three_regions(vmas: Iterable[Range], min_region_sz: int = 4096) -> list[Rang
 #   resident count as not accessed, as in the per-page rule).  Every region of a
 #   mapping therefore carries the mapping's fraction in expectation; nothing finer is
 #   invented.  Resolution: one mapping.  Note: clear_refs also clears the accessed
-#   bits the target's own reclaim uses (page idle tracking does not).
+#   bits the target's own reclaim uses (page idle tracking does not); and smaps counts
+#   a page as referenced when its PG_referenced flag is set, which other processes
+#   sharing a file page (libc) can set: an idle process can show a little access there.
 #
 # Default intervals per method keep the monitor's own CPU low (bench/vaddr_overhead.py):
 # * clear_refs walks every page table of the target twice per sample (clear + smaps):
@@ -132,6 +134,12 @@ def doctor_line(key: str, root: str | os.PathLike | None = None) -> str:
         return capabilities.detect(root, our_pids=()).line(key)
     except Exception:  # noqa: BLE001 - a doctor line must never hide the real error
         return f"{key}: see `damon-tui doctor`"
+
+
+def with_doctor_line(reason: str, key: str, root: str | os.PathLike | None = None) -> str:
+    """``reason (doctor line)``, or the doctor line alone when it already says ``reason``."""
+    line = doctor_line(key, root)
+    return line if reason and reason in line else f"{reason} ({line})"
 
 
 class _Target:
@@ -186,6 +194,10 @@ class VaddrOps(Ops):
         except TargetGone:
             raise UserError(f"no process with PID {pid}") from None
         except OpsError as e:
+            if os.geteuid() == 0:
+                raise UserError(f"{e}: the kernel refuses this process even to root (e.g. "
+                                "it belongs to another user namespace or is not dumpable)"
+                                ) from None
             raise UserError(f"{e}: you can monitor only your own processes unless you are "
                             f"root ({doctor_line('root', self.procfs.root)})") from None
         if not maps:
@@ -208,8 +220,8 @@ class VaddrOps(Ops):
                         t.pagemap.close()
                         t.pagemap = None
                 if wanted == "page-idle":
-                    raise UserError(f"--access-check page-idle: {reason} "
-                                    f"({doctor_line('page_idle', self.procfs.root)})") from None
+                    raise UserError("--access-check page-idle: " + with_doctor_line(
+                        reason, "page_idle", self.procfs.root)) from None
         if self._bitmap is not None:
             self.access_check = "page idle"
             self.resolution = "per page"

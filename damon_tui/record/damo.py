@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Iterator
 from typing import Any
 
+from damon_tui._fast import decode as _dec
 from damon_tui.errors import UserError
 from damon_tui.record.model import Intervals, Record, TargetData
 from damon_tui.units import UnitError, parse_size, parse_time_us
@@ -190,6 +191,9 @@ def parse_damo_json(path: str, doc: Any, fmt: str) -> Record:
                 sw = f"{where}: snapshot {si}"
                 st = _time_ns(_get(sn, "start_time", sw), sw, "start_time")
                 en = _time_ns(_get(sn, "end_time", sw), sw, "end_time")
+                for name, val in (("start_time", st), ("end_time", en)):
+                    if not -(2**63) <= val < 2**63:
+                        raise _Missing(sw, name, f"out of range: {val}")
                 regions = _get(sn, "regions", sw)
                 if not isinstance(regions, list):
                     raise _Missing(sw, "regions", "expected a list")
@@ -221,6 +225,18 @@ def parse_damo_json(path: str, doc: Any, fmt: str) -> Record:
     return Record(path, fmt, header, targets)
 
 
+def _from_scan(path: str, scanned: list, fmt: str) -> Record:
+    targets = []
+    for tid, iv, sstart, send, offs, starts, ends, nrs, ages in scanned:
+        td = TargetData(tid, f"damo target {tid}", Intervals(*iv) if iv else None,
+                        sstart, send, offs, starts, ends, nrs, ages)
+        targets.append(td)
+    header = {"format": fmt, "ops": "unknown", "resolution": "unknown",
+              "targets": [{"target_id": t.target_id, "description": t.description}
+                          for t in targets]}
+    return Record(path, fmt, header, targets)
+
+
 def read_damo(path: str, data: bytes, compressed: bool) -> Record:
     fmt = "damo-json-compressed" if compressed else "damo-json"
     if compressed:
@@ -232,6 +248,9 @@ def read_damo(path: str, data: bytes, compressed: bool) -> Record:
                                 "stream ends early)")
         except zlib.error as e:
             raise UserError(f"{path}: corrupted damo json_compressed record: {e}") from None
+    fast = _dec.scan_damo_json(data)
+    if fast is not None:
+        return _from_scan(path, fast, fmt)
     try:
         doc = json.loads(data)
     except UnicodeDecodeError:

@@ -8,6 +8,7 @@ second.  Tests construct the app with ``autostart=False`` and call ``step()``.
 
 from __future__ import annotations
 
+import threading
 import time
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
+from damon_tui.errors import UserError
 from damon_tui.tui.heatmap import Heatmap
 from damon_tui.tui.models import SORT_KEYS, Feed, next_in, region_rows, wss_bars
 from damon_tui.tui.session import Session
@@ -61,11 +63,12 @@ class TextBox(Widget):
         if text == self._text:
             return
         self._text = text
-        if fit_height:
+        if fit_height:  # for ``height: auto`` boxes: a layout pass only when lines change
             lines = len(text.plain.splitlines()) or 1
             if lines != self._lines:
                 self._lines = lines
-                self.styles.height = lines
+                self.refresh(layout=True)
+                return
         self.refresh()
 
     @property
@@ -102,7 +105,7 @@ class WssPanel(Vertical):
 class RegionPanel(Vertical):
     DEFAULT_CSS = """
     RegionPanel { height: 13; border: round $primary; }
-    RegionPanel > DataTable { height: 11; }
+    RegionPanel > DataTable { height: 11; overflow: hidden hidden; }
     """
 
     def compose(self) -> ComposeResult:
@@ -127,18 +130,19 @@ HELP_TEXT = """\
 [b]damon-tui[/b]: DAMON's view of the target, live.
 
 [b]Monitor[/b]
-  space      pause / resume            n      one step while paused
-  s          speed 1x, 10x, 100x, max  T      time per heatmap row
-  w          record on / off           o      sort regions
-  e          schemes editor            p      presets (DAMON_RECLAIM / LRU_SORT)
-  g          target picker             ?      this help       q   quit
-[b]Heatmap[/b] (tab to focus)
-  arrows     cursor: region, nr_accesses, age and size under it
-  + / -  0   zoom in / out around the cursor, reset
-  r          next address range (hottest, 1..N, all)    a  all ranges
-  c          colour set (gray, flame, emotion)
+  space   pause / resume (replay: play)   n   one step while paused
+  s       speed 1x, 10x, 100x, max        T   time per heatmap row
+  w       record on / off                 o   sort regions
+  e       schemes editor                  p   presets (reclaim, lru_sort)
+  g       target picker                   ?   this help        q   quit
+[b]Heatmap[/b]
+  arrows  cursor: region, nr_accesses, age and size under it
+  + - 0   zoom in / out around the cursor, reset
+  r       next address range (hottest, 1..N, all)     a   all ranges
+  c       colour set (gray, flame, emotion)
 [b]Replay[/b]
-  left/right [ ]  move through time       home / end  first / last
+  [ ]     one snapshot back / forward     { }  10 % back / forward
+  home    first snapshot                  end  last snapshot
 
 Rows are aggregation intervals (or groups of them), newest at the bottom;
 columns are addresses.  A cell's digit is damo's: the byte-weighted mean of
@@ -175,9 +179,27 @@ class MonitorScreen(Screen):
         Binding("g", "targets", "Target"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        Binding("left_square_bracket", "seek(-1)", "Back"),
+        Binding("right_square_bracket", "seek(1)", "Fwd"),
+        Binding("left_curly_bracket", "seek(-10)", "-10%", show=False),
+        Binding("right_curly_bracket", "seek(10)", "+10%", show=False),
+        Binding("home", "seek_to(0)", "First", show=False),
+        Binding("end", "seek_to(-1)", "Last", show=False),
     ]
 
+    _LIVE_ONLY = {"speed", "record", "schemes", "presets", "step"}
+    _REPLAY_ONLY = {"seek", "seek_to"}
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        replay = self.app.session.replay is not None
+        if replay and action in self._LIVE_ONLY:
+            return False
+        if not replay and action in self._REPLAY_ONLY:
+            return False
+        return True
+
     DEFAULT_CSS = """
+    #timeline { height: 1; background: $panel; padding: 0 1; }
     #body { height: 1fr; }
     #side { width: 44; }
     #heatmap { width: 1fr; }
@@ -191,6 +213,9 @@ class MonitorScreen(Screen):
                 yield WssPanel(id="wss")
                 yield RegionPanel(id="regionpanel")
                 yield SchemesPanel(id="schemes")
+        timeline = TextBox(id="timeline")
+        timeline.display = self.app.session.replay is not None
+        yield timeline
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -238,6 +263,19 @@ class MonitorScreen(Screen):
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
 
+    def action_seek(self, delta: int) -> None:
+        app = self.app
+        if app.replay is None:
+            return
+        n = len(app.replay)
+        step = delta if abs(delta) == 1 else max(1, n * abs(delta) // 100) * (delta // abs(delta))
+        app.seek(app.replay_pos + step)
+
+    def action_seek_to(self, pos: int) -> None:
+        app = self.app
+        if app.replay is not None:
+            app.seek(pos if pos >= 0 else len(app.replay) - 1)
+
     async def action_quit(self) -> None:
         await self.app.action_quit()
 
@@ -271,6 +309,18 @@ class DamonApp(App):
         self._last_side = 0.0
         self.frame_times: list[float] = []  # seconds per full refresh (bench)
         self._table_rows: list = []
+        self.profiles_dir: str | None = None  # presets' profile directory (None: default)
+        self.replay = session.replay
+        self.replay_pos = -1
+        self.replay_playing = False
+        self.modules: dict = {}
+        if session.live:
+            try:
+                from damon_tui.tui.presets_screen import make_modules
+
+                self.modules = make_modules(self)
+            except ImportError:
+                self.modules = {}
         self._make_source()
 
     # -- source -------------------------------------------------------------------
@@ -296,11 +346,36 @@ class DamonApp(App):
         return None
 
     def on_mount(self) -> None:
+        self._preload()
         self.push_screen(MonitorScreen())
+        start = getattr(self.session, "start_preset", None)
+        if start is not None:
+            from damon_tui.tui.presets_screen import enable_from_args
+
+            try:
+                enable_from_args(self, *start)
+            except UserError as e:
+                self.notify(f"preset not enabled: {e}", severity="error")
+        for note in self.session.notes:
+            self.notify(note, severity="warning")
+        if self.replay is not None:
+            self.seek(len(self.replay) - 1, background=False)
         self.set_interval(1 / FPS, self._tick)
         if self.source is not None and self.autostart:
             self.source.start()
         self.call_after_refresh(self.refresh_views, True)
+
+    @staticmethod
+    def _preload() -> None:
+        """Import what the panels need now, not in the middle of a frame (one-time)."""
+        import importlib
+
+        for name in ("damon_tui.tui.schemes_view", "damon_tui.damos.io",
+                     "damon_tui.tui.damos_bridge", "damon_tui.tui.recording"):
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
 
     def on_unmount(self) -> None:
         self.shutdown()
@@ -315,7 +390,53 @@ class DamonApp(App):
         self._notified = False
 
     def _tick(self) -> None:
+        if self.replay is not None and self.replay_playing:
+            if self.replay_pos >= len(self.replay) - 1:
+                self.replay_playing = False
+            else:
+                step = max(1, int(self.speed or 100))
+                self.seek(min(self.replay_pos + step, len(self.replay) - 1))
         self.refresh_views()
+
+    # -- replay -------------------------------------------------------------------
+    def seek(self, pos: int, background: bool = True) -> None:
+        """Show the record at snapshot ``pos`` (models hold the snapshots before it)."""
+        rp = self.replay
+        if rp is None or not len(rp):
+            return
+        pos = max(0, min(pos, len(rp) - 1))
+        if pos == self.replay_pos:
+            return
+        old = self.replay_pos
+        self.replay_pos = pos
+        if old >= 0 and old < pos <= old + 20:  # a few steps forward: feed incrementally
+            for i in range(old + 1, pos + 1):
+                self.feed.add(rp.snapshot(i))
+        elif background:
+            self.run_worker(lambda: self._rebuild(pos), thread=True, exclusive=True,
+                            group="replay")
+        else:
+            self._rebuild(pos)
+        self.refresh_views(force=True)
+
+    def _rebuild(self, pos: int) -> None:
+        from damon_tui.tui.replay import SEEK_WINDOW
+
+        rp = self.replay
+        self.feed.reset()
+        for i in range(max(0, pos - SEEK_WINDOW + 1), pos + 1):
+            if self.replay_pos != pos:  # a newer seek superseded this one
+                return
+            self.feed.add(rp.snapshot(i))
+        if threading.current_thread() is not threading.main_thread():
+            self.call_from_thread(self.refresh_views, True)
+
+    def replay_status(self) -> str | None:
+        rp = self.replay
+        if rp is None:
+            return None
+        state = "playing" if self.replay_playing else "paused"
+        return f" · snapshot {self.replay_pos + 1}/{len(rp)} · {state}"
 
     # -- controls -----------------------------------------------------------------
     def step(self, n: int = 1) -> int:
@@ -329,6 +450,12 @@ class DamonApp(App):
         return got
 
     def toggle_pause(self) -> None:
+        if self.replay is not None:
+            if not self.replay_playing and self.replay_pos >= len(self.replay) - 1:
+                self.seek(0)
+            self.replay_playing = not self.replay_playing
+            self.refresh_views(force=True)
+            return
         src = self.source
         if src is None:
             return
@@ -395,6 +522,29 @@ class DamonApp(App):
 
         presets_screen.open_screen(self)
 
+    def switch_target(self, ops) -> None:
+        """Monitor another target: a new session with the current attributes."""
+        from damon_tui.tui.session import live_session
+
+        attrs = self.session.attrs if self.session.live else None
+        if self.recorder is not None:
+            self.stop_recording()
+        if self.source is not None:
+            self.source.stop()
+        self.session = live_session(ops, attrs, seed=self.session.seed)
+        self.replay = None
+        self.feed.reset()
+        self._table_rows = []
+        for mod in self.modules.values():
+            mod.running = mod.running_inputs = None
+        self._make_source()
+        self.source.start()
+        screen = next((s for s in self.screen_stack if isinstance(s, MonitorScreen)), None)
+        if screen is not None:
+            screen.query_one("#timeline").display = False
+        self.refresh_views(force=True)
+        self.notify(f"monitoring {self.session.description}")
+
     def open_targets(self) -> None:
         from damon_tui.tui import targets_screen
 
@@ -424,6 +574,8 @@ class DamonApp(App):
             hm.prepare()
         hm.refresh()
         self._update_header(screen)
+        if self.replay is not None:
+            self._update_timeline(screen)
         now = time.perf_counter()
         if force or now - self._last_side > 0.25:  # side panels at 4 Hz
             self._last_side = now
@@ -444,7 +596,11 @@ class DamonApp(App):
         if s.attrs is not None:
             mid.append(s.intervals_line())
             a = s.attrs
-            mid.append(f" · regions {feed.nr_regions} ({a.min_nr_regions}..{a.max_nr_regions})")
+            if a.max_nr_regions:
+                mid.append(f" · regions {feed.nr_regions} "
+                           f"({a.min_nr_regions}..{a.max_nr_regions})")
+            else:
+                mid.append(f" · regions {feed.nr_regions}")
         else:
             mid.append(f"regions {feed.nr_regions}")
         state = Text()
@@ -482,8 +638,17 @@ class DamonApp(App):
         out.overflow = "ellipsis"
         return out
 
-    def replay_status(self) -> str | None:
-        return None
+    def _update_timeline(self, screen) -> None:
+        from damon_tui.tui.replay import timeline_bar
+
+        rp = self.replay
+        box = screen.query_one("#timeline", TextBox)
+        left = f"{rp.time_text(0)} "
+        right = (f" {rp.time_text(self.replay_pos)} / {rp.time_text(len(rp) - 1)}"
+                 "  [ ] { } home end")
+        width = max((screen.size.width or 80) - len(left) - len(right) - 2, 5)
+        bar = timeline_bar(self.replay_pos, len(rp), width)
+        box.set_text(Text.assemble((left, "dim"), (bar, "bold cyan"), (right, "dim")))
 
     def _update_header(self, screen) -> None:
         bar = screen.query_one(HeaderBar)

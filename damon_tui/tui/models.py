@@ -182,6 +182,7 @@ class HeatmapModel:
         #: per-range cumulative sum of heat x bytes, for the current space
         self._range_heat: list[float] = []
         self._col_cache: dict = {}
+        self._hot: int | None = None
         self.generation = 0  # bumps whenever a row is added or replaced
 
     # -- feeding --------------------------------------------------------------
@@ -194,6 +195,7 @@ class HeatmapModel:
         else:
             self.space = space
             self._range_heat = [0.0] * len(space.ranges)
+            self._hot = None
             self._col_cache.clear()
         nr_samples = max(snapshot.aggr_us // max(snapshot.sample_us, 1), 1)
         values = bin_target(target, space, self.fine_bins, nr_samples)
@@ -236,16 +238,23 @@ class HeatmapModel:
 
     # -- ranges ---------------------------------------------------------------
     def hottest_range(self) -> int | None:
-        """Index of the range with the highest mean heat so far (damo's default)."""
+        """Index of the range with the highest mean heat so far (damo's default).
+
+        With hysteresis: the view moves to another range only when that range is 10 %
+        hotter than the one shown, so two equally hot ranges do not make it flicker.
+        """
         if not self.space or not self.space.ranges:
             return None
-        best, best_v = 0, -1.0
+        means = []
         for i, heat in enumerate(self._range_heat):
             lo, hi = self.space.range_bounds(i)
             nb = max(1, (hi - lo) * self.fine_bins // max(self.space.total, 1))
-            v = heat / nb
-            if v > best_v:
-                best, best_v = i, v
+            means.append(heat / nb)
+        best = max(range(len(means)), key=means.__getitem__)
+        cur = self._hot
+        if cur is not None and cur < len(means) and means[best] <= means[cur] * 1.1:
+            return cur
+        self._hot = best
         return best
 
     # -- views ----------------------------------------------------------------

@@ -96,6 +96,22 @@ def enable_from_args(app, preset, params) -> None:
     write(app, module, "enabled", "Y")
 
 
+def _human(p, value: str) -> str:
+    """``120000000 (2 m)``: the raw value with a readable form for times and sizes."""
+    from damon_tui.units import format_size, format_time_us
+
+    if not value.isdigit() or value == "0":
+        return value
+    v = int(value)
+    if p.kind == "us":
+        return f"{value} ({format_time_us(v)})"
+    if p.kind == "ms":
+        return f"{value} ({format_time_us(v * 1000)})"
+    if p.kind == "bytes" and v >= 1024:
+        return f"{value} ({format_size(v, 1)})"
+    return value
+
+
 class ExportScreen(ModalScreen):
     BINDINGS = [Binding("escape,q", "dismiss", "Close")]
     DEFAULT_CSS = """
@@ -118,10 +134,10 @@ class PresetScreen(Screen):
     """Every parameter of one module with unit, defaults and help; live statistics."""
 
     BINDINGS = [
-        Binding("tab", "other", "Other preset"),
+        Binding("tab", "other", "Other"),
         Binding("enter", "edit", "Edit", show=False),
-        Binding("y", "enable", "Enable/disable"),
-        Binding("c", "commit", "commit_inputs"),
+        Binding("y", "enable", "Enable"),
+        Binding("c", "commit", "Commit"),
         Binding("s", "save", "Save"),
         Binding("l", "load", "Load"),
         Binding("x", "export", "Export"),
@@ -184,7 +200,7 @@ class PresetScreen(Screen):
             docs = p.docs_value
             docs_text = "-" if docs is None else p.format(docs)
             differs = docs is not None and docs != p.default
-            rows.append((p.name + (" (ro)" if p.readonly else ""), value, p.unit,
+            rows.append((p.name + (" (ro)" if p.readonly else ""), _human(p, value), p.unit,
                          p.format(p.default),
                          Text(docs_text, style="yellow") if differs else docs_text))
         table.clear()
@@ -209,6 +225,9 @@ class PresetScreen(Screen):
 
     def on_data_table_row_highlighted(self, _event) -> None:
         self._show_help()
+
+    def on_data_table_row_selected(self, _event) -> None:
+        self.action_edit()
 
     def set_status(self, text) -> None:
         self.query_one("#status", Static).update(text)

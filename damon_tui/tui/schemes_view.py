@@ -15,16 +15,21 @@ def render(app, snap) -> Text:
     except ImportError as e:
         return Text(f"not available: DAMOS is not installed ({e})", style="dim")
     session = app.session
-    schemes = list(session.schemes)
+    monitor = session.monitor
+    schemes = list(getattr(monitor, "schemes", ()) or ()) if monitor is not None else []
     if not schemes:
         return Text("no schemes: e edits, p presets", style="dim")
+    owners = damos_bridge.scheme_owners(app)
     stats = tuple(getattr(snap, "schemes", ()) or ()) if snap is not None else ()
     live = damos_bridge.live_state(session.monitor) if session.monitor is not None else []
     out = Text()
     for i, scheme in enumerate(schemes):
         if i:
             out.append("\n")
+        owner = owners[i] if i < len(owners) else "user"
         out.append(f"#{i} {scheme.action}", style="bold")
+        if owner != "user":
+            out.append(f" ({owner})", style="cyan")
         out.append(f"  {format_one_line(scheme)}\n", style="dim")
         st = stats[i] if i < len(stats) else None
         if st is not None:

@@ -42,8 +42,10 @@ class Session:
         a = self.attrs
         if a is None:
             return ""
-        return (f"sample {format_time_us(a.sample_us)} aggr {format_time_us(a.aggr_us)} "
-                f"update {format_time_us(a.update_us)}")
+        text = f"sample {format_time_us(a.sample_us)} aggr {format_time_us(a.aggr_us)}"
+        if a.update_us:
+            text += f" update {format_time_us(a.update_us)}"
+        return text
 
 
 def sim_session(name: str = "zigzag", attrs=None, seed: int = 0, access_rate=None,

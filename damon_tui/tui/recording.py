@@ -1,0 +1,87 @@
+"""The record toggle: write snapshots to a damon-tui record from the engine thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+
+class NotAvailable(Exception):
+    """Recording cannot start (record module missing, replay session, bad path)."""
+
+
+class Recorder:
+    """Appends each snapshot to a record file; safe to close from another thread."""
+
+    def __init__(self, writer, path: str) -> None:
+        self.writer = writer
+        self.path = path
+        self.snapshots = 0
+        self._lock = threading.Lock()
+        self.closed = False
+        self.error: str | None = None
+
+    @property
+    def size(self) -> int:
+        return self.writer.bytes_written
+
+    def write(self, snapshot) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            try:
+                self.writer.write_snapshot(snapshot)
+            except (OSError, ValueError) as e:
+                self.error = str(e)
+                self.closed = True
+                self.writer.close()
+                return
+            self.snapshots += 1
+
+    def close(self) -> None:
+        with self._lock:
+            if not self.closed:
+                self.closed = True
+                self.writer.close()
+
+
+def default_path() -> str:
+    return time.strftime("damon-tui-%Y%m%d-%H%M%S.damon")
+
+
+def start(session, path: str | None = None) -> Recorder:
+    """Open a record file for ``session``'s monitor (its header names ops and attrs)."""
+    try:
+        from damon_tui.record import RecordWriter, make_header
+    except ImportError as e:
+        raise NotAvailable(f"the record module is not installed ({e})") from None
+    if not session.live:
+        raise NotAvailable("recording needs a live target (this is a replay)")
+    from damon_tui.errors import UserError
+
+    ops, attrs = session.ops, session.monitor.attrs
+    schemes = None
+    if getattr(session.monitor, "schemes", ()):
+        try:
+            from damon_tui.damos.io import scheme_to_dict
+
+            schemes = [scheme_to_dict(s) for s in session.monitor.schemes]
+        except ImportError:
+            schemes = None
+    header = make_header(
+        ops=ops.kind, clock=ops.clock, resolution=ops.resolution,
+        access_check=ops.access_check,
+        attrs={"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us,
+               "update_us": attrs.update_us, "min_nr_regions": attrs.min_nr_regions,
+               "max_nr_regions": attrs.max_nr_regions},
+        targets=[{"target_id": t.target_id, "description": t.description, "pid": t.pid}
+                 for t in ops.targets()],
+        schemes=schemes, seed=session.seed, recorded_by="damon-tui tui",
+    )
+    path = str(Path(path or default_path()).expanduser())
+    try:
+        writer = RecordWriter(path, header)
+    except UserError as e:
+        raise NotAvailable(str(e)) from None
+    return Recorder(writer, path)

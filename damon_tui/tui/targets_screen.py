@@ -1,0 +1,120 @@
+"""The target picker: built-in / file workloads, physical memory, processes (filterable)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from damon_tui.errors import UserError
+from damon_tui.tui.targets_model import Entry, all_entries, filter_entries, ops_for
+
+
+def open_screen(app) -> None:
+    app.push_screen(TargetScreen())
+
+
+class TargetScreen(Screen):
+    """Type to filter; enter monitors the highlighted target (greyed ones say why not)."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("ctrl+r", "reload", "Reload"),
+    ]
+
+    DEFAULT_CSS = """
+    TargetScreen #filter { height: 3; }
+    TargetScreen #list { height: 1fr; }
+    TargetScreen #why { height: 2; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[Entry] = []
+        self.shown: list[Entry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter: a name, a pid, a user; or a masim .cfg path + enter",
+                    id="filter")
+        yield DataTable(id="list", cursor_type="row")
+        yield Static(id="why")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#list", DataTable)
+        table.add_columns("target", "details")
+        self.action_reload()
+        self.query_one("#filter", Input).focus()
+
+    def action_reload(self) -> None:
+        self.entries = all_entries()
+        self.apply_filter(self.query_one("#filter", Input).value)
+
+    def apply_filter(self, text: str) -> None:
+        self.shown = filter_entries(self.entries, text)
+        table = self.query_one("#list", DataTable)
+        table.clear()
+        for e in self.shown:
+            style = "" if e.available else "dim"
+            table.add_row(Text(e.label, style=style), Text(e.detail[:60], style=style))
+        self._explain()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.apply_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if text.endswith(".cfg") or "/" in text:
+            self.pick(Entry("sim", text, f"sim:{text}", "", True), path=text)
+            return
+        self.pick_current()
+
+    def on_data_table_row_selected(self, _event) -> None:
+        self.pick_current()
+
+    def on_data_table_row_highlighted(self, _event) -> None:
+        self._explain()
+
+    def action_move(self, delta: int) -> None:
+        table = self.query_one("#list", DataTable)
+        table.move_cursor(row=max(0, min(table.cursor_row + delta, len(self.shown) - 1)))
+        self._explain()
+
+    def current(self) -> Entry | None:
+        if not self.shown:
+            return None
+        table = self.query_one("#list", DataTable)
+        return self.shown[min(table.cursor_row, len(self.shown) - 1)]
+
+    def _explain(self) -> None:
+        e = self.current()
+        why = self.query_one("#why", Static)
+        if e is None:
+            why.update(Text("nothing matches", style="dim"))
+        elif e.available:
+            why.update(Text(f"enter: monitor {e.label.strip()}", style="green"))
+        else:
+            why.update(Text(f"unavailable: {e.reason}", style="yellow"))
+
+    def pick_current(self) -> None:
+        e = self.current()
+        if e is not None:
+            self.pick(e)
+
+    def pick(self, entry: Entry, path: str | None = None) -> bool:
+        try:
+            ops = ops_for(entry, path)
+        except (UserError, OSError, Exception) as e:  # ops errors: say why, stay here
+            self.query_one("#why", Static).update(Text(f"cannot monitor: {e}",
+                                                       style="bold red"))
+            return False
+        self.app.switch_target(ops)
+        self.app.pop_screen()
+        return True
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

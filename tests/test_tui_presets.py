@@ -1,0 +1,60 @@
+"""Preset screens: enable DAMON_RECLAIM, commit_inputs (valid and refused), profiles."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+pytest.importorskip("damon_tui.damos.presets")
+
+from damon_tui.tui.presets_screen import PresetScreen  # noqa: E402
+from damon_tui.tui.scenes import make_app  # noqa: E402
+
+
+def test_enabling_reclaim_runs_its_scheme_and_shows_stats(tmp_path):
+    async def go():
+        app = make_app()
+        app.profiles_dir = str(tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.step(5)
+            await pilot.press("p")
+            screen = app.screen
+            assert isinstance(screen, PresetScreen) and screen.preset_name == "reclaim"
+            assert app.session.monitor.schemes == ()
+            # a small min_age so that the sim's cold half qualifies quickly
+            assert screen.do_write("min_age", "1s")
+            await pilot.press("y")
+            mod = app.modules["reclaim"]
+            assert mod.enabled
+            schemes = app.session.monitor.schemes
+            assert [s.action for s in schemes] == ["pageout"]
+            app.step(150)
+            screen.fill()
+            assert int(mod.read("nr_reclaim_tried_regions")) > 0
+            assert int(mod.read("bytes_reclaimed_regions")) > 0
+            assert "DAMON_RECLAIM" in app.schemes_text(app.feed.latest).plain
+            # inputs while enabled apply on commit_inputs only; invalid ones are refused
+            assert screen.do_write("wmarks_high", "100")
+            assert screen.do_write("wmarks_low", "500")
+            assert mod.running_inputs["wmarks_high"] != 100
+            await pilot.press("c")
+            assert "refused" in str(screen.query_one("#status").render())
+            assert app.session.monitor.schemes == schemes and mod.enabled
+            assert screen.do_write("wmarks_high", "900")
+            assert screen.do_write("wmarks_low", "100")
+            await pilot.press("c")
+            assert mod.running_inputs["wmarks_high"] == 900
+            assert app.session.monitor.schemes[0].watermarks.high == 900
+            # profiles and export
+            assert screen.save("mine", directory=str(tmp_path)) == tmp_path / "mine.json"
+            assert screen.do_write("min_age", "99s")
+            assert screen.load("mine") and mod.inputs["min_age"] == 1_000_000
+            assert not screen.load("lru_sort-example")
+            assert "damon_reclaim.min_age=1000000" in screen.export_text()
+            await pilot.press("y")
+            assert not mod.enabled and app.session.monitor.schemes == ()
+            await pilot.press("tab")
+            assert app.screen.preset_name == "lru_sort"
+            await pilot.press("escape")
+    asyncio.run(go())

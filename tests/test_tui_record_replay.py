@@ -1,0 +1,88 @@
+"""Record toggle (background writer) and replay of records with a timeline."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+pytest.importorskip("damon_tui.record")
+
+from damon_tui.record import open_record  # noqa: E402
+from damon_tui.tui.replay import load_replay, timeline_bar  # noqa: E402
+from damon_tui.tui.scenes import make_app  # noqa: E402
+
+
+def test_timeline_bar_marks_the_position():
+    assert timeline_bar(0, 10, 5) == "●────"
+    assert timeline_bar(9, 10, 5) == "━━━━●"
+    assert timeline_bar(0, 1, 3) == "●──"
+
+
+def test_record_toggle_writes_a_readable_record(tmp_path):
+    path = tmp_path / "tui.damon"
+
+    async def go():
+        app = make_app(record_path=str(path))
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.step(3)
+            await pilot.press("w")
+            assert app.recorder is not None
+            app.step(25)
+            assert "● rec" in app.header_text().plain and str(path) in app.header_text().plain
+            assert app.recorder.snapshots == 25 and app.recorder.size > 0
+            # the live worker writes in the background too
+            await pilot.press("space")
+            deadline = asyncio.get_running_loop().time() + 10
+            while app.recorder.snapshots < 40 and asyncio.get_running_loop().time() < deadline:
+                await pilot.pause(0.05)
+            await pilot.press("space")
+            n = app.recorder.snapshots
+            await pilot.press("w")
+            assert app.recorder is None
+            assert "rec off" in app.header_text().plain
+        return n
+
+    n = asyncio.run(go())
+    rec = open_record(path)
+    assert rec.format == "damon-tui" and rec.nr_snapshots >= n >= 40
+    assert rec.header["ops"] == "sim"
+
+
+def test_replay_moves_through_time_with_the_same_widgets(shared_dir):
+    from damon_tui.tui.app import DamonApp
+    from damon_tui.tui.heatmap import Heatmap
+    from damon_tui.tui.session import Session
+
+    replay = load_replay(str(shared_dir / "damo-records" / "damon.data.json_compressed"))
+    session = Session(description=replay.description, replay=replay, attrs=replay.attrs)
+
+    async def go():
+        app = DamonApp(session)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            n = len(replay)
+            assert app.replay_pos == n - 1
+            assert f"snapshot {n}/{n}" in app.header_text().plain
+            hm = app.screen.query_one(Heatmap)
+            assert len(hm.model.rows) == 120
+            await pilot.press("home")
+            await app.workers.wait_for_complete()
+            assert app.replay_pos == 0 and app.feed.count == 1
+            await pilot.press("right_square_bracket", "right_square_bracket")
+            assert app.replay_pos == 2 and app.feed.count == 3
+            await pilot.press("left_square_bracket")
+            await app.workers.wait_for_complete()
+            assert app.replay_pos == 1 and app.feed.count == 2
+            await pilot.press("right_curly_bracket")
+            await app.workers.wait_for_complete()
+            assert app.replay_pos == 1 + n // 10
+            wss = app.feed.wss[0].current
+            assert 90 << 20 < wss < 200 << 20  # the zigzag record's working set
+            await pilot.press("space")  # play
+            await pilot.pause(0.3)
+            assert app.replay_pos > 1 + n // 10
+            # live-only keys are refused in replay
+            await pilot.press("w")
+            assert app.recorder is None
+    asyncio.run(go())
