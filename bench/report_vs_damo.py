@@ -126,6 +126,14 @@ def main() -> int:
     args = ap.parse_args()
     damo = shutil.which("damo") or str(Path(sys.executable).parent / "damo")
     have_damo = not args.skip_damo and os.path.exists(damo) and shutil.which("file")
+    # Both sides start from compiled bytecode, as `pip install` leaves them (damo's was
+    # compiled when pip installed it; an editable checkout under PYTHONDONTWRITEBYTECODE
+    # would otherwise recompile our sources on every run).
+    import compileall
+
+    import damon_tui
+
+    compileall.compile_dir(os.path.dirname(damon_tui.__file__), quiet=1)
     tmp = tempfile.mkdtemp(prefix="damon-tui-bench-")
     ours, damo_file = os.path.join(tmp, "bench.rec"), os.path.join(tmp, "damon.data")
 

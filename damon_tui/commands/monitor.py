@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from damon_tui.damos.cli_args import (
+    add_scheme_arguments,
+    print_scheme_summary,
+    schemes_from_args,
+)
 from damon_tui.targets import (
     add_attrs_arguments,
     add_target_arguments,
@@ -32,14 +37,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "'0' prints every aggregation interval)")
     parser.add_argument("--hottest", metavar="N", type=int, default=3,
                         help="hottest regions shown per line (3)")
-    _add_scheme_arguments(parser)
-
-
-def _add_scheme_arguments(parser: argparse.ArgumentParser) -> None:
-    try:
-        from damon_tui.damos.cli_args import add_scheme_arguments
-    except ImportError:
-        return
     add_scheme_arguments(parser)
 
 
@@ -64,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     attrs = attrs_from_args(args, ops)
     if duration_us is None and ops.clock == "virtual":
         duration_us = DEFAULT_SIM_DURATION_US
-    schemes = _schemes_from_args(args, attrs, ops)
+    schemes = schemes_from_args(args, attrs, ops)
     attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
     monitor = Monitor(ops, attrs, seed=args.seed, **({"schemes": schemes} if schemes else {}))
     out = sys.stdout
@@ -98,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         ops.close()
     if not wss_history:
         print("# no aggregation interval completed", file=out)
-        _print_scheme_summary(monitor, out)
+        print_scheme_summary(monitor, out)
         return 0
     print(f"# {len(wss_history)} aggregation intervals, "
           f"{format_time_us(last.end_us)} monitored", file=out)
@@ -106,21 +103,5 @@ def run(args: argparse.Namespace) -> int:
     for p, value in wss_percentiles(wss_history):
         print(f"#   {p:>3} {format_size(value):>12}", file=out)
     print(f"#   avr {format_size(sum(wss_history) / len(wss_history)):>12}", file=out)
-    _print_scheme_summary(monitor, out)
-    return 0
-
-
-def _schemes_from_args(args, attrs, ops):
-    try:
-        from damon_tui.damos.cli_args import schemes_from_args
-    except ImportError:
-        return None
-    return schemes_from_args(args, attrs, ops)
-
-
-def _print_scheme_summary(monitor, out) -> None:
-    try:
-        from damon_tui.damos.cli_args import print_scheme_summary
-    except ImportError:
-        return
     print_scheme_summary(monitor, out)
+    return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from damon_tui.damos.cli_args import add_scheme_arguments, schemes_from_args
 from damon_tui.targets import (
     add_attrs_arguments,
     add_target_arguments,
@@ -30,23 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "damo-json: damo's json_compressed, written when recording ends")
     parser.add_argument("--fsync", action="store_true",
                         help="fsync every frame (survives power loss, slower)")
-    _add_scheme_arguments(parser)
-
-
-def _add_scheme_arguments(parser: argparse.ArgumentParser) -> None:
-    try:
-        from damon_tui.damos.cli_args import add_scheme_arguments
-    except ImportError:
-        return
     add_scheme_arguments(parser)
 
 
-def _schemes(args, attrs, ops):
-    try:
-        from damon_tui.damos.cli_args import schemes_from_args
-    except ImportError:
-        return None
-    return schemes_from_args(args, attrs, ops)
 
 
 def _schemes_json(schemes) -> object:
@@ -72,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     attrs = attrs_from_args(args, ops)
     if duration_us is None and ops.clock == "virtual":
         duration_us = DEFAULT_SIM_DURATION_US
-    schemes = _schemes(args, attrs, ops)
+    schemes = schemes_from_args(args, attrs, ops)
     attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
     monitor = Monitor(ops, attrs, seed=args.seed, **({"schemes": schemes} if schemes else {}))
     targets = ops.targets()

@@ -14,8 +14,7 @@ _NS_US, _NS_MS, _NS_S = 1000, 1000_000, 1000_000_000
 _NS_M, _NS_H = 60 * _NS_S, 3600 * _NS_S
 
 
-def format_sz(sz: float, raw: bool = False) -> str:
-    """``95.391 MiB``; ``raw``: plain integer."""
+def _format_sz(sz: float, raw: bool, number_format: str) -> str:
     if raw:
         return "%d" % sz
     sz = float(sz)
@@ -23,21 +22,18 @@ def format_sz(sz: float, raw: bool = False) -> str:
         return "max"
     for div, unit in _SZ:
         if sz > div:
-            return "%.3f %s" % (sz / div, unit)
+            return number_format % (sz / div, unit)
     return "%d B" % sz
+
+
+def format_sz(sz: float, raw: bool = False) -> str:
+    """``95.391 MiB``; ``raw``: plain integer."""
+    return _format_sz(sz, raw, "%.3f %s")
 
 
 def format_sz_accurate(sz: float, raw: bool = False) -> str:
     """``127.576196 TiB`` (damo's ``format_sz_accurate``)."""
-    if raw:
-        return "%d" % sz
-    sz = float(sz)
-    if sz == float(ULONG_MAX):
-        return "max"
-    for div, unit in _SZ:
-        if sz > div:
-            return "%f %s" % (sz / div, unit)
-    return "%d B" % sz
+    return _format_sz(sz, raw, "%f %s")
 
 
 def format_time_ns(t: float, raw: bool = False) -> str:
