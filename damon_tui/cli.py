@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         if default is not None:
             argv = [default, *argv]
     args = parser.parse_args(argv)
+    # lets a command tell "-- COMMAND" from a stray word argparse's REMAINDER swallowed
+    args.argv_after_dashdash = argv[argv.index("--") + 1:] if "--" in argv else []
     if args.command is None:
         parser.print_help()
         return 2

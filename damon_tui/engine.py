@@ -283,7 +283,10 @@ class Monitor:
     def _init_regions(self) -> None:
         core = self._core
         for t, rl in enumerate(core.region_lists):
-            ranges = self.ops.target_ranges(t)
+            try:
+                ranges = self.ops.target_ranges(t)
+            except TargetGone:
+                ranges = None  # the first update interval ends the run
             if ranges:
                 rl.set_regions(ranges, core.min_region_sz)
         core.apply_min_nr_regions()

@@ -17,10 +17,11 @@ from damon_tui.units import parse_time_us
 def add_target_arguments(parser: argparse.ArgumentParser, default_sim: str | None = None) -> None:
     """``--sim NAME|PATH`` (+ ``--access-rate``) and, when available, real targets."""
     group = parser.add_argument_group("target")
+    parser.set_defaults(default_sim=default_sim)  # --sim stays None unless given
     group.add_argument(
         "--sim",
         metavar="NAME|PATH",
-        default=default_sim,
+        default=None,
         help="simulated masim workload: a built-in name (see `damon-tui workloads`) or a "
         "masim config file" + (f" (default: {default_sim})" if default_sim else ""),
     )
@@ -44,15 +45,21 @@ def ops_from_args(args: argparse.Namespace, seed: int = 0):
         from damon_tui.ops import real_targets
     except ImportError:
         real_targets = None
+    sim = getattr(args, "sim", None)
     if real_targets is not None:
+        if sim and (getattr(args, "pid", None) or getattr(args, "paddr", False)
+                    or getattr(args, "command_line", None)):
+            raise UserError("give only one target: --sim and a real target (--pid, --paddr "
+                            "or -- COMMAND) were both given")
         ops = real_targets.ops_from_args(args)
         if ops is not None:
             return ops
-    if not getattr(args, "sim", None):
+    sim = sim or getattr(args, "default_sim", None)
+    if not sim:
         raise UserError("no target: give --sim NAME|PATH (see `damon-tui workloads`)")
     from damon_tui.ops.sim import SimOps
 
-    return SimOps(args.sim, access_rate=args.access_rate, seed=seed)
+    return SimOps(sim, access_rate=args.access_rate, seed=seed)
 
 
 def add_attrs_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,6 +80,11 @@ def add_attrs_arguments(parser: argparse.ArgumentParser) -> None:
                        help="random seed: the same seed and input give the same result (0)")
 
 
+#: the option that sets each ``Attrs`` field, for error messages
+_ATTR_OPTIONS = {"sample_us": "--sample", "aggr_us": "--aggr", "update_us": "--update",
+                 "min_nr_regions": "--min-nr-regions", "max_nr_regions": "--max-nr-regions"}
+
+
 def attrs_from_args(args: argparse.Namespace, ops=None):
     """``Attrs`` from the parsed options; a bad value names its option.
 
@@ -90,7 +102,12 @@ def attrs_from_args(args: argparse.Namespace, ops=None):
             max_nr_regions=args.max_nr_regions,
         )
     except ValueError as e:
-        raise UserError(f"monitoring attributes: {e}") from None
+        message = str(e)
+        for field, option in _ATTR_OPTIONS.items():
+            if message.startswith(f"{field}:"):
+                message = f"{option} ({field}){message[len(field):]}"
+                break
+        raise UserError(f"monitoring attributes: {message}") from None
     if ops is not None:
         try:
             from damon_tui.ops.real_targets import tuned_attrs

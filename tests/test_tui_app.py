@@ -34,8 +34,9 @@ def test_monitor_screen_shows_header_heatmap_wss_and_regions():
             hm = app.screen.query_one(Heatmap)
             assert len(hm.model.rows) == 60
             assert hm.title_text().startswith("hottest range")
-            table = app.screen.query_one("#regions")
-            assert table.row_count > 0
+            table = app.screen.query_one("#regions").text.plain.splitlines()
+            assert table[0].split() == ["start", "size", "acc", "age"]
+            assert len(table) == 11 and all(line.startswith("0x") for line in table[1:])
             wss = app.feed.wss[0]
             assert wss.current > 0 and len(wss.values) == 60 - wss.exclude_samples
     run(go())
@@ -118,4 +119,72 @@ def test_cursor_shows_region_nr_accesses_age_and_size():
             assert s < e and 0 <= nr <= row.nr_samples
             text = hm.cursor_text()
             assert f"{s:#x}" in text and f"nr_accesses {nr}/" in text and f"age {age}" in text
+    run(go())
+
+
+def test_small_screen_shows_one_side_panel_at_a_time_and_tab_cycles():
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.step(30)
+            await pilot.pause()
+            screen = app.screen
+            hm = screen.query_one(Heatmap)
+            shown = [w.id for w in screen.query_one("#side").children if w.display]
+            assert shown == ["wss"] and hm.size.width == 80 - 34
+            await pilot.press("tab")
+            shown = [w.id for w in screen.query_one("#side").children if w.display]
+            assert shown == ["regionpanel"]
+            await pilot.press("tab", "tab")
+            await pilot.pause()
+            assert not screen.query_one("#side").display and hm.size.width == 80
+            assert len(hm.cursor_text()) <= hm.size.width  # the key hint is not clipped
+            await pilot.press("tab")
+            await pilot.pause()
+            assert screen.query_one("#wss").display
+    run(go())
+
+
+def test_large_screen_tab_hides_and_shows_the_side_column():
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(200, 60)) as pilot:
+            app.step(10)
+            await pilot.pause()
+            side = app.screen.query_one("#side")
+            assert all(w.display for w in side.children)
+            await pilot.press("tab")
+            assert not side.display
+            await pilot.press("tab")
+            assert side.display
+    run(go())
+
+
+def test_heatmap_reuses_row_strips_when_rows_scroll():
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.step(40)
+            await pilot.pause()
+            hm = app.screen.query_one(Heatmap)
+            before = {id(r): hm._row_strip(r, i == 0) for i, r in enumerate(hm._rows_shown)}
+            app.step(1)
+            await pilot.pause()
+            rows = hm._rows_shown
+            # every row but the new one keeps its Strip object; the old newest loses "now"
+            same = [hm._row_strip(r, i == 0) is before.get(id(r)) for i, r in enumerate(rows)]
+            assert not same[0] and not same[1] and all(same[2:])
+    run(go())
+
+
+def test_cursor_text_fits_a_narrow_heatmap():
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.step(30)
+            await pilot.pause()
+            await pilot.press("right")
+            hm = app.screen.query_one(Heatmap)
+            text = hm.cursor_text()
+            assert "nr_acc" in text and len(text) <= hm.size.width
     run(go())

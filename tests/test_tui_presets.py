@@ -58,3 +58,16 @@ def test_enabling_reclaim_runs_its_scheme_and_shows_stats(tmp_path):
             assert app.screen.preset_name == "lru_sort"
             await pilot.press("escape")
     asyncio.run(go())
+
+
+def test_kdamond_pid_comes_from_the_injected_provider():
+    async def go():
+        app = make_app(pid_provider=lambda: 777)
+        async with app.run_test(size=(200, 60)) as pilot:
+            app.step(5)
+            await pilot.press("p")
+            await pilot.pause()
+            assert app.screen.module.read("kdamond_pid") == "-1"  # disabled
+            await pilot.press("y")
+            assert app.screen.module.read("kdamond_pid") == "777"
+    asyncio.run(go())

@@ -53,17 +53,25 @@ def wss_percentiles(wss: list[int], percentiles=SUMMARY_PERCENTILES) -> list[tup
 
 def run(args: argparse.Namespace) -> int:
     from damon_tui.engine import Monitor
+    from damon_tui.errors import UserError
 
     attrs_from_args(args)  # refuse bad attributes before launching or attaching to anything
     duration_us = None if args.duration is None else parse_time_us(args.duration, "--duration")
     every_us = parse_time_us(args.every, "--every")
+    if args.hottest < 0:
+        raise UserError(f"--hottest: expected 0 or more regions, got {args.hottest}")
     ops = ops_from_args(args, seed=args.seed)
-    attrs = attrs_from_args(args, ops)
-    if duration_us is None and ops.clock == "virtual":
-        duration_us = DEFAULT_SIM_DURATION_US
-    schemes = schemes_from_args(args, attrs, ops)
-    attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
-    monitor = Monitor(ops, attrs, seed=args.seed, **({"schemes": schemes} if schemes else {}))
+    try:
+        attrs = attrs_from_args(args, ops)
+        if duration_us is None and ops.clock == "virtual":
+            duration_us = DEFAULT_SIM_DURATION_US
+        schemes = schemes_from_args(args, attrs, ops)
+        attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
+        monitor = Monitor(ops, attrs, seed=args.seed,
+                          **({"schemes": schemes} if schemes else {}))
+    except BaseException:
+        ops.close()  # a launched command must not outlive a refused monitor
+        raise
     out = sys.stdout
     target = ", ".join(t.description for t in ops.targets())
     print(f"# damon-tui monitor: {target} (ops {ops.kind}, {ops.access_check}, "
@@ -97,8 +105,9 @@ def run(args: argparse.Namespace) -> int:
         print("# no aggregation interval completed", file=out)
         print_scheme_summary(monitor, out)
         return 0
+    # the engine's clock, not the last window's end: watermarks may pause monitoring
     print(f"# {len(wss_history)} aggregation intervals, "
-          f"{format_time_us(last.end_us)} monitored", file=out)
+          f"{format_time_us(max(last.end_us, monitor.now_us))} monitored", file=out)
     print("# working-set size percentiles:", file=out)
     for p, value in wss_percentiles(wss_history):
         print(f"#   {p:>3} {format_size(value):>12}", file=out)

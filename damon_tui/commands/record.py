@@ -49,45 +49,71 @@ def _schemes_json(schemes) -> object:
 DEFAULT_SIM_DURATION_US = 60_000_000
 
 
+def _check_output(path: str) -> None:
+    """Refuse an output path that cannot be written before any target is started."""
+    import os
+
+    from damon_tui.errors import UserError
+
+    if os.path.isdir(path):
+        raise UserError(f"{path}: cannot write: Is a directory")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise UserError(f"{path}: cannot write: directory {parent} does not exist")
+
+
 def run(args: argparse.Namespace) -> int:
+    import os
+
     from damon_tui.engine import Monitor
+    from damon_tui.errors import UserError
     from damon_tui.record import RecordWriter, make_header
 
     attrs_from_args(args)  # refuse bad attributes before launching or attaching to anything
     duration_us = None if args.duration is None else parse_time_us(args.duration, "--duration")
+    _check_output(args.output)
     ops = ops_from_args(args, seed=args.seed)
-    attrs = attrs_from_args(args, ops)
-    if duration_us is None and ops.clock == "virtual":
-        duration_us = DEFAULT_SIM_DURATION_US
-    schemes = schemes_from_args(args, attrs, ops)
-    attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
-    monitor = Monitor(ops, attrs, seed=args.seed, **({"schemes": schemes} if schemes else {}))
-    targets = ops.targets()
-    header = make_header(
-        ops=ops.kind,
-        clock=ops.clock,
-        resolution=ops.resolution,
-        access_check=ops.access_check,
-        attrs={"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us,
-               "update_us": attrs.update_us, "min_nr_regions": attrs.min_nr_regions,
-               "max_nr_regions": attrs.max_nr_regions},
-        targets=[{"target_id": t.target_id, "description": t.description, "pid": t.pid}
-                 for t in targets],
-        schemes=_schemes_json(schemes),
-        seed=args.seed,
-        duration_us=duration_us,
-    )
     out = args.output
     damo_out = None
-    if args.format == "damo-json":
-        import os
-        import tempfile
+    try:
+        attrs = attrs_from_args(args, ops)
+        if duration_us is None and ops.clock == "virtual":
+            duration_us = DEFAULT_SIM_DURATION_US
+        schemes = schemes_from_args(args, attrs, ops)
+        attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
+        monitor = Monitor(ops, attrs, seed=args.seed,
+                          **({"schemes": schemes} if schemes else {}))
+        targets = ops.targets()
+        header = make_header(
+            ops=ops.kind,
+            clock=ops.clock,
+            resolution=ops.resolution,
+            access_check=ops.access_check,
+            attrs={"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us,
+                   "update_us": attrs.update_us, "min_nr_regions": attrs.min_nr_regions,
+                   "max_nr_regions": attrs.max_nr_regions},
+            targets=[{"target_id": t.target_id, "description": t.description, "pid": t.pid}
+                     for t in targets],
+            schemes=_schemes_json(schemes),
+            seed=args.seed,
+            duration_us=duration_us,
+        )
+        if args.format == "damo-json":
+            import tempfile
 
-        damo_out = out
-        fd, out = tempfile.mkstemp(prefix=".damon-tui-", suffix=".rec",
-                                   dir=os.path.dirname(os.path.abspath(damo_out)))
-        os.close(fd)
-    writer = RecordWriter(out, header, fsync=args.fsync)
+            damo_out = out
+            try:
+                fd, out = tempfile.mkstemp(prefix=".damon-tui-", suffix=".rec",
+                                           dir=os.path.dirname(os.path.abspath(damo_out)))
+            except OSError as e:
+                raise UserError(f"{damo_out}: cannot write: {e.strerror}") from None
+            os.close(fd)
+        writer = RecordWriter(out, header, fsync=args.fsync)
+    except BaseException:
+        ops.close()  # a launched command must not outlive a refused record
+        if damo_out is not None and out != damo_out and os.path.exists(out):
+            os.unlink(out)
+        raise
     progress = _progress(duration_us)
     last_end = 0
     try:
@@ -101,13 +127,16 @@ def run(args: argparse.Namespace) -> int:
                     done = snap.end_us if duration_us is None else min(snap.end_us, duration_us)
                     bar.update(task, completed=done, monitored=format_time_us(snap.end_us))
     except KeyboardInterrupt:
-        print(f"# interrupted; {writer.nr_frames} snapshots kept in {out}", file=sys.stderr)
+        print(f"# interrupted; {writer.nr_frames} snapshots kept in {damo_out or out}",
+              file=sys.stderr)
+    except BaseException:
+        if damo_out is not None:
+            os.unlink(out)
+        raise
     finally:
         ops.close()
     per_region = writer.bytes_written / writer.nr_regions if writer.nr_regions else 0
     if damo_out is not None:
-        import os
-
         from damon_tui.record import open_record, write_damo
 
         try:

@@ -130,14 +130,33 @@ def _wss(args: argparse.Namespace, record) -> None:
     start, stop, step = args.range
     if step == 0:
         raise UserError("--range: STEP must not be 0")
+    percentiles = range(start, stop, step)
+    if not percentiles:
+        raise UserError(f"--range {start} {stop} {step}: no percentile in that range")
+    if min(percentiles) < 0 or max(percentiles) > 100:
+        raise UserError(f"--range {start} {stop} {step}: percentiles must be between 0 and "
+                        "100")
+    if args.exclude_samples < 0:
+        raise UserError(f"--exclude-samples: expected 0 or more, got {args.exclude_samples}")
+    if args.nr_cols_bar < 0:
+        raise UserError(f"--nr-cols-bar: expected 0 or more, got {args.nr_cols_bar}")
     try:
         sz_thres = parse_size(args.sz_thres, "--sz-thres")
     except UnitError as e:
         raise UserError(str(e)) from None
-    print(report(record, range(start, stop, step), args.acc_thres, sz_thres,
+    print(report(record, percentiles, args.acc_thres, sz_thres,
                  args.exclude_samples, sort=args.sortby != "time",
                  collapse=not args.per_target, nr_cols_bar=args.nr_cols_bar,
                  raw=args.raw_number, all_values=args.all_wss))
+    most = max((t.nr_snapshots for t in record.targets), default=0)
+    if 0 < most <= args.exclude_samples:
+        print(f"# every snapshot ({most}) was left out by --exclude-samples "
+              f"{args.exclude_samples} (damo's default is 20); try --exclude-samples 0",
+              file=sys.stderr)
+
+
+#: --resol limit: the heatmap's cells are held in memory (and drawn one by one in SVG)
+MAX_HEATMAP_CELLS = 10_000_000
 
 
 def _heatmap(args: argparse.Namespace, record) -> None:
@@ -154,6 +173,9 @@ def _heatmap(args: argparse.Namespace, record) -> None:
         raise UserError(f"--output {out}: unsupported picture type (use FILE.svg, "
                         "'stdout' or 'raw')")
     resol = tuple(args.resol) if args.resol else ((250, 250) if svg else (40, 80))
+    if resol[0] * resol[1] > MAX_HEATMAP_CELLS:
+        raise UserError(f"--resol {resol[0]} {resol[1]}: at most {MAX_HEATMAP_CELLS:,} "
+                        "cells (rows x columns)")
     guide = hm.select_target(record, args.tid)
     target = record.targets[guide.target_index]
     time_range = hm.complete_time_range(args.time_range, guide)

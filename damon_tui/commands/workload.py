@@ -86,9 +86,11 @@ class WorkloadRunner:
                 self.maps.append(m)
                 if region.data_file:
                     self._load(m, region, workload.source)
-        except OSError as e:
+        except (OSError, OverflowError) as e:
             self.close()
-            raise UserError(f"cannot map the workload's regions: {e.strerror}") from None
+            reason = getattr(e, "strerror", None) or "too large for this machine"
+            raise UserError(f"{workload.source or 'workload'}: region {region.name} "
+                            f"({region.size} bytes): cannot map it: {reason}") from None
 
     @staticmethod
     def _load(m, region, source: str) -> None:
@@ -156,13 +158,19 @@ def _address(m) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    import math
+
     from damon_tui.errors import UserError
 
-    if args.time_scale <= 0:
+    if not (args.time_scale > 0 and math.isfinite(args.time_scale)):
         raise UserError(f"--time-scale: expected a positive number, got {args.time_scale}")
     if args.repeat < 1:
         raise UserError(f"--repeat: expected at least 1, got {args.repeat}")
     workload = resolve(args.workload)
+    longest_ms = max((p.duration_ms for p in workload.phases), default=0)
+    if longest_ms * 1000 * args.time_scale >= 2**63:
+        raise UserError(f"--time-scale: {args.time_scale} makes a phase longer than this "
+                        "runner can time")
     with WorkloadRunner(workload, file_dir=args.file_backed) as runner:
         # the layout goes to stderr (stdout keeps masim's phase lines only), so that a
         # record or heatmap can be read mapping by mapping

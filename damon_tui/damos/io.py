@@ -420,6 +420,11 @@ def load_schemes(arg: str) -> tuple[Scheme, ...]:
             source = str(path)
     except OSError as e:
         raise UserError(f"{arg}: cannot read scheme file: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{arg}: expected a text scheme file (damo JSON or one-line "
+                        "schemes), got binary data") from None
+    if len(arg) < 4096 and "\n" not in arg and path.is_dir():
+        raise UserError(f"--schemes {arg}: is a directory, not a scheme file")
     stripped = text.lstrip()
     if source == "--schemes" and len(arg.split()) == 1:
         # one word cannot be a one-line scheme (7 fields at least): a missing file

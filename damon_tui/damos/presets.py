@@ -592,12 +592,19 @@ def load_profile(name: str, directory: str | os.PathLike | None = None) -> Profi
             raise UserError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
         except OSError as e:
             raise UserError(f"{path}: cannot read: {e.strerror}") from None
+        except UnicodeDecodeError:
+            raise UserError(f"{path}: expected a JSON profile, got binary data") from None
         if not isinstance(doc, dict) or "preset" not in doc or \
                 not isinstance(doc.get("params", {}), dict):
             raise UserError(f"{path}: expected {{\"preset\": ..., \"params\": {{...}}}}")
-        preset = get_preset(str(doc["preset"]))
-        params = parse_params(preset, {k: v for k, v in doc.get("params", {}).items()},
-                              base={}, source=str(path))
+        try:
+            preset = get_preset(str(doc["preset"]))
+            params = parse_params(preset, {k: v for k, v in doc.get("params", {}).items()},
+                                  base={}, source=str(path))
+        except UserError as e:
+            if str(path) in str(e):
+                raise
+            raise UserError(f"{path}: {e}") from None
         return Profile(name, preset.name, params, str(doc.get("description", "")))
     if name in BUILTIN_PROFILES:
         return BUILTIN_PROFILES[name]
@@ -618,12 +625,17 @@ def save_profile(name: str, preset: Preset, params: Mapping[str, Any], descripti
                if k not in ("enabled", "commit_inputs") and not preset.param(k).readonly
                and v != defaults[k]}
     d = profiles_dir(directory)
-    d.mkdir(parents=True, exist_ok=True)
     path = d / f"{name}.json"
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"preset": preset.name, "description": description,
-                               "params": changed}, indent=2) + "\n")
-    tmp.replace(path)
+    if d.exists() and not d.is_dir():
+        raise UserError(f"{d}: profile directory is not a directory")
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"preset": preset.name, "description": description,
+                                   "params": changed}, indent=2) + "\n")
+        tmp.replace(path)
+    except OSError as e:
+        raise UserError(f"{e.filename or path}: cannot save profile: {e.strerror}") from None
     return path
 
 

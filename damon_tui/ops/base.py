@@ -83,7 +83,8 @@ class Ops(ABC):
 
         Called at init and every update interval (``set_regions`` semantics). Return
         ``None`` to keep the current regions (the kernel's behaviour when the
-        three-regions lookup fails, and ``fvaddr`` / ``paddr`` after init).
+        three-regions lookup fails, and ``fvaddr`` / ``paddr`` after init).  Raise
+        ``TargetGone`` when every target has exited: the engine ends monitoring.
         """
 
     def update_each_interval(self) -> bool:

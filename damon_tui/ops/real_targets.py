@@ -106,6 +106,11 @@ def ops_from_args(args: argparse.Namespace):
     command = list(getattr(args, "command_line", None) or [])
     if command and command[0] == "--":
         command = command[1:]
+    elif command and command != getattr(args, "argv_after_dashdash", command):
+        # argparse's REMAINDER takes a stray word (``--sample 5 ms`` unquoted) as a command
+        raise UserError(f"unexpected argument {command[0]!r}: quote values that contain "
+                        "spaces (--sample '5 ms'), and put a command to launch after '--' "
+                        "(damon-tui record -- ./app args)")
     pid_text = getattr(args, "pid", None)
     paddr = getattr(args, "paddr", False)
     regions_text = getattr(args, "regions", None)
@@ -131,6 +136,13 @@ def ops_from_args(args: argparse.Namespace):
             if regions:
                 return FvaddrOps(child.pid, regions, access_check=access_check, child=child)
             return VaddrOps([child.pid], access_check=access_check, child=child)
+        except UserError:
+            if child.poll() is not None:
+                raise UserError(f"{command[0]!r} exited (status {child.returncode}) before "
+                                "monitoring could start") from None
+            child.kill()
+            child.wait()
+            raise
         except BaseException:
             child.kill()
             child.wait()

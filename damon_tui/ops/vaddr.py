@@ -309,9 +309,14 @@ class VaddrOps(Ops):
     def target_ranges(self, target_idx: int) -> list[tuple[int, int]] | None:
         t = self._targets[target_idx]
         if t.gone:
+            if all(x.gone for x in self._targets):
+                raise TargetGone(f"process {t.pid} has exited")
             return None
         vmas = self._vmas(t)
         if not vmas:
+            if not self._check_alive(t):
+                # a target without regions is never sampled: notice its exit here
+                self._target_gone(t)
             return None
         try:
             return three_regions(vmas, self.min_region_sz)

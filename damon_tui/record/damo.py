@@ -301,16 +301,19 @@ def write_damo(path: str, record: Record, compressed: bool = True) -> int:
     except OSError as e:
         raise UserError(f"{path}: cannot write: {e.strerror}") from None
     written = 0
-    with f:
-        z = zlib.compressobj() if compressed else None
-        for chunk in _damo_chunks(record):
-            data = chunk.encode()
+    try:
+        with f:
+            z = zlib.compressobj() if compressed else None
+            for chunk in _damo_chunks(record):
+                data = chunk.encode()
+                if z is not None:
+                    data = z.compress(data)
+                f.write(data)
+                written += len(data)
             if z is not None:
-                data = z.compress(data)
-            f.write(data)
-            written += len(data)
-        if z is not None:
-            tail = z.flush()
-            f.write(tail)
-            written += len(tail)
+                tail = z.flush()
+                f.write(tail)
+                written += len(tail)
+    except OSError as e:
+        raise UserError(f"{path}: cannot write: {e.strerror}") from None
     return written

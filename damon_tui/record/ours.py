@@ -125,13 +125,19 @@ class RecordWriter:
 
     def close(self) -> None:
         if not self._f.closed:
-            self._f.close()
+            try:
+                self._f.close()
+            except OSError as e:
+                raise UserError(f"{self.path}: cannot write: {e.strerror}") from None
 
     def _write(self, data: bytes) -> None:
-        self._f.write(data)
-        self._f.flush()
-        if self.fsync:
-            os.fsync(self._f.fileno())
+        try:
+            self._f.write(data)
+            self._f.flush()
+            if self.fsync:
+                os.fsync(self._f.fileno())
+        except OSError as e:
+            raise UserError(f"{self.path}: cannot write: {e.strerror}") from None
         self.bytes_written += len(data)
 
     # -- frames

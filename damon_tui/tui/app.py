@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import Footer, Sparkline, Static
 
 from damon_tui.errors import UserError
 from damon_tui.tui.heatmap import Heatmap
@@ -64,7 +64,11 @@ class TextBox(Widget):
             return
         self._text = text
         if fit_height:  # for ``height: auto`` boxes: a layout pass only when lines change
-            lines = len(text.plain.splitlines()) or 1
+            width = self.content_size.width
+            if width > 0 and self.is_mounted:
+                lines = len(text.wrap(self.app.console, width)) or 1
+            else:
+                lines = len(text.plain.splitlines()) or 1
             if lines != self._lines:
                 self._lines = lines
                 self.refresh(layout=True)
@@ -105,16 +109,31 @@ class WssPanel(Vertical):
 class RegionPanel(Vertical):
     DEFAULT_CSS = """
     RegionPanel { height: 13; border: round $primary; }
-    RegionPanel > DataTable { height: 11; overflow: hidden hidden; }
+    RegionPanel > #regions { height: 1fr; }
     """
 
     def compose(self) -> ComposeResult:
-        table = DataTable(id="regions", cursor_type="row", zebra_stripes=False)
-        table.add_columns("start", "size", "acc", "age")
-        yield table
+        yield TextBox(id="regions")
 
     def on_mount(self) -> None:
         self.border_title = "regions: hottest"
+
+
+def region_table(rows: list, nr_samples: int, aggr_us: int, width: int) -> Text:
+    """The region table as fixed columns that fit ``width`` (>= 32) cells."""
+    wide = width >= 46
+    head = f"{'start':<14} {'size':>6} {'acc':>5} {'age':>4}"
+    if wide:
+        head += f" {'age time':>10}"
+    out = Text(head, style="bold", no_wrap=True, overflow="crop")
+    for s, e, nr, age in rows:
+        line = f"{s:#x}"[:14].ljust(14) + f" {compact_size(e - s):>6} {nr:>2}/{nr_samples:<2}"
+        line += f" {age:>4}"
+        if wide:
+            line += f" {format_time_us(age * aggr_us):>10}"
+        out.append("\n")
+        out.append(line, style="bold" if nr else "")
+    return out
 
 
 class SchemesPanel(TextBox):
@@ -135,6 +154,8 @@ HELP_TEXT = """\
   w       record on / off                 o   sort regions
   e       schemes editor                  p   presets (reclaim, lru_sort)
   g       target picker                   ?   this help        q   quit
+  tab     side panels: small screens show one at a time (working set,
+          regions, schemes, none); large ones show or hide them all
 [b]Heatmap[/b]
   arrows  cursor: region, nr_accesses, age and size under it
   + - 0   zoom in / out around the cursor, reset
@@ -177,6 +198,7 @@ class MonitorScreen(Screen):
         Binding("e", "schemes", "Schemes"),
         Binding("p", "presets", "Presets"),
         Binding("g", "targets", "Target"),
+        Binding("tab", "panel", "Panel", key_display="tab"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("left_square_bracket", "seek(-1)", "Back"),
@@ -201,15 +223,20 @@ class MonitorScreen(Screen):
     DEFAULT_CSS = """
     #timeline { height: 1; background: $panel; padding: 0 1; }
     #body { height: 1fr; }
-    #side { width: 44; }
+    #side { width: 44; overflow: hidden hidden; }
     #heatmap { width: 1fr; }
     """
+
+    #: side panels; in compact layouts ``tab`` shows one at a time (or none)
+    PANELS = ("wss", "regionpanel", "schemes", None)
+    panel = 0
+    side_hidden = False
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         with Horizontal(id="body"):
             yield Heatmap(self.app.feed_heatmap(), id="heatmap")
-            with VerticalScroll(id="side"):
+            with Vertical(id="side"):
                 yield WssPanel(id="wss")
                 yield RegionPanel(id="regionpanel")
                 yield SchemesPanel(id="schemes")
@@ -225,11 +252,45 @@ class MonitorScreen(Screen):
     def on_resize(self) -> None:
         self._apply_width()
 
+    @property
+    def compact(self) -> bool:
+        """Too small for all side panels at once: one at a time (``tab``)."""
+        return self.size.width < 120 or self.size.height < 36
+
+    @property
+    def side_width(self) -> int:
+        w = self.size.width
+        return 60 if w >= 160 else (44 if w >= 120 else 34)
+
     def _apply_width(self) -> None:
-        self.set_class(self.size.width < 120, "-narrow")
-        wide = self.size.width >= 160
-        self.query_one("#side").styles.width = 60 if wide else (38 if self.size.width < 120
-                                                                  else 44)
+        w = self.size.width
+        self.set_class(w < 120, "-narrow")
+        compact = self.compact
+        self.set_class(compact, "-compact")
+        side = self.query_one("#side")
+        side.styles.width = self.side_width
+        self.query_one("#wss-spark").styles.height = "1fr" if compact else None
+        if compact:
+            shown = self.PANELS[self.panel]
+            side.display = shown is not None
+            for name in self.PANELS[:-1]:
+                w = self.query_one(f"#{name}")
+                w.display = name == shown
+                w.styles.height = "1fr"
+        else:
+            side.display = not self.side_hidden
+            for name in self.PANELS[:-1]:
+                w = self.query_one(f"#{name}")
+                w.display = True
+                w.styles.height = None  # back to the panel's own CSS
+        self.app.refresh_views(force=True)
+
+    def action_panel(self) -> None:
+        if self.compact:
+            self.panel = (self.panel + 1) % len(self.PANELS)
+        else:
+            self.side_hidden = not self.side_hidden
+        self._apply_width()
 
     # -- actions (delegated to the app) --------------------------------------------
     def action_toggle_pause(self) -> None:
@@ -291,8 +352,14 @@ class DamonApp(App):
 
     def __init__(self, session: Session, *, speed: float = 1.0, autostart: bool = True,
                  record_path: str | None = None, fine_bins: int = 2048,
-                 max_rows: int = 600) -> None:
+                 max_rows: int = 600, pid_provider=None, target_entries=None) -> None:
         super().__init__()
+        #: what the target picker lists (workloads, paddr, live processes); tests and
+        #: screenshots inject a fixed list so they do not depend on the machine
+        self.target_entries = target_entries
+        #: what the presets show as kdamond_pid: the engine thread's native id by
+        #: default; tests and screenshots inject a fixed one
+        self.pid_provider = pid_provider or self.engine_thread_id
         self.session = session
         self.speed = speed
         self.autostart = autostart
@@ -342,6 +409,14 @@ class DamonApp(App):
             except Exception:
                 self._notified = False
 
+    def engine_thread_id(self) -> int:
+        """Native id of the thread running the monitor (this one when stepping)."""
+        src = self.source
+        thread = src._thread if src is not None else None
+        if thread is not None and thread.native_id is not None and thread.is_alive():
+            return thread.native_id
+        return threading.get_native_id()
+
     def feed_heatmap(self):
         return None
 
@@ -364,6 +439,21 @@ class DamonApp(App):
         if self.source is not None and self.autostart:
             self.source.start()
         self.call_after_refresh(self.refresh_views, True)
+        self.call_after_refresh(self._freeze_gc)
+
+    @staticmethod
+    def _freeze_gc() -> None:
+        """Move start-up objects (Textual, rich, the models' code) out of the GC's reach.
+
+        A full collection walks every tracked object with the GIL held, stalling the UI
+        for 50-80 ms every few seconds; after ``gc.freeze()`` it walks only what was
+        made since, and a higher first threshold makes collections rarer.
+        """
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
 
     @staticmethod
     def _preload() -> None:
@@ -668,16 +758,16 @@ class DamonApp(App):
             avg = wss.average() if wss else 0.0
             cur = wss.current if wss else 0
             excluded = wss.exclude_samples if wss else 0
-        side_w = screen.query_one("#side").size.width or 40
+        side_w = screen.side_width - 2  # inside the panels' borders
         now = screen.query_one("#wss-now", TextBox)
         now.set_text(Text.assemble(("now ", "dim"), (format_size(cur, 1), "bold"),
                                  ("  avg ", "dim"), format_size(avg, 1) if series else "-"))
         spark = screen.query_one("#wss-spark", Sparkline)
         spark.display = bool(series)
         spark.data = series or [0]
-        lines = Text()
+        lines = Text(no_wrap=True, overflow="crop")
         if pct:
-            bar_w = max(side_w - 20, 4)
+            bar_w = max(side_w - 16, 4)
             for p, v, n in wss_bars(pct, bar_w):
                 lines.append(f"{p:>3} {format_size(v, 1):>10} ")
                 lines.append("█" * max(n, 0), style="cyan")
@@ -687,19 +777,22 @@ class DamonApp(App):
             lines.append(f"percentiles after {excluded} snapshots", style="dim")
         screen.query_one("#wss-pct", TextBox).set_text(lines)
         # regions
-        table = screen.query_one("#regions", DataTable)
         panel = screen.query_one(RegionPanel)
         panel.border_title = f"regions: {self.region_sort} (o)"
-        rows = []
+        rows, ns, aggr = [], 1, 0
         if snap is not None and snap.targets:
             tgt = snap.targets[min(self.target_idx, len(snap.targets) - 1)]
             ns = max(snap.aggr_us // max(snap.sample_us, 1), 1)
-            rows = [(f"{s:#x}", compact_size(e - s), f"{nr}/{ns}", str(age))
-                    for s, e, nr, age in region_rows(tgt, self.region_sort, limit=10)]
-        if rows != self._table_rows:
-            self._table_rows = rows
-            table.clear()
-            table.add_rows(rows)
+            aggr = snap.aggr_us
+            limit = 10  # a 13-line panel; in compact layouts it fills the side column
+            if screen.compact:
+                limit = max(screen.size.height - (3 if screen.size.width < 120 else 2) - 5, 1)
+            rows = region_rows(tgt, self.region_sort, limit=limit)
+        key = (rows, ns, side_w)
+        if key != self._table_rows:
+            self._table_rows = key
+            screen.query_one("#regions", TextBox).set_text(
+                region_table(rows, ns, aggr, side_w))
         # schemes
         screen.query_one(SchemesPanel).set_text(self.schemes_text(snap), fit_height=True)
 

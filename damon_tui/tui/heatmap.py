@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -15,7 +17,7 @@ from damon_tui.tui.colors import COLOR_SETS, LEVELS, level_styles
 from damon_tui.tui.models import HeatmapModel, ViewWindow, next_in, region_at
 from damon_tui.units import format_size, format_time_us
 
-MARGIN = 8  # left column with time labels
+MARGIN = 7  # left column with time labels
 FOOT = 3  # axis, legend, cursor lines
 HEAD = 1  # title line
 
@@ -45,7 +47,7 @@ class Heatmap(Widget, can_focus=True):
         Binding("plus,equals_sign", "zoom(2)", "Zoom in", show=False),
         Binding("minus", "zoom(0.5)", "Zoom out", show=False),
         Binding("0", "zoom(0)", "Reset zoom", show=False),
-        Binding("r", "next_range", "Range"),
+        Binding("r", "next_range", "Range", show=False),
         Binding("a", "all_ranges", "All", show=False),
         Binding("c", "next_colors", "Colours", show=False),
     ]
@@ -66,7 +68,10 @@ class Heatmap(Widget, can_focus=True):
         self.zoom_center: float | None = None  # offset in the space
         self.cursor_row = 0  # 0 = newest row
         self.cursor_col: int | None = None
+        #: id(row) -> (key, row, Strip): one finished line per time row, so a scroll
+        #: builds only the new row's Strip and Textual reuses the others' own caches
         self._cache: dict = {}
+        self._label_every = 1_000_000  # us between time labels (a multiple of row time)
         self._window: ViewWindow | None = None
         self._rows_shown: list = []
         self._legend_max_hz: float = 0.0
@@ -123,28 +128,53 @@ class Heatmap(Widget, can_focus=True):
         if rows:
             r = rows[0]
             self._legend_max_hz = r.nr_samples * 1e6 / max(r.aggr_us, 1)
+            self._label_every = _nice_interval(5 * r.aggr_us * max(m.snapshots_per_row, 1))
         if self.cursor_row >= len(rows):
             self.cursor_row = max(len(rows) - 1, 0)
 
     def _cells(self, row) -> list:
         return self.model.row_cells(row, self._window)
 
-    def _grid_segments(self, row) -> list[Segment]:
-        """The row's cells as segments (cached per row content and view)."""
-        key = (row.count, row.end_us, self._window, self.colorset)
+    def _row_label(self, row, newest: bool) -> str:
+        """``now`` on the newest row; else the row's own time when it crosses a tick.
+
+        Labels belong to the row (not to its position on screen), so a row's line never
+        changes while it scrolls and its cached Strip stays valid.
+        """
+        if newest:
+            return "now"
+        every = self._label_every
+        if row.end_us // every != row.start_us // every:
+            return _compact_time(row.end_us // every * every)
+        return ""
+
+    def _row_strip(self, row, newest: bool) -> Strip:
+        """The row's whole line (label and cells), cached per row content and view."""
+        label = self._row_label(row, newest)
+        key = (row.count, row.end_us, self._window, self.colorset, label, self.size.width)
         hit = self._cache.get(id(row))
         if hit is not None and hit[0] == key and hit[1] is row:
             return hit[2]
-        segs = self._segments(self._cells(row), None)
-        self._cache[id(row)] = (key, row, segs)
-        return segs
+        strip = self._line(label, self._segments(self._cells(row), None))
+        self._cache[id(row)] = (key, row, strip)
+        return strip
+
+    def _line(self, label: str, grid: list[Segment]) -> Strip:
+        segs = [_label_segment(label), *grid]
+        width = self.size.width
+        strip = Strip(segs)
+        if strip.cell_length > width:
+            strip = strip.crop(0, width)
+        return strip.extend_cell_length(width)
 
     def _segments(self, cells: list, cur_col: int | None) -> list[Segment]:
         styles = level_styles(self.colorset)
+        cursor_styles = _cursor_styles(self.colorset)
         segs: list[Segment] = []
         run_style, run_text = None, []
         for c, v in enumerate(cells):
             if v is None:
+                lvl = -1
                 st, ch = _EMPTY, " "
             else:
                 lvl = int(v * LEVELS)
@@ -152,7 +182,7 @@ class Heatmap(Widget, can_focus=True):
                     lvl = LEVELS - 1
                 st, ch = styles[lvl], _DIGITS[lvl]
             if c == cur_col:
-                st = st + _CURSOR
+                st = cursor_styles[lvl]
             if st is not run_style:
                 if run_text:
                     segs.append(Segment("".join(run_text), run_style))
@@ -180,17 +210,10 @@ class Heatmap(Widget, can_focus=True):
         if row_idx >= len(self._rows_shown) or self._window is None:
             return self._text_line("", width, Style())
         row = self._rows_shown[row_idx]
-        label = ""
-        if row_idx == 0:
-            label = "now"
-        elif row_idx % 5 == 0:
-            label = "-" + _compact_time(self._rows_shown[0].end_us - row.end_us)
-        cur_col = self.cursor_col if row_idx == self.cursor_row and self.has_focus else None
-        if cur_col is None:
-            grid = self._grid_segments(row)
-        else:
-            grid = self._segments(self._cells(row), cur_col)
-        return Strip([Segment(f"{label:>{MARGIN - 1}} ", _DIM), *grid]).crop(0, width)
+        if row_idx == self.cursor_row and self.has_focus and self.cursor_col is not None:
+            label = self._row_label(row, row_idx == 0)
+            return self._line(label, self._segments(self._cells(row), self.cursor_col))
+        return self._row_strip(row, row_idx == 0)
 
     @staticmethod
     def _text_line(text: str, width: int, style: Style) -> Strip:
@@ -253,14 +276,19 @@ class Heatmap(Widget, can_focus=True):
         return (*reg, row) if reg else None
 
     def cursor_text(self) -> str:
+        width = self.size.width or 200
         if self.cursor_col is None:
-            return "arrows: cursor · +/- zoom · r/a range · c colours"
+            return next((t for t in _HINTS if len(t) <= width), _HINTS[-1])
         info = self.cursor_info()
         if info is None:
             return "cursor: no region here"
         s, e, nr, age, row = info
-        return (f"{s:#x}-{e:#x} {format_size(e - s, 1)} · nr_accesses {nr}/{row.nr_samples}"
+        full = (f"{s:#x}-{e:#x} {format_size(e - s, 1)} · nr_accesses {nr}/{row.nr_samples}"
                 f" · age {age} ({format_time_us(age * row.aggr_us)})")
+        if len(full) <= width:
+            return full
+        return (f"{s:#x} {format_size(e - s, 1)} nr_acc {nr}/{row.nr_samples} "
+                f"age {_compact_time(age * row.aggr_us)}")
 
     # -- actions --------------------------------------------------------------
     def action_cursor(self, drow: int, dcol: int) -> None:
@@ -311,7 +339,39 @@ class Heatmap(Widget, can_focus=True):
         self.redraw()
 
 
+_HINTS = ("arrows: cursor · +/- zoom · r/a range · c colours",
+          "arrows cursor +/- zoom r/a range c colours",
+          "arrows +/- r a c (? help)")
+
+
+@lru_cache(maxsize=64)
+def _label_segment(label: str) -> Segment:
+    return Segment(f"{label:>{MARGIN - 1}} ", _DIM)
+
+
+@lru_cache(maxsize=8)
+def _cursor_styles(colorset: str) -> dict[int, Style]:
+    """Cursor cell style per level (``-1`` = an empty cell), built once per colour set."""
+    out = {lvl: st + _CURSOR for lvl, st in enumerate(level_styles(colorset))}
+    out[-1] = _EMPTY + _CURSOR
+    return out
+
+
+def _nice_interval(us: int) -> int:
+    """The smallest 1-2-5 step of time >= ``us`` (time label spacing)."""
+    step = 1000
+    while True:
+        for m in (1, 2, 5):
+            if step * m >= us:
+                return step * m
+        step *= 10
+
+
 def _compact_time(us: int) -> str:
+    """At most 6 characters: ``500ms``, ``12.5s``, ``12.5m``, ``2h05m``."""
+    if us >= 6000_000_000:
+        mins = us // 60_000_000
+        return f"{mins // 60}h{mins % 60:02d}m"
     if us >= 60_000_000:
         return f"{us / 60_000_000:.1f}m"
     if us >= 1_000_000:

@@ -167,12 +167,15 @@ class PresetScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#params", DataTable)
-        table.add_columns("parameter", "value", "unit", "default", "docs")
+        self._docs_column: bool | None = None
         self.fill()
         self.set_status(Text("enter edits a parameter; y enables; c commits inputs while "
                              "enabled", style="dim"))
         self.set_interval(0.5, self.fill)
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self.fill()
 
     def fill(self) -> None:
         """Parameter values (inputs, running state and live statistics)."""
@@ -180,6 +183,7 @@ class PresetScreen(Screen):
 
         mod = self.module
         preset = mod.preset
+        mod.kdamond_pid = self.app.pid_provider()
         snap = self.app.feed.latest
         if mod.running is not None and snap is not None and snap.schemes:
             owners = damos_bridge.scheme_owners(self.app)
@@ -193,6 +197,12 @@ class PresetScreen(Screen):
         title.update(Text.assemble((preset.title, "bold"), " · ", state,
                                    f" · tab: {self._other()}"))
         table = self.query_one("#params", DataTable)
+        docs_column = (self.size.width or self.app.size.width) >= 100  # fits 80 without
+        if docs_column != self._docs_column:
+            self._docs_column = docs_column
+            table.clear(columns=True)
+            table.add_columns("parameter", "value", "unit", "default",
+                              *(("docs",) if docs_column else ()))
         row = table.cursor_row
         rows = []
         for p in preset.params:
@@ -202,7 +212,8 @@ class PresetScreen(Screen):
             differs = docs is not None and docs != p.default
             rows.append((p.name + (" (ro)" if p.readonly else ""), _human(p, value), p.unit,
                          p.format(p.default),
-                         Text(docs_text, style="yellow") if differs else docs_text))
+                         Text(docs_text, style="yellow") if differs else docs_text)
+                        [:5 if docs_column else 4])
         table.clear()
         table.add_rows(rows)
         if rows:

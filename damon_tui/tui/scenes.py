@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+#: the kdamond_pid the scenes show (the real one is a thread id that changes per run)
+SCENE_PID = 4242
+
 SCENES = ("monitor", "monitor_cursor", "help", "schemes", "presets", "replay", "targets")
 
 
@@ -18,7 +21,23 @@ def make_app(steps: int = 0, workload: str = "zigzag", seed: int = 0, **kwargs):
     from damon_tui.tui.session import sim_session
 
     session = sim_session(workload, seed=seed)
+    kwargs.setdefault("pid_provider", lambda: SCENE_PID)
+    kwargs.setdefault("target_entries", scene_target_entries)
     return DamonApp(session, autostart=False, **kwargs)
+
+
+def scene_target_entries():
+    """The picker's list with two fixed processes instead of this machine's."""
+    from damon_tui.tui.targets_model import Entry, workload_entries
+
+    return workload_entries() + [
+        Entry("paddr", "paddr", "physical memory (paddr)", "", False,
+              "ops paddr: no - cannot run: it needs page idle tracking, which this kernel "
+              "lacks"),
+        Entry("pid", "4242", "   4242 ./zigzag-server --port 8080", "alice 512.0 MiB", True),
+        Entry("pid", "4243", "   4243 ./zigzag-batch", "bob 1.2 GiB", False,
+              "not your process; monitoring it needs root"),
+    ]
 
 
 def replay_app(steps: int = 300):

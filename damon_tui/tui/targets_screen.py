@@ -12,6 +12,10 @@ from damon_tui.errors import UserError
 from damon_tui.tui.targets_model import Entry, all_entries, filter_entries, ops_for
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def open_screen(app) -> None:
     app.push_screen(TargetScreen())
 
@@ -51,16 +55,22 @@ class TargetScreen(Screen):
         self.query_one("#filter", Input).focus()
 
     def action_reload(self) -> None:
-        self.entries = all_entries()
+        provider = getattr(self.app, "target_entries", None) or all_entries
+        self.entries = provider()
         self.apply_filter(self.query_one("#filter", Input).value)
 
     def apply_filter(self, text: str) -> None:
         self.shown = filter_entries(self.entries, text)
         table = self.query_one("#list", DataTable)
         table.clear()
+        width = self.size.width or self.app.size.width or 80
+        longest = max((len(e.label) for e in self.shown), default=16)
+        label_w = max(min(longest, width - 8 - 20), 16)  # both columns visible, no
+        detail_w = max(min(width - label_w - 8, 80), 10)  # sideways scrolling
         for e in self.shown:
             style = "" if e.available else "dim"
-            table.add_row(Text(e.label, style=style), Text(e.detail[:60], style=style))
+            table.add_row(Text(_cut(e.label, label_w), style=style),
+                          Text(_cut(e.detail, detail_w), style=style))
         self._explain()
 
     def on_input_changed(self, event: Input.Changed) -> None:
