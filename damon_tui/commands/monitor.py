@@ -8,12 +8,12 @@ import sys
 from damon_tui.damos.cli_args import (
     add_scheme_arguments,
     print_scheme_summary,
-    schemes_from_args,
 )
 from damon_tui.targets import (
     add_attrs_arguments,
     add_target_arguments,
     attrs_from_args,
+    monitor_from_args,
     ops_from_args,
 )
 from damon_tui.units import format_size, format_time_us, parse_time_us
@@ -52,7 +52,6 @@ def wss_percentiles(wss: list[int], percentiles=SUMMARY_PERCENTILES) -> list[tup
 
 
 def run(args: argparse.Namespace) -> int:
-    from damon_tui.engine import Monitor
     from damon_tui.errors import UserError
 
     attrs_from_args(args)  # refuse bad attributes before launching or attaching to anything
@@ -61,17 +60,8 @@ def run(args: argparse.Namespace) -> int:
     if args.hottest < 0:
         raise UserError(f"--hottest: expected 0 or more regions, got {args.hottest}")
     ops = ops_from_args(args, seed=args.seed)
-    try:
-        attrs = attrs_from_args(args, ops)
-        if duration_us is None and ops.clock == "virtual":
-            duration_us = DEFAULT_SIM_DURATION_US
-        schemes = schemes_from_args(args, attrs, ops)
-        attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
-        monitor = Monitor(ops, attrs, seed=args.seed,
-                          **({"schemes": schemes} if schemes else {}))
-    except BaseException:
-        ops.close()  # a launched command must not outlive a refused monitor
-        raise
+    monitor, duration_us = monitor_from_args(args, ops, duration_us, DEFAULT_SIM_DURATION_US)
+    attrs = monitor.attrs
     out = sys.stdout
     target = ", ".join(t.description for t in ops.targets())
     print(f"# damon-tui monitor: {target} (ops {ops.kind}, {ops.access_check}, "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from damon_tui.damos.cli_args import add_scheme_arguments, schemes_from_args
+from damon_tui.damos.cli_args import add_scheme_arguments
 from damon_tui.targets import (
     add_attrs_arguments,
     add_target_arguments,
     attrs_from_args,
+    monitor_from_args,
     ops_from_args,
 )
 from damon_tui.units import format_size, format_time_us, parse_time_us
@@ -39,10 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _schemes_json(schemes) -> object:
     if not schemes:
         return None
-    try:
-        from damon_tui.damos.io import scheme_to_dict
-    except ImportError:
-        return [repr(s) for s in schemes]
+    from damon_tui.damos.io import scheme_to_dict
+
     return [scheme_to_dict(s) for s in schemes]
 
 
@@ -65,7 +64,6 @@ def _check_output(path: str) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from damon_tui.engine import Monitor
     from damon_tui.errors import UserError
     from damon_tui.record import RecordWriter, make_header
 
@@ -73,16 +71,11 @@ def run(args: argparse.Namespace) -> int:
     duration_us = None if args.duration is None else parse_time_us(args.duration, "--duration")
     _check_output(args.output)
     ops = ops_from_args(args, seed=args.seed)
+    monitor, duration_us = monitor_from_args(args, ops, duration_us, DEFAULT_SIM_DURATION_US)
+    attrs, schemes = monitor.attrs, monitor.schemes
     out = args.output
     damo_out = None
     try:
-        attrs = attrs_from_args(args, ops)
-        if duration_us is None and ops.clock == "virtual":
-            duration_us = DEFAULT_SIM_DURATION_US
-        schemes = schemes_from_args(args, attrs, ops)
-        attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
-        monitor = Monitor(ops, attrs, seed=args.seed,
-                          **({"schemes": schemes} if schemes else {}))
         targets = ops.targets()
         header = make_header(
             ops=ops.kind,

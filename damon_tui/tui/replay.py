@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from damon_tui.engine import TargetSnapshot
 from damon_tui.units import format_time_us
 
 #: snapshots fed into the models when the timeline jumps (the visible history)
@@ -23,20 +24,6 @@ class ReplayAttrs:
     update_us: int
     min_nr_regions: int = 0
     max_nr_regions: int = 0
-
-
-class _Target:
-    __slots__ = ("target_id", "starts", "ends", "nr_accesses", "ages")
-
-    def __init__(self, target_id, starts, ends, nr_accesses, ages) -> None:
-        self.target_id = target_id
-        self.starts = starts
-        self.ends = ends
-        self.nr_accesses = nr_accesses
-        self.ages = ages
-
-    def __len__(self) -> int:
-        return len(self.starts)
 
 
 @dataclass(frozen=True)
@@ -84,7 +71,7 @@ class Replay:
             if i >= t.nr_snapshots:
                 continue
             a, b = t.offsets[i], t.offsets[i + 1]
-            targets.append(_Target(t.target_id, t.starts[a:b], t.ends[a:b],
+            targets.append(TargetSnapshot(t.target_id, t.starts[a:b], t.ends[a:b],
                                    t.nr_accesses[a:b], t.ages[a:b]))
             start = (t.snap_start[i] - self.start_ns) // 1000
             end = (t.snap_end[i] - self.start_ns) // 1000
