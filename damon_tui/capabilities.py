@@ -1,5 +1,6 @@
-"""What this machine lets damon-tui do: root, page idle, process_madvise, swap, THP,
-the kernel's own DAMON (read only), and which operations sets can run at what resolution.
+"""What this machine lets damon-tui do: root, page idle, process_madvise, swap, memory
+pressure stall information (PSI), THP, the kernel's own DAMON (read only), and which
+operations sets can run at what resolution.
 
 ``detect(root)`` reads files under an injectable root (``$DAMON_TUI_ROOT`` or ``/``) and
 never writes anything.  ``Capabilities.line(key)`` is the one-line summary commands
@@ -60,6 +61,7 @@ class Capabilities:
     damon_sysfs: bool
     avail_operations: tuple[str, ...]
     kdamonds: tuple[Kdamond, ...]
+    psi: bool = False
     checks: tuple[Check, ...] = field(default=())
     ops: tuple[Check, ...] = field(default=())
 
@@ -185,6 +187,18 @@ def detect(
                         "no swap: pageout only frees file-backed pages "
                         "(see workload --file-backed)"))
 
+    from damon_tui.ops.base import OpsError
+
+    try:
+        psi_total = procfs.psi_memory_some_total_us()
+        psi = True
+        psi_detail = (f"{procfs.psi_path()}: 'some' stall total {psi_total} us since boot; "
+                      "quota goal some_mem_psi_us (DAMON_RECLAIM quota_mem_pressure_us) works")
+    except OpsError as e:
+        psi = False
+        psi_detail = f"{e}; quota goal some_mem_psi_us (quota_mem_pressure_us) is unavailable"
+    checks.append(Check("psi", "memory pressure (PSI)", psi, psi_detail))
+
     thp_text = procfs.read_text(THP_ENABLED)
     thp = None
     if thp_text:
@@ -235,6 +249,6 @@ def detect(
     return Capabilities(
         root=str(procfs.root), is_root=is_root, page_idle=page_idle, clear_refs=clear_refs,
         process_madvise=pm_ok, madvise_others=madvise_others, swap=swap, thp=thp,
-        damon_sysfs=damon_sysfs, avail_operations=avail, kdamonds=tuple(kdamonds),
+        damon_sysfs=damon_sysfs, avail_operations=avail, kdamonds=tuple(kdamonds), psi=psi,
         checks=tuple(checks), ops=tuple(ops),
     )

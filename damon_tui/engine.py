@@ -8,6 +8,7 @@ PRNG and the per-sample loop live in C; this module sequences one aggregation wi
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from array import array
 from collections.abc import Iterator, Sequence
@@ -26,6 +27,7 @@ from damon_tui._fast.regions import (
     mvsum,
     nr_accesses_mvsum,
 )
+from damon_tui.damos.quota import feed
 from damon_tui.ops.base import OpsError, TargetGone
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Attrs",
+    "IntervalsGoal",
     "Monitor",
     "RegionList",
     "Rng",
@@ -40,9 +43,37 @@ __all__ = [
     "TargetSnapshot",
     "mvsum",
     "nr_accesses_mvsum",
+    "tuned_attrs",
 ]
 
 _UINT_MAX = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class IntervalsGoal:
+    """Monitoring intervals auto-tuning goal (``damon_intervals_goal``, 6.15+).
+
+    Aim for ``access_bp`` (basis points) of the maximum possible access events, measured
+    over ``aggrs`` aggregation intervals; the sampling interval stays within
+    [``min_sample_us``, ``max_sample_us``].  ``aggrs`` 0 disables tuning (the default).
+    """
+
+    access_bp: int = 0
+    aggrs: int = 0
+    min_sample_us: int = 0
+    max_sample_us: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("access_bp", "aggrs", "min_sample_us", "max_sample_us"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"intervals_goal.{name}: expected an integer, got {value!r}")
+            if value < 0:
+                raise ValueError(f"intervals_goal.{name}: must not be negative, got {value}")
+
+    @property
+    def enabled(self) -> bool:
+        return self.aggrs != 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +85,7 @@ class Attrs:
     update_us: int = 60_000_000
     min_nr_regions: int = 10
     max_nr_regions: int = 1000
+    intervals_goal: IntervalsGoal = IntervalsGoal()
 
     def __post_init__(self) -> None:
         for name in ("sample_us", "aggr_us", "update_us", "min_nr_regions", "max_nr_regions"):
@@ -74,11 +106,47 @@ class Attrs:
             raise ValueError(
                 f"aggr_us: must be >= sample_us ({self.sample_us}), got {self.aggr_us}"
             )
+        goal = self.intervals_goal
+        if not isinstance(goal, IntervalsGoal):
+            raise ValueError(f"intervals_goal: expected IntervalsGoal, got {goal!r}")
+        if goal.aggrs:
+            if goal.min_sample_us > goal.max_sample_us:
+                raise ValueError(
+                    f"intervals_goal.max_sample_us: must be >= min_sample_us "
+                    f"({goal.min_sample_us}), got {goal.max_sample_us}"
+                )
+            if not goal.min_sample_us <= self.sample_us <= goal.max_sample_us:
+                raise ValueError(
+                    f"sample_us: must be within the intervals goal's [min_sample_us, "
+                    f"max_sample_us] = [{goal.min_sample_us}, {goal.max_sample_us}], "
+                    f"got {self.sample_us}"
+                )
 
     @property
     def nr_samples(self) -> int:
         """Samples per aggregation = the maximum nr_accesses (``nr_samples_per_aggr``)."""
         return min(self.aggr_us // self.sample_us, _UINT_MAX)
+
+
+def tuned_attrs(attrs: Attrs, access_events: int, total_bytes: int) -> Attrs | None:
+    """The next attrs of intervals auto-tuning (``kdamond_tune_intervals``, §1.7).
+
+    ``access_events`` is Σ size·nr_accesses and ``total_bytes`` Σ size over every
+    region of the window just aggregated.  None when no change is needed.  The number
+    of samples per aggregation is kept: ``aggr' = sample' · nr_samples``.
+    """
+    goal = attrs.intervals_goal
+    aggr_samples = attrs.nr_samples
+    target = total_bytes * aggr_samples * goal.access_bp // 10000
+    score = access_events * 10000 // max(1, target)
+    adapt = feed(100_000_000, score) // 10000
+    if adapt <= 10000:
+        adapt = 5000 + adapt // 2  # reduce at most by half: [1, 10000] -> [5000, 10000]
+    if adapt == 10000:
+        return None
+    sample = min(goal.max_sample_us, attrs.sample_us * adapt // 10000)
+    sample = max(goal.min_sample_us, sample, 1)
+    return dataclasses.replace(attrs, sample_us=sample, aggr_us=sample * aggr_samples)
 
 
 class TargetSnapshot:
@@ -167,6 +235,10 @@ class Monitor:
         self._pending_attrs: Attrs | None = None
         self._initialised = False
         self._window_start_us = 0
+        #: ``next_intervals_tune_sis``; set when monitoring starts
+        self._next_tune: int | None = None
+        #: intervals auto-tuning steps taken (``damon_monitor_intervals_tune`` events)
+        self.nr_intervals_tunes = 0
 
     # -- state other components read -------------------------------------------------
     @property
@@ -234,8 +306,11 @@ class Monitor:
     def _apply_pending_attrs(self) -> None:
         with self._lock:
             new, self._pending_attrs = self._pending_attrs, None
-        if new is None:
-            return
+        if new is not None:
+            self._commit_attrs(new)
+
+    def _commit_attrs(self, new: Attrs) -> None:
+        """``damon_set_attrs`` on the running context: rescale, reschedule, replace."""
         old, core = self.attrs, self._core
         aggregating = core.passed < core.next_aggr
         for rl in core.region_lists:
@@ -278,6 +353,36 @@ class Monitor:
         core = self._core
         return self.damos.apply(core.region_lists, passed, core.next_aggr, core.now_us,
                                 core.region_sz_limit)
+
+    # -- intervals auto-tuning ------------------------------------------------------------
+    def _access_events(self) -> tuple[int, int]:
+        """(Σ size·nr_accesses, Σ size) over every region of every target."""
+        events = total = 0
+        for rl in self._core.region_lists:
+            starts, ends, nrs, _ages = rl.snapshot_arrays()
+            for s, e, n in zip(starts, ends, nrs, strict=True):
+                events += (e - s) * n
+                total += e - s
+        return events, total
+
+    def _maybe_tune_intervals(self) -> None:
+        """At an aggregation boundary: tune the intervals when due (§1.7)."""
+        a, core = self.attrs, self._core
+        goal = a.intervals_goal
+        if not goal.aggrs or self._next_tune is None or core.passed < self._next_tune:
+            return
+        self._next_tune += a.nr_samples * goal.aggrs
+        new = tuned_attrs(a, *self._access_events())
+        if new is None:
+            return
+        boundary, next_update = core.next_aggr, core.next_update
+        self._commit_attrs(new)
+        # set_attrs rescheduled from ``passed``; like the kernel, keep this iteration's
+        # due boundaries so reset_and_split / the ops update add the new intervals.
+        core.next_aggr = boundary
+        if core.passed >= next_update:
+            core.next_update = next_update
+        self.nr_intervals_tunes += 1
 
     # -- the loop -----------------------------------------------------------------------
     def _init_regions(self) -> None:
@@ -338,6 +443,8 @@ class Monitor:
 
     def _loop(self, core: Core, limit: int, speed: float | None) -> Iterator[Snapshot]:
         self._apply_pending_attrs()
+        if self._next_tune is None:
+            self._next_tune = core.next_aggr * self.attrs.intervals_goal.aggrs
         core.start_clock(speed)
         schemes = bool(self.schemes)
         wait_cb = self._wait_watermarks if schemes else None
@@ -356,6 +463,8 @@ class Monitor:
                 snapshot = Snapshot(self._window_start_us, core.now_us, a.sample_us,
                                     a.aggr_us, targets, tuple(stats or ()))
                 self._window_start_us = core.now_us
+                if a.intervals_goal.aggrs:
+                    self._maybe_tune_intervals()
                 core.reset_and_split()
             elif schemes and not flags & STOPPED:
                 self._apply_schemes(core.passed)

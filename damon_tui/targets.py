@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from damon_tui.errors import UserError
-from damon_tui.units import parse_time_us
+from damon_tui.units import parse_percent, parse_time_us
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, default_sim: str | None = None) -> None:
@@ -76,13 +76,62 @@ def add_attrs_arguments(parser: argparse.ArgumentParser) -> None:
                        help="minimum number of regions (10)")
     group.add_argument("--max-nr-regions", metavar="N", type=int, default=1000,
                        help="maximum number of regions (1000)")
+    group.add_argument("--intervals-goal", nargs=4, default=None,
+                       metavar=("ACCESS_BP", "AGGRS", "MIN_SAMPLE", "MAX_SAMPLE"),
+                       help="auto-tune the sampling and aggregation intervals (kernel 6.15+): "
+                       "aim for ACCESS_BP basis points (or a percentage like 0.4%%) of the "
+                       "possible access events, checked every AGGRS aggregations, keeping "
+                       "the sampling interval within MIN_SAMPLE..MAX_SAMPLE (times like 5ms, "
+                       "10s); the number of samples per aggregation is kept. "
+                       "AGGRS 0 disables (default)")
     group.add_argument("--seed", metavar="N", type=int, default=0,
                        help="random seed: the same seed and input give the same result (0)")
 
 
 #: the option that sets each ``Attrs`` field, for error messages
 _ATTR_OPTIONS = {"sample_us": "--sample", "aggr_us": "--aggr", "update_us": "--update",
-                 "min_nr_regions": "--min-nr-regions", "max_nr_regions": "--max-nr-regions"}
+                 "min_nr_regions": "--min-nr-regions", "max_nr_regions": "--max-nr-regions",
+                 "intervals_goal": "--intervals-goal"}
+
+
+def intervals_goal_from_args(values: list[str] | None):
+    """``IntervalsGoal`` from ``--intervals-goal ACCESS_BP AGGRS MIN_SAMPLE MAX_SAMPLE``."""
+    from damon_tui.engine import IntervalsGoal
+
+    if values is None:
+        return IntervalsGoal()
+    opt = "--intervals-goal"
+    bp_text, aggrs_text, min_text, max_text = values
+    pct = parse_percent(bp_text)
+    if pct is not None:
+        access_bp = round(pct * 100)
+    else:
+        try:
+            access_bp = int(bp_text)
+        except ValueError:
+            raise UserError(f"monitoring attributes: {opt} ACCESS_BP: expected basis points "
+                            f"(an integer) or a percentage like 0.4%, got {bp_text!r}") from None
+    try:
+        aggrs = int(aggrs_text)
+    except ValueError:
+        raise UserError(f"monitoring attributes: {opt} AGGRS: expected an integer, got "
+                        f"{aggrs_text!r}") from None
+    try:
+        min_us = parse_time_us(min_text, f"{opt} MIN_SAMPLE")
+        max_us = parse_time_us(max_text, f"{opt} MAX_SAMPLE")
+        return IntervalsGoal(access_bp, aggrs, min_us, max_us)
+    except ValueError as e:
+        raise UserError(f"monitoring attributes: {_option_message(str(e))}") from None
+
+
+def _option_message(message: str) -> str:
+    """A validation message with its field prefixed by the option that sets it."""
+    for field, option in _ATTR_OPTIONS.items():
+        if message.startswith(field):
+            head, sep, rest = message.partition(":")
+            if sep and (head == field or head.startswith(f"{field}.")):
+                return f"{option} ({head}):{rest}"
+    return message
 
 
 def attrs_from_args(args: argparse.Namespace, ops=None):
@@ -93,6 +142,7 @@ def attrs_from_args(args: argparse.Namespace, ops=None):
     """
     from damon_tui.engine import Attrs
 
+    goal = intervals_goal_from_args(getattr(args, "intervals_goal", None))
     try:
         attrs = Attrs(
             sample_us=parse_time_us(args.sample or "5ms", "--sample"),
@@ -100,20 +150,20 @@ def attrs_from_args(args: argparse.Namespace, ops=None):
             update_us=parse_time_us(args.update, "--update"),
             min_nr_regions=args.min_nr_regions,
             max_nr_regions=args.max_nr_regions,
+            intervals_goal=goal,
         )
     except ValueError as e:
-        message = str(e)
-        for field, option in _ATTR_OPTIONS.items():
-            if message.startswith(f"{field}:"):
-                message = f"{option} ({field}){message[len(field):]}"
-                break
-        raise UserError(f"monitoring attributes: {message}") from None
+        raise UserError(f"monitoring attributes: {_option_message(str(e))}") from None
     if ops is not None:
         try:
             from damon_tui.ops.real_targets import tuned_attrs
         except ImportError:
             return attrs
-        attrs = tuned_attrs(args, attrs, ops)
+        try:
+            attrs = tuned_attrs(args, attrs, ops)
+        except ValueError as e:
+            raise UserError(f"monitoring attributes: {_option_message(str(e))} (with the "
+                            f"{ops.kind} default intervals; give --sample)") from None
     return attrs
 
 

@@ -1,8 +1,10 @@
 """A scripted fake kernel for the real ops sets: procfs/sysfs files under a tmp root.
 
 It writes ``proc/PID/{maps,smaps,pagemap,stat,cmdline,status,clear_refs}``,
-``proc/iomem``, ``proc/meminfo`` and ``sys/kernel/mm/page_idle/bitmap`` in the kernel's
-formats; ``access(pfn)`` clears a page's idle bit like a real access would.
+``proc/iomem``, ``proc/meminfo``, ``proc/pressure/memory`` and
+``sys/kernel/mm/page_idle/bitmap`` in the kernel's formats; ``access(pfn)`` clears a
+page's idle bit like a real access would; ``set_meminfo`` / ``set_psi`` script the
+machine's memory metrics (``set_psi(None)`` removes PSI, as with ``psi=0``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ class FakeKernel:
         bitmap.parent.mkdir(parents=True, exist_ok=True)
         bitmap.write_bytes(b"\0" * (nr_pfns // 8))
         self.bitmap = bitmap
-        (self.proc / "meminfo").write_text("MemTotal:       16384 kB\nSwapTotal:     0 kB\n")
+        self.set_meminfo(total_kb=16384, free_kb=4096, active_kb=3000, inactive_kb=1000)
+        self.set_psi(0)
         (self.proc / "iomem").write_text(
             "00000000-00000fff : Reserved\n"
             "00001000-0009fbff : System RAM\n"
@@ -31,6 +34,30 @@ class FakeKernel:
             "  01000000-01ffffff : Kernel code\n"
             "10000000-1fffffff : System RAM\n"
             "fe000000-fe0fffff : PCI Bus\n")
+
+    # -- machine memory -----------------------------------------------------
+    def set_meminfo(self, total_kb: int, free_kb: int, active_kb: int | None,
+                    inactive_kb: int | None, swap_kb: int = 0) -> None:
+        """``/proc/meminfo``; ``active_kb`` / ``inactive_kb`` None leave those lines out."""
+        lines = [f"MemTotal:       {total_kb} kB", f"MemFree:        {free_kb} kB",
+                 f"MemAvailable:   {free_kb + 1000} kB"]
+        if active_kb is not None:
+            lines.append(f"Active:         {active_kb} kB")
+        if inactive_kb is not None:
+            lines.append(f"Inactive:       {inactive_kb} kB")
+        lines.append(f"SwapTotal:      {swap_kb} kB")
+        (self.proc / "meminfo").write_text("\n".join(lines) + "\n")
+
+    def set_psi(self, some_total_us: int | None, full_total_us: int = 0) -> None:
+        """``/proc/pressure/memory`` with this ``some`` total; None: no PSI at all."""
+        path = self.proc / "pressure" / "memory"
+        if some_total_us is None:
+            if path.exists():
+                path.unlink()
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"some avg10=0.00 avg60=0.00 avg300=0.00 total={some_total_us}\n"
+                        f"full avg10=0.00 avg60=0.00 avg300=0.00 total={full_total_us}\n")
 
     # -- processes ----------------------------------------------------------
     def add_process(self, pid: int, vmas, refs=None, state: str = "S") -> Path:

@@ -3,6 +3,7 @@ numbers as ours (skipped, with the reason, when damo or ``file`` is missing)."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
@@ -43,8 +44,8 @@ def _ours(args: list[str], capsys) -> str:
 
 
 def _sim_record(path, seconds=40):
-    engine = pytest.importorskip("damon_tui.engine")
-    sim = pytest.importorskip("damon_tui.ops.sim")
+    engine = importlib.import_module("damon_tui.engine")
+    sim = importlib.import_module("damon_tui.ops.sim")
     ops = sim.SimOps("kvstore", seed=5)
     header = make_header(ops=ops.kind, targets=[{"target_id": t.target_id,
                                                  "description": t.description}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 from array import array
 
@@ -132,8 +133,8 @@ def test_writer_rejects_unknown_target_id(tmp_path):
 
 
 def test_engine_snapshots_round_trip_with_sim(tmp_path):
-    engine = pytest.importorskip("damon_tui.engine")
-    sim = pytest.importorskip("damon_tui.ops.sim")
+    engine = importlib.import_module("damon_tui.engine")
+    sim = importlib.import_module("damon_tui.ops.sim")
     ops = sim.SimOps("kvstore", seed=3)
     snaps = list(engine.Monitor(ops, engine.Attrs(), seed=3).run(20_000_000))
     path = tmp_path / "r.rec"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
@@ -14,8 +15,8 @@ from damon_tui.record import open_record
 
 
 def test_sigkilled_recorder_keeps_every_frame_before_the_kill(tmp_path):
-    engine = pytest.importorskip("damon_tui.engine")
-    sim = pytest.importorskip("damon_tui.ops.sim")
+    engine = importlib.import_module("damon_tui.engine")
+    sim = importlib.import_module("damon_tui.ops.sim")
     path = tmp_path / "killed.rec"
     child = subprocess.Popen(
         [sys.executable, "-m", "damon_tui", "record", "--sim", "zigzag", "--duration", "1h",

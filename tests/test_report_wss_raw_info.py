@@ -105,9 +105,6 @@ def test_convert_round_trips_through_damo_json(tmp_path, capsys):
 
 
 def test_record_command_writes_a_readable_record(tmp_path, capsys):
-    import pytest
-
-    pytest.importorskip("damon_tui.engine")
     path = tmp_path / "z.rec"
     assert main(["record", "--sim", "zigzag", "--duration", "3s", "-o", str(path)]) == 0
     err = capsys.readouterr().err

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
+import importlib
 
 from damon_tui.ops.sim import SimOps
 
-engine = pytest.importorskip("damon_tui.engine")
+engine = importlib.import_module("damon_tui.engine")
 
 
 def wss_series(name: str, duration_us: int) -> list[int]:

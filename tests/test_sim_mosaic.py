@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import statistics
-
-import pytest
 
 from damon_tui.cli import main
 from damon_tui.ops.sim import SimOps, load_workload
 
-engine = pytest.importorskip("damon_tui.engine")
+engine = importlib.import_module("damon_tui.engine")
 
 MIB = 1 << 20
 SCANNED = range(4, 96, 8)

@@ -61,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--hottest: expected 0 or more regions, got {args.hottest}")
     ops = ops_from_args(args, seed=args.seed)
     monitor, duration_us = monitor_from_args(args, ops, duration_us, DEFAULT_SIM_DURATION_US)
+    from damon_tui.ops.real_targets import retuner_from_args
+
+    retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
     attrs = monitor.attrs
     out = sys.stdout
     target = ", ".join(t.description for t in ops.targets())
@@ -80,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
             regions = [r for t in snap.targets for r in t]
             wss = sum(e - s for s, e, nr, _ in regions if nr >= 1)
             wss_history.append(wss)
+            if retune is not None and (new := retune.poll()) is not None:
+                print(f"# intervals retuned to the measured access-check cost: sample "
+                      f"{format_time_us(new.sample_us)}, aggr {format_time_us(new.aggr_us)}",
+                      file=out)
             if snap.end_us < next_print:
                 continue
             next_print = snap.end_us + every_us

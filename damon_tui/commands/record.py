@@ -72,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
     _check_output(args.output)
     ops = ops_from_args(args, seed=args.seed)
     monitor, duration_us = monitor_from_args(args, ops, duration_us, DEFAULT_SIM_DURATION_US)
+    from damon_tui.ops.real_targets import retuner_from_args
+
+    retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
     attrs, schemes = monitor.attrs, monitor.schemes
     out = args.output
     damo_out = None
@@ -114,8 +117,10 @@ def run(args: argparse.Namespace) -> int:
             task = (bar.add_task("recording", total=duration_us, monitored="0 s")
                     if bar else None)
             for snap in monitor.run(duration_us):
-                writer.write_snapshot(snap)
+                writer.write_snapshot(snap)  # each frame carries its own intervals
                 last_end = snap.end_us
+                if retune is not None:
+                    retune.poll()
                 if bar is not None:
                     done = snap.end_us if duration_us is None else min(snap.end_us, duration_us)
                     bar.update(task, completed=done, monitored=format_time_us(snap.end_us))

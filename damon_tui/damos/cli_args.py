@@ -95,10 +95,13 @@ def config_from_args(args: argparse.Namespace, attrs: Any) -> tuple[tuple, Any]:
             import sys
             print(f"# note: {note}", file=sys.stderr)
         schemes += cfg.schemes
+        from damon_tui.engine import IntervalsGoal
+
         try:
+            goal = IntervalsGoal(*cfg.intervals_goal) if cfg.intervals_goal else IntervalsGoal()
             attrs = replace(attrs, sample_us=cfg.sample_us, aggr_us=cfg.aggr_us,
                             min_nr_regions=cfg.min_nr_regions,
-                            max_nr_regions=cfg.max_nr_regions)
+                            max_nr_regions=cfg.max_nr_regions, intervals_goal=goal)
         except ValueError as e:
             raise UserError(f"{preset.title}: {e}") from None
     if getattr(args, "schemes", None):

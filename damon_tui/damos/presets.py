@@ -301,6 +301,13 @@ class PresetConfig:
     schemes: tuple[Scheme, ...]
     monitor_region: tuple[int, int] | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
+    #: ``(access_bp, aggrs, min_sample_us, max_sample_us)`` of the intervals goal
+    #: (``engine.IntervalsGoal``); None = no auto-tuning
+    intervals_goal: tuple[int, int, int, int] | None = None
+
+
+#: the intervals goal ``autotune_monitoring_intervals=Y`` sets (damon-reference §5)
+AUTOTUNE_INTERVALS_GOAL = (40, 3, 5000, 10_000_000)
 
 
 def _err(preset: Preset, name: str, msg: str) -> UserError:
@@ -319,8 +326,8 @@ def _common_checks(preset: Preset, p: Mapping[str, Any]) -> tuple[int, int, list
     if p["autotune_monitoring_intervals"]:
         sample, aggr = 5000, 100_000
         notes.append("autotune_monitoring_intervals=Y: intervals start at 5 ms / 100 ms "
-                     "(the intervals goal access_bp 40 / aggrs 3 is not tuned by damon-tui "
-                     "yet)")
+                     "and are auto-tuned (goal access_bp 40, every 3 aggregations, sampling "
+                     "interval within 5 ms..10 s)")
     if p["min_nr_regions"] < 3:
         raise _err(preset, "min_nr_regions", f"must be at least 3, got {p['min_nr_regions']}")
     if p["min_nr_regions"] > p["max_nr_regions"]:
@@ -371,7 +378,7 @@ def reclaim_config(p: Mapping[str, Any]) -> PresetConfig:
         watermarks=_wmarks(p), filters=filters, origin="DAMON_RECLAIM scheme")
     region = _region(p)
     return PresetConfig(sample, aggr, p["min_nr_regions"], p["max_nr_regions"], (scheme,),
-                        region, tuple(notes))
+                        region, tuple(notes), _intervals_goal(p))
 
 
 def _region(p: Mapping[str, Any]) -> tuple[int, int] | None:
@@ -420,7 +427,11 @@ def lru_sort_config(p: Mapping[str, Any]) -> PresetConfig:
         quota=Quota(p["quota_ms"] // 2, 0, p["quota_reset_interval_ms"], weights, cold_goals),
         watermarks=_wmarks(p), filters=cold_filters, origin="DAMON_LRU_SORT cold scheme")
     return PresetConfig(sample, aggr, p["min_nr_regions"], p["max_nr_regions"], (hot, cold),
-                        _region(p), tuple(notes))
+                        _region(p), tuple(notes), _intervals_goal(p))
+
+
+def _intervals_goal(p: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
+    return AUTOTUNE_INTERVALS_GOAL if p["autotune_monitoring_intervals"] else None
 
 
 def preset_config(preset: Preset, params: Mapping[str, Any]) -> PresetConfig:

@@ -103,6 +103,9 @@ def validate_for_ops(schemes: Sequence[Scheme], ops, sample_us: int | None = Non
                     f"'{f.filter_type}' filters (only addr and target filters are available)")
         for g in s.quota.active_goals:
             if g.metric not in metrics:
+                why = getattr(ops, "goal_metric_unavailable", lambda _m: None)(g.metric)
+                if why:  # the ops knows why this machine lacks it (e.g. PSI disabled)
+                    raise UserError(f"{where}: quotas.goals.metric: {why}")
                 raise UserError(f"{where}: quotas.goals.metric: the {ops.kind} operations set "
                                 f"cannot measure '{g.metric}' (use "
                                 f"{', '.join(sorted(metrics))})")

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 
 from damon_tui.errors import UserError
 from damon_tui.ops.base import Ops, OpsError, TargetInfo
-from damon_tui.ops.procfs import PAGE_SHIFT, PageIdleBitmap, ProcFS
+from damon_tui.ops.procfs import PAGE_SHIFT, HostMemMetrics, PageIdleBitmap, ProcFS
 
 #: (sample_us, aggr_us): ~3 syscalls per region per sample
 DEFAULT_INTERVALS = (20_000, 400_000)
 
 
-class PaddrOps(Ops):
+class PaddrOps(HostMemMetrics, Ops):
     """Physical address space monitoring through page idle tracking."""
 
     kind = "paddr"
@@ -62,6 +62,7 @@ class PaddrOps(Ops):
         self._desc = desc
         self._tracked: list[bool] = []
         self._pfns: list[int] = []
+        self._init_host_metrics()
 
     def targets(self) -> list[TargetInfo]:
         return [TargetInfo(0, self._desc)]

@@ -221,6 +221,30 @@ class ProcFS:
                 out[key] = value * 1024 if len(parts) > 1 and parts[1] == "kB" else value
         return out
 
+    def psi_path(self) -> Path:
+        return self.proc / "pressure" / "memory"
+
+    def psi_memory_some_total_us(self) -> int:
+        """The ``some ... total=`` field of ``/proc/pressure/memory``: µs since boot during
+        which at least one task stalled on memory.  ``OpsError`` when PSI is missing."""
+        path = self.psi_path()
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            raise OpsError(f"{path} does not exist: this kernel has no pressure stall "
+                           "information (CONFIG_PSI off, or booted with psi=0)") from None
+        except OSError as e:  # EOPNOTSUPP when PSI is compiled in but disabled
+            raise OpsError(f"cannot read {path}: {e.strerror} (pressure stall information "
+                           "disabled?)") from None
+        for line in text.splitlines():
+            fields = line.split()
+            if fields and fields[0] == "some":
+                for f in fields[1:]:
+                    key, _, value = f.partition("=")
+                    if key == "total" and value.isdigit():
+                        return int(value)
+        raise OpsError(f"{path}: no 'some ... total=N' line")
+
     def read_text(self, rel: str) -> str | None:
         """A small file under the root, stripped, or None if unreadable."""
         try:
@@ -342,3 +366,90 @@ class PageIdleBitmap:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+class HostMemMetrics:
+    """DAMOS quota-goal and watermark metrics of the whole machine, for real ops sets.
+
+    Read from ``<root>/proc`` (the mixing class sets ``self.procfs``, then calls
+    :meth:`_init_host_metrics`), with the kernel's definitions (damon-reference §3.6, §4):
+
+    * ``free_mem_bp`` (``node_mem_free_bp``; ``node_mem_used_bp`` = 10000 - it):
+      ``MemFree · 10000 / MemTotal`` -- free pages, not ``MemAvailable``, as the kernel's
+      ``si_meminfo``.  The goal's ``nid`` is not used: this is the whole machine.
+    * ``free_mem_rate`` (watermarks): the same in permil (``NR_FREE_PAGES`` / totalram).
+    * ``active_mem_bp`` / ``inactive_mem_bp``: ``Active`` (or ``Inactive``) · 10000 /
+      (``Active`` + ``Inactive``), the global LRU lists.
+    * ``some_mem_psi_us``: the growth of the ``some`` total of ``/proc/pressure/memory``
+      since the previous evaluation.  Like the kernel's ``last_psi_total`` it starts at
+      0, so the first evaluation sees the total since boot (which only holds the quota at
+      its minimum, where it starts anyway).  One ``last`` per operations set, not per
+      goal: two schemes with PSI goals would share the deltas.
+
+    A metric this machine cannot give is ``None`` on the instance (the DAMOS runtime then
+    refuses goals on it) and :meth:`goal_metric_unavailable` says why in one sentence.
+    """
+
+    procfs: ProcFS
+
+    def _init_host_metrics(self) -> None:
+        self._unavailable: dict[str, str] = {}
+        self._psi_last = 0
+        try:
+            self.procfs.psi_memory_some_total_us()
+            self.some_mem_psi_us = self._some_mem_psi_us
+        except OpsError as e:
+            self.some_mem_psi_us = None
+            self._unavailable["some_mem_psi_us"] = f"some_mem_psi_us needs PSI: {e}"
+        info = self.procfs.meminfo()
+        meminfo = self.procfs.proc / "meminfo"
+        if "Active" in info and "Inactive" in info:
+            self.active_mem_bp = self._active_mem_bp
+            self.inactive_mem_bp = self._inactive_mem_bp
+        else:
+            self.active_mem_bp = self.inactive_mem_bp = None
+            for name in ("active_mem_bp", "inactive_mem_bp"):
+                self._unavailable[name] = f"{name} needs the Active and Inactive lines of " \
+                                          f"{meminfo}, which it lacks"
+        self._meminfo_free = info.get("MemTotal", 0) > 0 and "MemFree" in info
+
+    def goal_metric_unavailable(self, metric: str) -> str | None:
+        """Why this machine cannot measure ``metric`` (one sentence), or None."""
+        return self._unavailable.get(metric)
+
+    def free_mem_bp(self) -> int:
+        """Free memory / total memory in bp (``node_mem_free_bp``)."""
+        if self._meminfo_free:
+            info = self.procfs.meminfo()
+            total = info.get("MemTotal", 0)
+            if total > 0:
+                return min(10000, info.get("MemFree", 0) * 10000 // total)
+        import psutil  # a root without meminfo (a fake root in tests): this machine's
+
+        vm = psutil.virtual_memory()
+        return vm.free * 10000 // vm.total
+
+    def free_mem_rate(self) -> int:
+        """Free memory in permil (the watermarks' ``free_mem_rate``)."""
+        return self.free_mem_bp() // 10
+
+    def _lru_bp(self, key: str) -> int:
+        info = self.procfs.meminfo()
+        act, inact = info.get("Active", 0), info.get("Inactive", 0)
+        if act + inact <= 0:
+            return 0
+        return (act if key == "Active" else inact) * 10000 // (act + inact)
+
+    def _active_mem_bp(self) -> int:
+        return self._lru_bp("Active")
+
+    def _inactive_mem_bp(self) -> int:
+        return self._lru_bp("Inactive")
+
+    def _some_mem_psi_us(self) -> int:
+        try:
+            now = self.procfs.psi_memory_some_total_us()
+        except OpsError:
+            return 0  # vanished while running (a fake root): no stall seen
+        delta, self._psi_last = max(0, now - self._psi_last), now
+        return delta

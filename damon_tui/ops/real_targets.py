@@ -10,6 +10,13 @@ add positionals of their own must add them *before* calling
 
 :func:`ops_from_args` returns ``None`` when no real target was asked for (the caller
 then falls back to ``--sim``).
+
+Interval retuning: :func:`tuned_attrs` gives the access check's cheap default intervals
+at start; :func:`retuner_from_args` returns an :class:`IntervalRetuner` that a command
+polls once per snapshot (``retune.poll()``), so intervals follow the access check's
+measured cost while the target runs (a launched command that grows).  The ops only
+suggests (``retune_hint()``); the retuner owns the policy and calls
+``Monitor.set_attrs``.
 """
 
 from __future__ import annotations
@@ -172,3 +179,66 @@ def tuned_attrs(args: argparse.Namespace, attrs, ops):
     if getattr(args, "aggr", None) is not None:
         return dataclasses.replace(attrs, sample_us=min(sample_us, attrs.aggr_us))
     return dataclasses.replace(attrs, sample_us=sample_us, aggr_us=aggr_us)
+
+
+class IntervalRetuner:
+    """Follows an ops set's measured sampling cost by retuning the monitor's intervals.
+
+    The protocol: an ops that can re-measure its cost has ``retune_hint() ->
+    (sample_us, aggr_us) | None`` (None: nothing new) and ``retune_floor_us``.  Each
+    :meth:`poll` (once per snapshot, from the thread iterating ``Monitor.run``) asks
+    for a hint and applies it through ``Monitor.set_attrs`` (thread-safe; in force from
+    the next sample) when it is at least ``GROW`` times the current sampling interval,
+    or at most ``SHRINK`` times it (hysteresis: noise does not flap the intervals).
+    The sampling interval never goes below the ops' floor.
+    """
+
+    GROW = 1.2
+    SHRINK = 0.5
+
+    def __init__(self, monitor) -> None:
+        self.monitor = monitor
+        self.floor_us = int(getattr(monitor.ops, "retune_floor_us", 1))
+        #: (sample_us, aggr_us) of every retune applied, in order
+        self.history: list[tuple[int, int]] = []
+
+    def poll(self):
+        """Apply the ops' hint if it differs enough; return the new ``Attrs`` or None."""
+        import dataclasses
+
+        hint = self.monitor.ops.retune_hint()
+        if hint is None:
+            return None
+        sample_us, aggr_us = hint
+        attrs = self.monitor.attrs
+        if sample_us < self.floor_us:
+            aggr_us = aggr_us * self.floor_us // sample_us
+            sample_us = self.floor_us
+        current = attrs.sample_us
+        if not (sample_us >= current * self.GROW or sample_us <= current * self.SHRINK):
+            return None
+        if sample_us == current:
+            return None
+        new = dataclasses.replace(attrs, sample_us=sample_us, aggr_us=max(aggr_us, sample_us))
+        self.monitor.set_attrs(new)
+        self.history.append((new.sample_us, new.aggr_us))
+        return new
+
+
+def retuner_from_args(args: argparse.Namespace, monitor) -> IntervalRetuner | None:
+    """An :class:`IntervalRetuner` when the intervals are ours to change, else None.
+
+    None when the user gave ``--sample`` or ``--aggr``, a DAMOS preset set its own
+    intervals, the target is not a wall-clock ops, or the ops cannot re-measure its
+    cost (page idle checks, paddr, the sim).
+    """
+    ops = monitor.ops
+    if ops.clock != "wall" or not callable(getattr(ops, "retune_hint", None)):
+        return None
+    if getattr(args, "sample", None) is not None or getattr(args, "aggr", None) is not None:
+        return None
+    if getattr(args, "damos_attrs", None):
+        return None
+    if getattr(ops, "access_check", "") != "clear_refs":
+        return None
+    return IntervalRetuner(monitor)

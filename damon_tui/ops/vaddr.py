@@ -8,11 +8,11 @@ import os
 import subprocess
 import time
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from damon_tui.errors import UserError
 from damon_tui.ops.base import Ops, OpsError, TargetGone, TargetInfo
-from damon_tui.ops.procfs import NO_PFN, PageIdleBitmap, Pagemap, ProcFS
+from damon_tui.ops.procfs import NO_PFN, HostMemMetrics, PageIdleBitmap, Pagemap, ProcFS
 
 Range = tuple[int, int]
 
@@ -90,8 +90,14 @@ def three_regions(vmas: Iterable[Range], min_region_sz: int = 4096) -> list[Rang
 #   its cost grows with the target's resident size (about 45 us of CPU per resident
 #   MiB per sample on the development machine).  The default sampling interval is
 #   measured at start: the cost of one clear + read cycle divided by a 4 % CPU budget,
-#   at least 100 ms; aggregation = 20 samples.  (The cost is measured once: a target
-#   that grows a lot after start costs proportionally more.)
+#   at least 100 ms; aggregation = 20 samples.  The cost is measured again while
+#   monitoring, for free, from the CPU time prepare and check already take (their mean
+#   per sample since the previous look): :meth:`VaddrOps.retune_hint` gives the
+#   intervals the budget asks for now, and ``real_targets.IntervalRetuner`` (polled
+#   once per snapshot by ``monitor`` / ``record``) applies them through
+#   ``Monitor.set_attrs`` when they differ enough from the current ones -- only when
+#   the user set neither ``--sample`` nor ``--aggr``.  So a launched command that grows
+#   gets longer intervals instead of exceeding the budget; never below 100 ms.
 # * page idle costs ~5 syscalls per region per sample whatever the resident size, so
 #   it samples every 20 ms and aggregates every 400 ms.
 
@@ -103,6 +109,8 @@ PAGE_IDLE_INTERVALS = (20_000, 400_000)
 CLEAR_REFS_CPU_BUDGET = 0.04
 CLEAR_REFS_MIN_SAMPLE_US = 100_000
 SAMPLES_PER_AGGR = 20
+#: samples between two cost re-measurements (:meth:`VaddrOps.retune_hint`)
+RETUNE_MIN_SAMPLES = SAMPLES_PER_AGGR
 MADVISE_ACTIONS = ("willneed", "cold", "pageout", "collapse")
 
 _M64 = (1 << 64) - 1
@@ -124,6 +132,16 @@ def referenced_hit(addr: int, sample: int, fraction: float) -> bool:
     if fraction >= 1.0:
         return True
     return _mix((addr >> 12) ^ (sample << 40)) < int(fraction * 2.0**64)
+
+
+def clear_refs_intervals(cost_s: float) -> tuple[int, int]:
+    """(sample_us, aggr_us) that keep ``cost_s`` CPU seconds per sample within
+    ``CLEAR_REFS_CPU_BUDGET`` of one core: rounded up to 10 ms, at least
+    ``CLEAR_REFS_MIN_SAMPLE_US``; aggregation = ``SAMPLES_PER_AGGR`` samples."""
+    cost_us = max(0.0, cost_s) * 1e6
+    sample_us = max(CLEAR_REFS_MIN_SAMPLE_US,
+                    -(-int(cost_us / CLEAR_REFS_CPU_BUDGET) // 10_000) * 10_000)
+    return sample_us, sample_us * SAMPLES_PER_AGGR
 
 
 def doctor_line(key: str, root: str | os.PathLike | None = None) -> str:
@@ -155,7 +173,7 @@ class _Target:
         self.maps_cache: tuple[float, list[tuple[int, int]]] = (-1.0, [])
 
 
-class VaddrOps(Ops):
+class VaddrOps(HostMemMetrics, Ops):
     """A live process's virtual address space (the kernel's ``vaddr``)."""
 
     kind = "vaddr"
@@ -163,7 +181,8 @@ class VaddrOps(Ops):
 
     def __init__(self, pids: Sequence[int], *, access_check: str = "auto",
                  root: str | os.PathLike | None = None,
-                 child: subprocess.Popen | None = None) -> None:
+                 child: subprocess.Popen | None = None,
+                 cpu_clock: Callable[[], float] = time.thread_time) -> None:
         if access_check not in ACCESS_CHECKS:
             raise UserError(f"--access-check: expected one of {', '.join(ACCESS_CHECKS)}, "
                             f"got {access_check!r}")
@@ -175,12 +194,19 @@ class VaddrOps(Ops):
         self._sample = 0
         self._bitmap: PageIdleBitmap | None = None
         self._default_intervals: tuple[int, int] | None = None
-        #: CPU seconds this ops spent in prepare/check (its own overhead)
+        #: CPU seconds this ops spent in prepare/check (its own overhead), measured with
+        #: ``cpu_clock`` (this thread's CPU time; tests inject a fake cost model)
         self.cpu_s = 0.0
+        self._cpu_clock = cpu_clock
+        #: (sample count, cpu_s) at the previous :meth:`retune_hint`
+        self._hint_at = (0, 0.0)
+        #: mean CPU seconds per sample measured by the last :meth:`retune_hint`
+        self.last_sample_cost_s: float | None = None
         for t in self._targets:
             self._validate(t.pid)
         self._choose_access_check(access_check)
         self._madvise_ok, self._madvise_reason = self._probe_madvise()
+        self._init_host_metrics()
 
     # -- setup -------------------------------------------------------------
 
@@ -259,11 +285,11 @@ class VaddrOps(Ops):
         """CPU seconds of one clear_refs + smaps cycle over all targets (best of ``repeat``)."""
         best = float("inf")
         for _ in range(repeat):
-            t0 = time.thread_time()
+            t0 = self._cpu_clock()
             for t in self._targets:
                 self.procfs.clear_refs(t.pid)
                 self.procfs.read_smaps(t.pid)
-            best = min(best, time.thread_time() - t0)
+            best = min(best, self._cpu_clock() - t0)
         return best
 
     @property
@@ -273,13 +299,33 @@ class VaddrOps(Ops):
             return PAGE_IDLE_INTERVALS
         if self._default_intervals is None:
             try:
-                cost_us = self.measure_sample_cost() * 1e6
+                cost_s = self.measure_sample_cost()
             except (OpsError, TargetGone):
-                cost_us = 0.0
-            sample_us = max(CLEAR_REFS_MIN_SAMPLE_US,
-                            -(-int(cost_us / CLEAR_REFS_CPU_BUDGET) // 10_000) * 10_000)
-            self._default_intervals = (sample_us, sample_us * SAMPLES_PER_AGGR)
+                cost_s = 0.0
+            self._default_intervals = clear_refs_intervals(cost_s)
         return self._default_intervals
+
+    #: the sampling interval retuning never goes below
+    retune_floor_us = CLEAR_REFS_MIN_SAMPLE_US
+
+    def retune_hint(self) -> tuple[int, int] | None:
+        """(sample_us, aggr_us) the clear_refs CPU budget asks for now, or None.
+
+        The cost is the mean CPU time prepare + check took per sample since the previous
+        call (timings this ops takes anyway; no extra procfs read).  None with page idle
+        checks (their cost does not grow with the target) and until
+        ``RETUNE_MIN_SAMPLES`` samples have passed since the previous call.
+        """
+        if self.access_check != "clear_refs":
+            return None
+        samples0, cpu0 = self._hint_at
+        samples = self._sample - samples0
+        if samples < RETUNE_MIN_SAMPLES:
+            return None
+        cost_s = (self.cpu_s - cpu0) / samples
+        self._hint_at = (self._sample, self.cpu_s)
+        self.last_sample_cost_s = cost_s
+        return clear_refs_intervals(cost_s)
 
     # -- Ops interface -----------------------------------------------------
 
@@ -338,7 +384,7 @@ class VaddrOps(Ops):
         t = self._targets[target_idx]
         if t.gone:
             return
-        t0 = time.thread_time()
+        t0 = self._cpu_clock()
         try:
             if self._bitmap is not None and t.pagemap is not None:
                 t.prep_pfns = t.pagemap.pfns(addrs)
@@ -347,7 +393,7 @@ class VaddrOps(Ops):
                 self.procfs.clear_refs(t.pid)
         except TargetGone:
             t.gone = True
-        self.cpu_s += time.thread_time() - t0
+        self.cpu_s += self._cpu_clock() - t0
 
     def check_accesses(self, target_idx: int, addrs: array, out: array, now_us: int) -> None:
         t = self._targets[target_idx]
@@ -359,7 +405,7 @@ class VaddrOps(Ops):
                 out[i] = 0
             self._target_gone(t)
             return
-        t0 = time.thread_time()
+        t0 = self._cpu_clock()
         try:
             if self._bitmap is not None and t.pagemap is not None:
                 self._check_page_idle(t, addrs, out)
@@ -370,7 +416,7 @@ class VaddrOps(Ops):
                 out[i] = 0
             self._target_gone(t)
         finally:
-            self.cpu_s += time.thread_time() - t0
+            self.cpu_s += self._cpu_clock() - t0
 
     def _check_page_idle(self, t: _Target, addrs: array, out: array) -> None:
         assert self._bitmap is not None and t.pagemap is not None

@@ -449,7 +449,41 @@ def read_ours(path: str, data: bytes) -> Record:
                         f"{'s' if good != 1 else ''} before it")
     header = dict(header)
     header["nr_frames"] = good
+    changes = _interval_changes(frames[:good])
+    if changes and (len(changes) > 1 or intervals is None
+                    or (intervals.sample_us, intervals.aggr_us) != tuple(changes[0][1:])):
+        header[INTERVAL_CHANGES] = changes
     return Record(path, "damon-tui", header, targets, extensions, warnings)
+
+
+#: decoded-header key: ``[[frame, sample_us, aggr_us], ...]`` where the per-frame
+#: intervals change (auto-tuned or set online); absent when every frame has the
+#: header's intervals
+INTERVAL_CHANGES = "interval_changes"
+
+
+def _interval_changes(frames: list[_Frame]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for fi, fr in enumerate(frames):
+        if not out or (out[-1][1], out[-1][2]) != (fr.sample_us, fr.aggr_us):
+            out.append([fi, fr.sample_us, fr.aggr_us])
+    return out
+
+
+def frame_intervals(record: Record, frame: int) -> Intervals | None:
+    """The intervals in force for frame ``frame`` of a record (header ones if constant)."""
+    iv = record.intervals
+    changes = record.header.get(INTERVAL_CHANGES) if record.format == "damon-tui" else None
+    if not changes:
+        return iv
+    cur = None
+    for fi, sample, aggr in changes:
+        if fi > frame:
+            break
+        cur = (sample, aggr)
+    if cur is None or not cur[0] or not cur[1]:
+        return iv
+    return Intervals(cur[0], cur[1], iv.update_us if iv else 0)
 
 
 def _fill_before(frames: list[_Frame], fi: int, ntargets: int) -> list[int]:
@@ -466,7 +500,8 @@ def write_record(path: str, record: Record, header: dict | None = None) -> Recor
     iv = record.intervals
     if header is None:
         if record.format == "damon-tui":
-            header = {k: v for k, v in record.header.items() if k != "nr_frames"}
+            header = {k: v for k, v in record.header.items()
+                      if k not in ("nr_frames", INTERVAL_CHANGES)}
         else:
             header = make_header(
                 ops=str(record.header.get("ops", "unknown")),
@@ -497,6 +532,9 @@ def write_record(path: str, record: Record, header: dict | None = None) -> Recor
         if same and record.targets:
             t0 = record.targets[0]
             for k in range(t0.nr_snapshots):
+                fiv = frame_intervals(record, k)
+                if fiv is not None:
+                    sample, aggr = fiv.sample_us, fiv.aggr_us
                 w.write_frame(t0.snap_start[k], t0.snap_end[k], sample, aggr,
                               [block(i, t, k) for i, t in enumerate(record.targets)],
                               ext_by_frame.get(k))

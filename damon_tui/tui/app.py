@@ -153,7 +153,8 @@ HELP_TEXT = """\
   s       speed 1x, 10x, 100x, max        T   time per heatmap row
   w       record on / off                 o   sort regions
   e       schemes editor                  p   presets (reclaim, lru_sort)
-  g       target picker                   ?   this help        q   quit
+  g       target picker                   t   next target (several targets)
+  ?       this help                       q   quit
   tab     side panels: small screens show one at a time (working set,
           regions, schemes, none); large ones show or hide them all
 [b]Heatmap[/b]
@@ -198,6 +199,7 @@ class MonitorScreen(Screen):
         Binding("e", "schemes", "Schemes"),
         Binding("p", "presets", "Presets"),
         Binding("g", "targets", "Target"),
+        Binding("t", "next_target", "Next tgt"),
         Binding("tab", "panel", "Panel", key_display="tab"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
@@ -213,6 +215,8 @@ class MonitorScreen(Screen):
     _REPLAY_ONLY = {"seek", "seek_to"}
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "next_target":  # listed only when there is another target
+            return self.app.nr_targets > 1
         replay = self.app.session.replay is not None
         if replay and action in self._LIVE_ONLY:
             return False
@@ -320,6 +324,9 @@ class MonitorScreen(Screen):
 
     def action_targets(self) -> None:
         self.app.open_targets()
+
+    def action_next_target(self) -> None:
+        self.app.cycle_target()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
@@ -635,6 +642,36 @@ class DamonApp(App):
         self.refresh_views(force=True)
         self.notify(f"monitoring {self.session.description}")
 
+    @property
+    def nr_targets(self) -> int:
+        """Targets of the session (as many as the snapshots carry, once they come)."""
+        return max(len(self.feed.heatmaps), len(self.session.target_names), 1)
+
+    def cycle_target(self) -> None:
+        """Show the next monitoring target (heatmap, working set, regions)."""
+        n = self.nr_targets
+        if n <= 1:
+            return
+        self.target_idx = (self.target_idx + 1) % n
+        screen = next((s for s in self.screen_stack if isinstance(s, MonitorScreen)), None)
+        if screen is not None:
+            hm = screen.query_one(Heatmap)
+            hm.range_sel = None
+            hm.zoom, hm.zoom_center = 1.0, None
+            hm.cursor_col, hm.cursor_row = None, 0
+        self._table_rows = []
+        self.refresh_views(force=True)
+
+    def target_label(self) -> str | None:
+        """``target 2/3: name`` when the session has several targets, else None."""
+        n = self.nr_targets
+        if n <= 1:
+            return None
+        names = self.session.target_names
+        i = min(self.target_idx, n - 1)
+        name = names[i] if i < len(names) else f"target {i}"
+        return f"target {i + 1}/{n}: {name}"
+
     def open_targets(self) -> None:
         from damon_tui.tui import targets_screen
 
@@ -659,9 +696,14 @@ class DamonApp(App):
         hm = screen.query_one(Heatmap)
         with feed.lock:
             if feed.heatmaps:
-                self.target_idx = min(self.target_idx, len(feed.heatmaps) - 1)
+                if self.target_idx >= len(feed.heatmaps):
+                    self.target_idx = 0
                 hm.model = feed.heatmaps[self.target_idx]
             hm.prepare()
+            nr_targets = len(feed.heatmaps)
+        if nr_targets != getattr(self, "_bound_targets", 1):
+            self._bound_targets = nr_targets
+            screen.refresh_bindings()  # show ``t`` once a second target appears
         hm.refresh()
         self._update_header(screen)
         if self.replay is not None:
@@ -680,7 +722,10 @@ class DamonApp(App):
         feed = self.feed
         snap = feed.latest
         line1 = Text()
-        line1.append(s.description, style="bold")
+        label = self.target_label()
+        line1.append(s.description if label is None else label, style="bold")
+        if label is not None:
+            line1.append(" (t)", style="dim")
         line1.append(f" · {s.ops_line()}")
         mid = Text()
         if s.attrs is not None:
@@ -750,14 +795,26 @@ class DamonApp(App):
 
     def _update_side(self, screen) -> None:
         feed = self.feed
+        ti = self.target_idx
         with feed.lock:
             snap = feed.latest
-            wss = feed.wss[self.target_idx] if feed.wss else None
+            wss = feed.wss[ti] if ti < len(feed.wss) else None
             pct = wss.percentiles() if wss else []
             series = wss.series(60) if wss else []
             avg = wss.average() if wss else 0.0
             cur = wss.current if wss else 0
             excluded = wss.exclude_samples if wss else 0
+        panel = screen.query_one(WssPanel)
+        rp = self.replay
+        if rp is not None and ti < len(rp.record.targets):
+            whole = rp.whole_wss(ti)  # the whole record, not only the fed window
+            pct, series, avg = whole.percentiles(), whole.series(60), whole.average()
+            excluded = whole.first
+            panel.border_title = "working set: whole record"
+            panel.border_subtitle = whole.coverage()
+        else:
+            panel.border_title = "working set"
+            panel.border_subtitle = ""
         side_w = screen.side_width - 2  # inside the panels' borders
         now = screen.query_one("#wss-now", TextBox)
         now.set_text(Text.assemble(("now ", "dim"), (format_size(cur, 1), "bold"),
@@ -781,7 +838,7 @@ class DamonApp(App):
         panel.border_title = f"regions: {self.region_sort} (o)"
         rows, ns, aggr = [], 1, 0
         if snap is not None and snap.targets:
-            tgt = snap.targets[min(self.target_idx, len(snap.targets) - 1)]
+            tgt = snap.targets[min(ti, len(snap.targets) - 1)]
             ns = max(snap.aggr_us // max(snap.sample_us, 1), 1)
             aggr = snap.aggr_us
             limit = 10  # a 13-line panel; in compact layouts it fills the side column

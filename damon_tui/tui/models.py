@@ -364,22 +364,26 @@ class WssModel:
         return sum(self.values) / len(self.values) if self.values else 0.0
 
     def series(self, n: int) -> list[float]:
-        """The last ``n`` values, each the mean of equal chunks of the history."""
-        vals = list(self.values)
-        if len(vals) <= n or n <= 0:
-            return [float(v) for v in vals]
-        step = len(vals) / n
-        out = []
-        for i in range(n):
-            chunk = vals[int(i * step): max(int((i + 1) * step), int(i * step) + 1)]
-            out.append(sum(chunk) / len(chunk))
-        return out
+        """The history as ``n`` points, each the mean of an equal chunk of it."""
+        return chunk_means(list(self.values), n)
 
     def clear(self) -> None:
         self.values.clear()
         self.times.clear()
         self.seen = 0
         self.current = 0
+
+
+def chunk_means(vals, n: int) -> list[float]:
+    """``vals`` as at most ``n`` points, each the mean of an equal chunk."""
+    if len(vals) <= n or n <= 0:
+        return [float(v) for v in vals]
+    step = len(vals) / n
+    out = []
+    for i in range(n):
+        chunk = vals[int(i * step): max(int((i + 1) * step), int(i * step) + 1)]
+        out.append(sum(chunk) / len(chunk))
+    return out
 
 
 def wss_bars(points: list[tuple[int, int]], width: int) -> list[tuple[int, int, int]]:

@@ -1,7 +1,10 @@
 """Replay of a record file (damon-tui's or damo's) through the same widgets.
 
 ``Replay`` wraps a decoded ``Record`` and builds engine-like snapshots by index; the
-app feeds the snapshots before the timeline position into its models.
+app feeds the snapshots before the timeline position into its models.  The schemes a
+damon-tui record was made with (header) and their per-snapshot statistics (frame
+extensions) come back as ``Snapshot.schemes``; working-set percentiles are computed
+once over the whole record with the report's Cython code.
 """
 
 from __future__ import annotations
@@ -55,6 +58,34 @@ class Replay:
         self.description = f"replay {record.path}"
         self.start_ns = min((t.snap_start[0] for t in record.targets if t.nr_snapshots),
                             default=0)
+        #: problems met while reading the record's schemes (shown as notifications)
+        self.notes: list[str] = []
+        self.schemes = self._header_schemes()
+        self._ext = dict(record.extensions)
+        self._ext_cache: dict[int, tuple] = {}
+        self._wss: dict[int, WholeWss] = {}
+
+    def _header_schemes(self) -> tuple:
+        """The schemes in the record's header (damon-tui records made with schemes)."""
+        doc = self.record.header.get("schemes")
+        if not doc:
+            return ()
+        try:
+            from damon_tui.damos.io import schemes_from_json
+        except ImportError as e:
+            self.notes.append(f"not available: DAMOS ({e}); scheme stats not shown")
+            return ()
+        from damon_tui.errors import UserError
+
+        try:
+            return schemes_from_json(doc, f"{self.record.path}: header schemes")
+        except UserError as e:
+            self.notes.append(f"schemes not shown: {e}")
+            return ()
+
+    def target_names(self) -> list[str]:
+        """One label per target of the record."""
+        return [t.description or f"target {t.target_id}" for t in self.record.targets]
 
     def __len__(self) -> int:
         return self.record.nr_snapshots
@@ -79,13 +110,96 @@ class Replay:
                               self._schemes(i))
 
     def _schemes(self, i: int) -> tuple:
-        return ()
+        """Per-scheme ``DamosStats`` stored with snapshot ``i`` (empty when none)."""
+        got = self._ext_cache.get(i)
+        if got is not None:
+            return got
+        raw = self._ext.get(i)
+        out: tuple = ()
+        if raw is not None:
+            out = scheme_stats(raw)
+        if len(self._ext_cache) > 4096:
+            self._ext_cache.clear()
+        self._ext_cache[i] = out
+        return out
+
+    def whole_wss(self, target_idx: int = 0) -> WholeWss:
+        """Working-set sizes of every snapshot of one target (computed once)."""
+        got = self._wss.get(target_idx)
+        if got is None:
+            from damon_tui.report.wss import target_wss
+            from damon_tui.tui.models import WSS_EXCLUDE_SAMPLES
+
+            t = self.record.targets[target_idx]
+            first = min(WSS_EXCLUDE_SAMPLES, t.nr_snapshots)
+            values = target_wss(t, exclude_samples=WSS_EXCLUDE_SAMPLES)
+            got = WholeWss(values, first, t.nr_snapshots)
+            self._wss[target_idx] = got
+        return got
 
     def time_text(self, i: int) -> str:
         if not len(self):
             return "empty"
         s = self.snapshot(min(i, len(self) - 1))
         return format_time_us(s.end_us)
+
+
+@dataclass(frozen=True)
+class WholeWss:
+    """WSS per snapshot of a whole record (damo's ``report wss`` input, time order)."""
+
+    values: list
+    first: int  # snapshots excluded at the start (damo's ``exclude_samples``)
+    total: int  # snapshots of the target
+
+    def percentiles(self) -> list[tuple[int, int]]:
+        from damon_tui.tui.models import percentiles
+
+        return percentiles(self.values)
+
+    def average(self) -> float:
+        return sum(self.values) / len(self.values) if self.values else 0.0
+
+    def series(self, n: int) -> list[float]:
+        from damon_tui.tui.models import chunk_means
+
+        return chunk_means(self.values, n)
+
+    def coverage(self) -> str:
+        """What the percentiles cover, e.g. ``snapshots 21-300 of 300``."""
+        if not self.values:
+            return f"none of {self.total} snapshots (first {self.first} skipped)"
+        return f"snapshots {self.first + 1}-{self.total} of {self.total}"
+
+
+def scheme_stats(raw: bytes) -> tuple:
+    """A frame extension's per-scheme statistics as ``DamosStats`` (``()`` if unreadable)."""
+    import json
+
+    try:
+        from damon_tui.damos.runtime import DamosStats
+    except ImportError:
+        return ()
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return ()
+    if not isinstance(doc, list):
+        return ()
+    out = []
+    n = len(DamosStats._fields)
+    for item in doc:
+        if isinstance(item, dict):
+            item = [item.get(k, d) for k, d in zip(DamosStats._fields,
+                                                   DamosStats._field_defaults.values(),
+                                                   strict=True)]
+        if not isinstance(item, list):
+            return ()
+        try:
+            out.append(DamosStats(*item[:n]))
+        except TypeError:
+            return ()
+    return tuple(out)
 
 
 def load_replay(path: str) -> Replay:

@@ -40,7 +40,11 @@ def scene_target_entries():
     ]
 
 
-def replay_app(steps: int = 300):
+#: the scheme the replay scene's record runs (its stats are stored in the frames)
+REPLAY_SCHEMES = "4K max 0 0 2s max stat 0 64M 1s"
+
+
+def replay_app(steps: int = 300, schemes: str | None = REPLAY_SCHEMES):
     """An app replaying a zigzag record made on the spot (seed 0, fixed description)."""
     import tempfile
     from pathlib import Path
@@ -50,14 +54,21 @@ def replay_app(steps: int = 300):
     from damon_tui.record import RecordWriter, make_header
     from damon_tui.tui.app import DamonApp
     from damon_tui.tui.replay import load_replay
-    from damon_tui.tui.session import Session
+    from damon_tui.tui.session import replay_session
 
     ops = SimOps("zigzag", seed=0)
     attrs = Attrs(update_us=1_000_000)
-    monitor = Monitor(ops, attrs, seed=0)
+    scheme_list, scheme_json = (), None
+    if schemes:
+        from damon_tui.damos.io import parse_one_lines, scheme_to_dict
+
+        scheme_list = parse_one_lines(schemes)
+        scheme_json = [scheme_to_dict(s) for s in scheme_list]
+    monitor = Monitor(ops, attrs, seed=0, schemes=scheme_list)
     header = make_header(ops="sim", targets=[{"target_id": 0, "description": "sim:zigzag"}],
                          attrs={"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us,
-                                "update_us": attrs.update_us}, start_time=0.0)
+                                "update_us": attrs.update_us}, start_time=0.0,
+                         schemes=scheme_json)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "zigzag.damon"
         with RecordWriter(path, header) as w:
@@ -65,8 +76,30 @@ def replay_app(steps: int = 300):
                 w.write_snapshot(snap)
         replay = load_replay(str(path))
     replay.description = "replay zigzag.damon"
-    session = Session(description=replay.description, replay=replay, attrs=replay.attrs)
-    return DamonApp(session)
+    return DamonApp(replay_session(replay))
+
+
+def write_two_target_record(path, steps: int = 60,
+                            workloads: tuple[str, str] = ("zigzag", "hotset")) -> None:
+    """A record with two targets (two simulated workloads sharing one clock)."""
+    from damon_tui.engine import Attrs, Monitor
+    from damon_tui.ops.sim import SimOps
+    from damon_tui.record import RecordWriter, make_header
+
+    attrs = Attrs(update_us=1_000_000)
+    monitors = [Monitor(SimOps(w, seed=0), attrs, seed=0) for w in workloads]
+    header = make_header(ops="sim", start_time=0.0,
+                         targets=[{"target_id": i, "description": f"sim:{w}"}
+                                  for i, w in enumerate(workloads)],
+                         attrs={"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us,
+                                "update_us": attrs.update_us})
+    runs = [m.run(steps * attrs.aggr_us) for m in monitors]
+    with RecordWriter(path, header) as w:
+        for snaps in zip(*runs, strict=False):
+            t = [(i, s.targets[0].starts, s.targets[0].ends, s.targets[0].nr_accesses,
+                  s.targets[0].ages) for i, s in enumerate(snaps)]
+            w.write_frame(snaps[0].start_us * 1000, snaps[0].end_us * 1000,
+                          snaps[0].sample_us, snaps[0].aggr_us, t)
 
 
 def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[None]]]:

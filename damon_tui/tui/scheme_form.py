@@ -4,6 +4,16 @@ Fields hold what the user typed, in DAMON/damo units.  ``build()`` turns them in
 Scheme through damos' own parser and validation (``scheme_from_dict`` and
 ``validate_for_ops``), and maps each error back to the form field it is about, so the
 form shows it inline.
+
+Quota goals beyond the first and DAMOS filters are one text field each, entries
+separated by ``;``::
+
+    more goals:  METRIC TARGET [CURRENT] [nid=N]      node_mem_free_bp 9990; user_input 80 40
+    filters:     [allow|reject] [not] TYPE [ARGS]     reject addr 0x1000-0x2000; allow not anon
+
+A filter's TYPE is ``addr START-END``, ``target IDX``, ``memcg PATH``,
+``hugepage_size MIN-MAX`` or one of anon, active, young, unmapped; ``reject`` is the
+default (DAMON's ``allow`` = N), ``not`` clears ``matching``.
 """
 
 from __future__ import annotations
@@ -29,11 +39,13 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("goal_metric", "quota goal metric", "none, user_input, node_mem_free_bp, ..."),
     ("goal_target", "quota goal target", "value (bp for *_bp metrics)"),
     ("goal_current", "quota goal current", "user_input's current value"),
+    ("goals_more", "more quota goals", "METRIC TARGET [CURRENT] [nid=N]; ..."),
     ("wm_metric", "watermarks metric", "none or free_mem_rate"),
     ("wm_interval", "watermarks interval", "check interval: 5s"),
     ("wm_high", "watermark high", "permil of free memory"),
     ("wm_mid", "watermark mid", "permil"),
     ("wm_low", "watermark low", "permil"),
+    ("filters", "filters", "reject addr 0x1000-0x2000; allow not anon; target 1"),
 )
 
 #: error field prefixes of damos' messages -> form field
@@ -60,7 +72,7 @@ _ERROR_FIELDS: tuple[tuple[str, str], ...] = (
     ("watermarks.low", "wm_low"),
     ("watermarks", "wm_low"),
     ("quotas", "quota_ms"),
-    ("filters", "action"),
+    ("filters", "filters"),
     ("target_nid", "action"),
 )
 
@@ -91,7 +103,9 @@ class SchemeForm:
     wm_high: str = "0"
     wm_mid: str = "0"
     wm_low: str = "0"
-    #: untouched parts of an imported scheme (filters, target_nid, extra goals)
+    goals_more: str = ""
+    filters: str = ""
+    #: untouched parts of an imported scheme (target_nid)
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def names(self) -> list[str]:
@@ -104,13 +118,15 @@ class SchemeForm:
 
     # -- to damo JSON ---------------------------------------------------------------
     def to_dict(self) -> dict:
-        """damo's scheme dict for these fields (times keep their units)."""
+        """damo's scheme dict for these fields (times keep their units).
+
+        A malformed ``goals_more`` or ``filters`` entry raises ``FieldError``."""
         goals = []
         if self.goal_metric.strip() not in ("", "none"):
             goals.append({"metric": self.goal_metric.strip(),
                           "target_value": self.goal_target.strip() or "0",
                           "current_value": self.goal_current.strip() or "0"})
-        goals.extend(self.extra.get("more_goals", []))
+        goals.extend(parse_goals(self.goals_more))
         kv = {
             "action": self.action.strip(),
             "access_pattern": {
@@ -132,7 +148,7 @@ class SchemeForm:
                            "interval_us": _time(self.wm_interval, "us"),
                            "high_permil": self.wm_high, "mid_permil": self.wm_mid,
                            "low_permil": self.wm_low},
-            "filters": self.extra.get("filters", []),
+            "filters": parse_filters(self.filters),
         }
         if self.extra.get("target_nid") is not None:
             kv["target_nid"] = self.extra["target_nid"]
@@ -145,15 +161,35 @@ class SchemeForm:
         from damon_tui.errors import UserError
 
         try:
-            scheme = scheme_from_dict(self.to_dict(), where)
+            kv = self.to_dict()
+        except FieldError as e:
+            return None, {e.field: str(e)}
+        try:
+            scheme = scheme_from_dict(kv, where)
             if ops is not None:
                 kw = {}
                 if attrs is not None:
                     kw = {"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us}
                 validate_for_ops([scheme], ops, **kw)
         except UserError as e:
-            return None, {error_field(str(e), where): _strip_where(str(e), where)}
+            return None, {self._error_field(str(e), where): _strip_where(str(e), where)}
         return scheme, None
+
+    def _error_field(self, message: str, where: str) -> str:
+        """Like ``error_field``, telling the first goal from the ``goals_more`` ones."""
+        name = error_field(message, where)
+        if name != "goal_metric":
+            return name
+        first = self.goal_metric.strip() not in ("", "none")
+        text = _strip_where(message, where)
+        if text.startswith("quotas.goals["):
+            idx = text[len("quotas.goals["):].split("]", 1)[0]
+            if not (first and idx == "0"):
+                return "goals_more"
+        elif text.startswith("quotas.goals.metric"):  # names the metric it refuses
+            if not (first and f"'{self.goal_metric.strip()}'" in text) and self.goals_more:
+                return "goals_more"
+        return name
 
     @classmethod
     def from_scheme(cls, scheme) -> SchemeForm:
@@ -183,8 +219,7 @@ class SchemeForm:
 
         goals = q.get("goals") or []
         g0 = goals[0] if goals else None
-        extra = {"filters": kv.get("filters", []), "target_nid": kv.get("target_nid"),
-                 "more_goals": goals[1:]}
+        extra = {"target_nid": kv.get("target_nid")}
         return cls(
             min_sz=sz(ap["sz_bytes"]["min"]), max_sz=sz(ap["sz_bytes"]["max"]),
             min_acc=acc(ap["nr_accesses"]["min"]), max_acc=acc(ap["nr_accesses"]["max"]),
@@ -203,8 +238,141 @@ class SchemeForm:
             wm_metric=w["metric"], wm_interval=_time_text(w["interval_us"]),
             wm_high=str(w["high_permil"]), wm_mid=str(w["mid_permil"]),
             wm_low=str(w["low_permil"]),
+            goals_more=format_goals(goals[1:]),
+            filters=format_filters(kv.get("filters") or []),
             extra=extra,
         )
+
+
+class FieldError(ValueError):
+    """A form field that cannot be read (``field``: its name)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _entries(text: str) -> list[tuple[int, list[str]]]:
+    return [(i, e.split()) for i, e in enumerate(text.split(";")) if e.strip()]
+
+
+def parse_goals(text: str) -> list[dict]:
+    """``METRIC TARGET [CURRENT] [nid=N]; ...`` -> damo goal dicts (values as typed)."""
+    out = []
+    for i, words in _entries(text):
+        nid = None
+        rest = []
+        for w in words:
+            if w.startswith("nid="):
+                try:
+                    nid = int(w[4:])
+                except ValueError:
+                    raise FieldError("goals_more", f"more goals: entry {i + 1}: nid: expected "
+                                     f"an integer, got {w[4:]!r}") from None
+            else:
+                rest.append(w)
+        if not 2 <= len(rest) <= 3:
+            raise FieldError("goals_more", f"more goals: entry {i + 1}: expected METRIC TARGET "
+                             f"[CURRENT] [nid=N], got {' '.join(words)!r}")
+        goal = {"metric": rest[0], "target_value": rest[1],
+                "current_value": rest[2] if len(rest) > 2 else "0"}
+        if nid is not None:
+            goal["nid"] = nid
+        out.append(goal)
+    return out
+
+
+def format_goals(goals: list[dict]) -> str:
+    """The ``goals_more`` text of damo goal dicts."""
+    parts = []
+    for g in goals:
+        text = f"{g['metric']} {g['target_value']} {g.get('current_value', 0)}"
+        if g.get("nid") is not None:
+            text += f" nid={g['nid']}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _addr(word: str, what: str, i: int) -> int:
+    from damon_tui.units import UnitError, parse_size
+
+    try:
+        return int(word, 0)
+    except ValueError:
+        pass
+    try:
+        return parse_size(word, what)
+    except (UnitError, ValueError):
+        raise FieldError("filters", f"filters: entry {i + 1}: {what}: expected an address "
+                         f"like 0x7f0000000000 or 4K, got {word!r}") from None
+
+
+def _pair(words: list[str], what: str, i: int) -> tuple[int, int]:
+    joined = " ".join(words)
+    parts = joined.split("-") if len(words) == 1 else words
+    if len(parts) != 2:
+        raise FieldError("filters", f"filters: entry {i + 1}: {what}: expected START-END, "
+                         f"got {joined!r}")
+    return _addr(parts[0], what, i), _addr(parts[1], what, i)
+
+
+def parse_filters(text: str) -> list[dict]:
+    """``[allow|reject] [not] TYPE [ARGS]; ...`` -> damo filter dicts."""
+    out = []
+    for i, words in _entries(text):
+        allow, matching = False, True
+        if words[0] in ("allow", "reject"):
+            allow = words.pop(0) == "allow"
+        if words and words[0] == "not":
+            matching = False
+            words.pop(0)
+        if not words:
+            raise FieldError("filters", f"filters: entry {i + 1}: the filter type is missing")
+        ftype, args = words[0], words[1:]
+        f: dict = {"filter_type": ftype, "matching": matching, "allow": allow}
+        if ftype == "addr":
+            start, end = _pair(args, "address range", i)
+            f["address_range"] = {"start": start, "end": end}
+        elif ftype == "target":
+            if len(args) != 1 or not args[0].isdigit():
+                raise FieldError("filters", f"filters: entry {i + 1}: target: expected a "
+                                 f"target index, got {' '.join(args)!r}")
+            f["damon_target_idx"] = int(args[0])
+        elif ftype == "memcg":
+            if len(args) != 1:
+                raise FieldError("filters", f"filters: entry {i + 1}: memcg: expected a path")
+            f["memcg_path"] = args[0]
+        elif ftype == "hugepage_size":
+            lo, hi = _pair(args, "hugepage_size", i)
+            f["hugepage_size"] = [lo, hi]
+        elif args:
+            raise FieldError("filters", f"filters: entry {i + 1}: {ftype} takes no argument, "
+                             f"got {' '.join(args)!r}")
+        out.append(f)
+    return out
+
+
+def format_filters(filters: list[dict]) -> str:
+    """The ``filters`` text of damo filter dicts."""
+    parts = []
+    for f in filters:
+        words = ["allow" if f.get("allow", f.get("filter_pass")) else "reject"]
+        if not f.get("matching", True):
+            words.append("not")
+        ftype = f.get("filter_type")
+        words.append(str(ftype))
+        if ftype == "addr":
+            ar = f.get("address_range") or {}
+            words.append(f"{ar.get('start', 0):#x}-{ar.get('end', 0):#x}")
+        elif ftype == "target":
+            words.append(str(f.get("damon_target_idx")))
+        elif ftype == "memcg":
+            words.append(str(f.get("memcg_path")))
+        elif ftype == "hugepage_size":
+            lo, hi = f.get("hugepage_size") or (0, 0)
+            words.append(f"{lo}-{hi}")
+        parts.append(" ".join(words))
+    return "; ".join(parts)
 
 
 def error_field(message: str, where: str = "scheme") -> str:

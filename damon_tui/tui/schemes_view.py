@@ -15,6 +15,8 @@ def render(app, snap) -> Text:
     except ImportError as e:
         return Text(f"not available: DAMOS is not installed ({e})", style="dim")
     session = app.session
+    if getattr(app, "replay", None) is not None:
+        return render_recorded(app.replay, snap, format_one_line)
     monitor = session.monitor
     schemes = list(getattr(monitor, "schemes", ()) or ()) if monitor is not None else []
     if not schemes:
@@ -33,9 +35,7 @@ def render(app, snap) -> Text:
         out.append(f"  {format_one_line(scheme)}\n", style="dim")
         st = stats[i] if i < len(stats) else None
         if st is not None:
-            out.append(f"tried {st.nr_tried} ({format_size(st.sz_tried, 1)}) "
-                       f"applied {st.nr_applied} ({format_size(st.sz_applied, 1)}) "
-                       f"qt_exceeds {st.qt_exceeds}\n")
+            _stats_line(out, st)
         else:
             out.append("no statistics yet\n", style="dim")
         lv = live[i] if i < len(live) else None
@@ -55,4 +55,40 @@ def render(app, snap) -> Text:
                 out.append("active" if lv.active else "inactive",
                            style="green" if lv.active else "yellow")
                 out.append(f" free {metric} ({wm.low}/{wm.mid}/{wm.high})")
+    return out
+
+
+def _stats_line(out: Text, st) -> None:
+    out.append(f"tried {st.nr_tried} ({format_size(st.sz_tried, 1)}) "
+               f"applied {st.nr_applied} ({format_size(st.sz_applied, 1)}) "
+               f"qt_exceeds {st.qt_exceeds}\n")
+
+
+def render_recorded(replay, snap, format_one_line) -> Text:
+    """The panel in replay: the record's schemes and the stats stored with the snapshot."""
+    schemes = list(getattr(replay, "schemes", ()) or ())
+    if not schemes:
+        return Text("no schemes in this record", style="dim")
+    stats = tuple(getattr(snap, "schemes", ()) or ()) if snap is not None else ()
+    out = Text()
+    out.append("recorded statistics", style="dim italic")
+    for i, scheme in enumerate(schemes):
+        out.append("\n")
+        out.append(f"#{i} {scheme.action}", style="bold")
+        out.append(f"  {format_one_line(scheme)}\n", style="dim")
+        st = stats[i] if i < len(stats) else None
+        if st is None:
+            out.append("no statistics stored with this snapshot", style="dim")
+            continue
+        _stats_line(out, st)
+        if st.esz:
+            out.append(f"quota effective {format_size(st.esz, 1)}")
+        else:
+            out.append("quota none", style="dim")
+        if scheme.watermarks.metric == "none":
+            out.append(" · watermarks none", style="dim")
+        else:
+            out.append(" · ")
+            out.append("active" if st.active else "inactive",
+                       style="green" if st.active else "yellow")
     return out

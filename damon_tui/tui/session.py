@@ -25,6 +25,8 @@ class Session:
     notes: list[str] = field(default_factory=list)  # "not available: ..." lines
     #: ``(preset, params)`` to enable when the app starts (``--preset`` / ``--profile``)
     start_preset: tuple | None = None
+    #: one label per monitoring target (the header names the one shown)
+    target_names: list[str] = field(default_factory=list)
 
     @property
     def live(self) -> bool:
@@ -65,9 +67,15 @@ def live_session(ops, attrs=None, seed: int = 0, schemes=()) -> Session:
 
     attrs = attrs or Attrs()
     monitor = Monitor(ops, attrs, seed=seed, schemes=tuple(schemes))
-    desc = ", ".join(t.description for t in ops.targets())
-    return Session(description=desc, monitor=monitor, ops=ops, attrs=attrs, seed=seed,
-                   schemes=list(schemes))
+    names = [t.description for t in ops.targets()]
+    return Session(description=", ".join(names), monitor=monitor, ops=ops, attrs=attrs,
+                   seed=seed, schemes=list(schemes), target_names=names)
+
+
+def replay_session(replay) -> Session:
+    """A session replaying ``replay`` (a ``damon_tui.tui.replay.Replay``)."""
+    return Session(description=replay.description, replay=replay, attrs=replay.attrs,
+                   notes=list(replay.notes), target_names=replay.target_names())
 
 
 def session_from_args(args) -> Session:
@@ -78,7 +86,7 @@ def session_from_args(args) -> Session:
         from damon_tui.tui.replay import load_replay
 
         replay = load_replay(args.replay)
-        return Session(description=replay.description, replay=replay, attrs=replay.attrs)
+        return replay_session(replay)
     ops = ops_from_args(args, seed=args.seed)
     try:
         attrs = attrs_from_args(args, ops)
