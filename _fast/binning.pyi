@@ -7,4 +7,5 @@ def guide(starts: array, ends: array, nr_acc: array, offsets: array,
 def heatmap(starts: array, ends: array, nr_acc: array, ages: array, offsets: array,
             snap_start: array, snap_end: array, nsnap: int, aggr_us: int,
             time_start: int, time_unit: int, time_resol: int,
-            addr_start: int, addr_unit: int, addr_resol: int) -> tuple[array, array]: ...
+            addr_start: int, addr_unit: int, addr_resol: int,
+            snap_aggr_us: array | None = None) -> tuple[array, array]: ...

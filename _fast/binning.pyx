@@ -158,10 +158,13 @@ def heatmap(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
             const u32[::1] ages, const i64[::1] offsets,
             const i64[::1] snap_start, const i64[::1] snap_end, Py_ssize_t nsnap,
             i64 aggr_us, i64 time_start, i64 time_unit, Py_ssize_t time_resol,
-            u64 addr_start, u64 addr_unit, Py_ssize_t addr_resol):
+            u64 addr_start, u64 addr_unit, Py_ssize_t addr_resol,
+            const i64[::1] snap_aggr_us=None):
     """damo's heatmap binning.  ``aggr_us`` > 0: heat in Hz and regions back-filled by
-    age x aggr; 0: heat in samples.  Returns ``(pixels array('d'), touched array('B'))``
-    in row-major order (rows = time, oldest first)."""
+    age x aggr; 0: heat in samples.  ``snap_aggr_us`` (with ``aggr_us`` > 0): each
+    snapshot's own aggregation interval (auto-tuned records), used for its Hz and its
+    age back-fill instead of ``aggr_us``.  Returns ``(pixels array('d'),
+    touched array('B'))`` in row-major order (rows = time, oldest first)."""
     cdef Py_ssize_t npix = time_resol * addr_resol
     cdef array.array heat_arr = _pyarray.array("d", bytes(8 * npix))
     cdef array.array touched_arr = _pyarray.array("B", bytes(npix))
@@ -169,7 +172,7 @@ def heatmap(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
     cdef unsigned char[::1] touched = touched_arr
     cdef Py_ssize_t s, k, i, j, i0, i1, j0, j1, idx
     cdef i64 st_range, st_obs, s_start, s_end, last_end = 0, pt, at, aggr_ns
-    cdef int has_last = 0, hz = aggr_us > 0
+    cdef int has_last = 0, hz = aggr_us > 0, per_snap = snap_aggr_us is not None
     cdef u64 rs, re, pa, lo, hi, heat_addr_end
     cdef i64 asz
     cdef double pts = (<double>time_unit) * (<double>addr_unit)
@@ -177,6 +180,8 @@ def heatmap(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
     cdef long double prod
     if time_unit <= 0 or addr_unit <= 0 or npix == 0:
         return heat_arr, touched_arr
+    if per_snap and snap_aggr_us.shape[0] < nsnap:
+        raise ValueError("snap_aggr_us: fewer entries than snapshots")
     aggr_ns = aggr_us * 1000
     aggr_s = (<double>aggr_us) / 1000000.0
     heat_addr_end = addr_start + addr_unit * <u64>addr_resol
@@ -184,6 +189,9 @@ def heatmap(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
         for s in range(nsnap):
             s_start = snap_start[s]
             s_end = snap_end[s]
+            if per_snap and hz:
+                aggr_ns = snap_aggr_us[s] * 1000
+                aggr_s = (<double>snap_aggr_us[s]) / 1000000.0
             for k in range(offsets[s], offsets[s + 1]):
                 rs = starts[k]
                 re = ends[k]

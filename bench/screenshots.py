@@ -1,6 +1,6 @@
 """Write the TUI's deterministic scenes as SVG files into ``screenshots/``.
 
-    python bench/screenshots.py [--out screenshots]
+    python bench/screenshots.py [--out screenshots] [--scene NAME ...]
 
 The same scenes (zigzag sim, seed 0, paused and stepped) as tests/test_tui_snapshots.py.
 """
@@ -29,10 +29,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = Path(__file__).resolve().parent.parent / "screenshots"
     parser.add_argument("--out", default=str(default))
+    parser.add_argument("--scene", action="append", choices=SCENES,
+                        help="only this scene (repeatable; default: every scene)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for name in SCENES:
+    for name in args.scene or SCENES:
         for size in SIZES:
             print(asyncio.run(shoot(name, size, out)))
 

@@ -43,7 +43,7 @@ __all__ = [
     "TargetSnapshot",
     "mvsum",
     "nr_accesses_mvsum",
-    "tuned_attrs",
+    "tune_intervals",
 ]
 
 _UINT_MAX = 2**32 - 1
@@ -128,7 +128,7 @@ class Attrs:
         return min(self.aggr_us // self.sample_us, _UINT_MAX)
 
 
-def tuned_attrs(attrs: Attrs, access_events: int, total_bytes: int) -> Attrs | None:
+def tune_intervals(attrs: Attrs, access_events: int, total_bytes: int) -> Attrs | None:
     """The next attrs of intervals auto-tuning (``kdamond_tune_intervals``, §1.7).
 
     ``access_events`` is Σ size·nr_accesses and ``total_bytes`` Σ size over every
@@ -372,7 +372,7 @@ class Monitor:
         if not goal.aggrs or self._next_tune is None or core.passed < self._next_tune:
             return
         self._next_tune += a.nr_samples * goal.aggrs
-        new = tuned_attrs(a, *self._access_events())
+        new = tune_intervals(a, *self._access_events())
         if new is None:
             return
         boundary, next_update = core.next_aggr, core.next_update

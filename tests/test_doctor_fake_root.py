@@ -74,8 +74,26 @@ def test_doctor_command_prints_every_row(tmp_path, capsys):
     assert cli.main(["doctor", "--root", str(tmp_path), "--plain"]) == 0
     out = capsys.readouterr().out
     for label in ("running as root", "page idle tracking", "process_madvise", "swap",
-                  "transparent huge pages", "kernel DAMON (sysfs)", "ops sim", "ops vaddr",
-                  "ops fvaddr", "ops paddr"):
+                  "memory pressure (PSI)", "transparent huge pages", "kernel DAMON (sysfs)",
+                  "ops sim", "ops vaddr", "ops fvaddr", "ops paddr"):
         assert f"{label}:" in out
     assert cli.main(["doctor", "--root", str(tmp_path)]) == 0
     assert "damon-tui doctor" in capsys.readouterr().out
+
+
+def test_psi_row_says_whether_memory_pressure_goals_work(tmp_path):
+    k = FakeKernel(tmp_path)
+    k.set_psi(123456)
+    caps = capabilities.detect(tmp_path, euid=1000, madvise_probe=lambda: (True, "works"),
+                               our_pids=())
+    assert caps.psi
+    assert caps.line("psi").startswith("memory pressure (PSI): yes - ")
+    assert "123456 us since boot" in caps.line("psi")
+    k.set_psi(None)
+    caps = capabilities.detect(tmp_path, euid=1000, madvise_probe=lambda: (True, "works"),
+                               our_pids=())
+    assert not caps.psi
+    line = caps.line("psi")
+    assert line.startswith("memory pressure (PSI): no - ")
+    assert "pressure/memory does not exist" in line and "some_mem_psi_us" in line
+    assert "quota_mem_pressure_us) is unavailable" in line

@@ -175,3 +175,12 @@ def test_feed_keeps_models_per_target_and_counts():
     assert f.count == 2 and f.nr_regions == 4
     f.add(None)
     assert f.ended
+
+
+def test_heatmap_time_labels_stay_distinct_past_a_minute():
+    from damon_tui.tui.heatmap import _compact_time
+
+    labels = [_compact_time(us) for us in range(60_000_000, 62_000_000, 500_000)]
+    assert labels == ["60.0s", "60.5s", "61.0s", "61.5s"]
+    assert all(len(_compact_time(us)) <= 6 for us in (999_900_000, 5_999_000_000, 10**11))
+    assert _compact_time(1_000_000_000) == "16m40s"

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-pytest.importorskip("damon_tui.damos.presets")
-
 from damon_tui.tui.presets_screen import PresetScreen  # noqa: E402
 from damon_tui.tui.scenes import make_app  # noqa: E402
 

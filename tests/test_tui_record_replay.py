@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-pytest.importorskip("damon_tui.record")
-
 from damon_tui.record import open_record  # noqa: E402
 from damon_tui.tui.replay import load_replay, timeline_bar  # noqa: E402
 from damon_tui.tui.scenes import make_app  # noqa: E402

@@ -44,6 +44,15 @@ def _region_text(start: int, end: int, nr: int, age: int, nr_samples: int) -> st
     return f"{start:#x}-{end:#x} {format_size(end - start)} {nr}/{nr_samples} age {age}"
 
 
+def goal_text(attrs) -> str:
+    """``, intervals goal ...`` for the banner when auto-tuning is on, else ``""``."""
+    goal = attrs.intervals_goal
+    if not goal.enabled:
+        return ""
+    return (f", intervals goal {goal.access_bp} bp per {goal.aggrs} aggrs, sample "
+            f"{format_time_us(goal.min_sample_us)}..{format_time_us(goal.max_sample_us)}")
+
+
 def wss_percentiles(wss: list[int], percentiles=SUMMARY_PERCENTILES) -> list[tuple[int, int]]:
     """damo's percentile pick: sort, index ``int(p / 100 * N)`` clamped to the last."""
     ordered = sorted(wss)
@@ -70,12 +79,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"# damon-tui monitor: {target} (ops {ops.kind}, {ops.access_check}, "
           f"{ops.resolution} resolution), sample {format_time_us(attrs.sample_us)}, "
           f"aggr {format_time_us(attrs.aggr_us)}, regions {attrs.min_nr_regions}.."
-          f"{attrs.max_nr_regions}", file=out)
+          f"{attrs.max_nr_regions}{goal_text(attrs)}", file=out)
     print(f"# {'time':>9} {'regions':>7} {'wss':>12}  hottest regions "
           "(start-end size nr_accesses/samples age)", file=out)
     wss_history: list[int] = []
     next_print = 0
     last = None
+    shown = (attrs.sample_us, attrs.aggr_us)  # the intervals the output last stated
     try:
         for snap in monitor.run(duration_us):
             last = snap
@@ -83,17 +93,22 @@ def run(args: argparse.Namespace) -> int:
             regions = [r for t in snap.targets for r in t]
             wss = sum(e - s for s, e, nr, _ in regions if nr >= 1)
             wss_history.append(wss)
+            if snap.end_us >= next_print:
+                next_print = snap.end_us + every_us
+                if (snap.sample_us, snap.aggr_us) != shown:
+                    shown = (snap.sample_us, snap.aggr_us)
+                    print(f"# intervals now: sample {format_time_us(snap.sample_us)}, aggr "
+                          f"{format_time_us(snap.aggr_us)} ({nr_samples} samples per "
+                          "aggregation)", file=out)
+                hottest = sorted(regions, key=lambda r: (-r[2], -(r[1] - r[0])))[: args.hottest]
+                hot_text = "; ".join(_region_text(*r, nr_samples) for r in hottest if r[2] > 0)
+                print(f"{format_time_us(snap.end_us):>11} {len(regions):>7} "
+                      f"{format_size(wss):>12}  {hot_text or '-'}", file=out)
             if retune is not None and (new := retune.poll()) is not None:
+                shown = (new.sample_us, new.aggr_us)
                 print(f"# intervals retuned to the measured access-check cost: sample "
                       f"{format_time_us(new.sample_us)}, aggr {format_time_us(new.aggr_us)}",
                       file=out)
-            if snap.end_us < next_print:
-                continue
-            next_print = snap.end_us + every_us
-            hottest = sorted(regions, key=lambda r: (-r[2], -(r[1] - r[0])))[: args.hottest]
-            hot_text = "; ".join(_region_text(*r, nr_samples) for r in hottest if r[2] > 0)
-            print(f"{format_time_us(snap.end_us):>11} {len(regions):>7} "
-                  f"{format_size(wss):>12}  {hot_text or '-'}", file=out)
     except KeyboardInterrupt:
         print("# interrupted", file=out)
     finally:

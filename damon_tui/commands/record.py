@@ -48,6 +48,20 @@ def _schemes_json(schemes) -> object:
 DEFAULT_SIM_DURATION_US = 60_000_000
 
 
+def _attrs_json(attrs) -> dict:
+    """The header's ``attrs``: the initial intervals (frames carry the ones in force),
+    plus the intervals auto-tuning goal when set."""
+    out = {"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us,
+           "update_us": attrs.update_us, "min_nr_regions": attrs.min_nr_regions,
+           "max_nr_regions": attrs.max_nr_regions}
+    goal = attrs.intervals_goal
+    if goal.enabled:
+        out["intervals_goal"] = {"access_bp": goal.access_bp, "aggrs": goal.aggrs,
+                                 "min_sample_us": goal.min_sample_us,
+                                 "max_sample_us": goal.max_sample_us}
+    return out
+
+
 def _check_output(path: str) -> None:
     """Refuse an output path that cannot be written before any target is started."""
     import os
@@ -85,9 +99,7 @@ def run(args: argparse.Namespace) -> int:
             clock=ops.clock,
             resolution=ops.resolution,
             access_check=ops.access_check,
-            attrs={"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us,
-                   "update_us": attrs.update_us, "min_nr_regions": attrs.min_nr_regions,
-                   "max_nr_regions": attrs.max_nr_regions},
+            attrs=_attrs_json(attrs),
             targets=[{"target_id": t.target_id, "description": t.description, "pid": t.pid}
                      for t in targets],
             schemes=_schemes_json(schemes),

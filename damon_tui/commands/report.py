@@ -180,7 +180,7 @@ def _heatmap(args: argparse.Namespace, record) -> None:
     target = record.targets[guide.target_index]
     time_range = hm.complete_time_range(args.time_range, guide)
     addr_ranges = hm.complete_address_ranges(args.address_range, args.draw_range, guide)
-    maps = [hm.build(target, time_range, ar, resol) for ar in addr_ranges]
+    maps = [hm.build(target, time_range, ar, resol, record) for ar in addr_ranges]
     if svg:
         from damon_tui.report.svg import write_heatmap_svg
 

@@ -228,17 +228,20 @@ class IntervalRetuner:
 def retuner_from_args(args: argparse.Namespace, monitor) -> IntervalRetuner | None:
     """An :class:`IntervalRetuner` when the intervals are ours to change, else None.
 
-    None when the user gave ``--sample`` or ``--aggr``, a DAMOS preset set its own
-    intervals, the target is not a wall-clock ops, or the ops cannot re-measure its
-    cost (page idle checks, paddr, the sim).
+    None when the user gave ``--sample`` or ``--aggr``, a DAMOS preset (or profile) set
+    its own intervals, ``--intervals-goal`` auto-tunes them, the target is not a
+    wall-clock ops, or the ops cannot re-measure its cost (page idle, paddr, the sim).
     """
     ops = monitor.ops
     if ops.clock != "wall" or not callable(getattr(ops, "retune_hint", None)):
         return None
     if getattr(args, "sample", None) is not None or getattr(args, "aggr", None) is not None:
         return None
-    if getattr(args, "damos_attrs", None):
-        return None
+    if getattr(args, "preset", None) or getattr(args, "profile", None):
+        return None  # a DAMOS preset's intervals are the module's parameters
+    goal = getattr(monitor.attrs, "intervals_goal", None)
+    if goal is not None and getattr(goal, "aggrs", 0):
+        return None  # the intervals auto-tuner (--intervals-goal) owns the intervals
     if getattr(ops, "access_check", "") != "clear_refs":
         return None
     return IntervalRetuner(monitor)

@@ -9,9 +9,10 @@ are accepted too.  We write plain integers, which damo 3.4.3 reads.
 from __future__ import annotations
 
 import json
+import sys
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from damon_tui._fast import decode as _dec
@@ -265,13 +266,60 @@ def read_damo(path: str, data: bytes, compressed: bool) -> Record:
 # ---------------------------------------------------------------------------
 
 
-def _damo_chunks(record: Record) -> Iterator[str]:
+def _tuned_plan(record: Record) -> tuple[list[Intervals | None], Intervals, dict | None,
+                                          str | None] | None:
+    """How to write a record whose intervals change (damon-tui records only).
+
+    Returns None for constant intervals, else ``(per-frame intervals, the record-level
+    intervals, the intervals goal to write, warning or None)``.  damo 3.4.3 computes a
+    snapshot's Hz from its ``sample_interval_us`` times the record's aggr/sample ratio,
+    but only when the record's ``intervals_goal`` is enabled; that is faithful when the
+    ratio is constant (auto-tuning keeps it).  Otherwise damo uses the record's
+    intervals for every snapshot, and we say so.
+    """
+    from damon_tui.record.ours import INTERVAL_CHANGES, frame_intervals
+
+    if record.format != "damon-tui" or not record.header.get(INTERVAL_CHANGES):
+        return None
+    n = record.nr_snapshots
+    per = [frame_intervals(record, k) for k in range(n)]
+    known = [iv for iv in per if iv is not None]
+    if not known:
+        return None
+    base = known[0]
+    if all((iv.sample_us, iv.aggr_us) == (base.sample_us, base.aggr_us) for iv in known):
+        return None
+    attrs = record.header.get("attrs")
+    goal = attrs.get("intervals_goal") if isinstance(attrs, dict) else None
+    if not (isinstance(goal, dict) and goal.get("aggrs")):
+        goal = None
+    same_ratio = all(iv.aggr_us * base.sample_us == base.aggr_us * iv.sample_us
+                     for iv in known)
+    warning = None
+    if goal is None or not same_ratio or len(known) != n:
+        why = ("the record has no intervals goal" if goal is None
+               else "its aggregation/sampling ratio changes" if not same_ratio
+               else "some snapshots' intervals are unknown")
+        warning = (f"{record.path}: the monitoring intervals change within the record and "
+                   f"{why}: damo's reports will compute Hz with the first intervals "
+                   f"(sample {base.sample_us} us, aggr {base.aggr_us} us)")
+        goal = None
+    return per, base, goal, warning
+
+
+def _damo_chunks(record: Record, plan=None) -> Iterator[str]:
+    per, base, goal = (plan[0], plan[1], plan[2]) if plan else (None, None, None)
     yield "["
     for ti, t in enumerate(record.targets):
-        iv = t.intervals or record.intervals
+        iv = base or t.intervals or record.intervals
+        goal_txt = "" if goal is None else (
+            f', "intervals_goal": {{"access_bp": {int(goal.get("access_bp", 0))}, '
+            f'"aggrs": {int(goal["aggrs"])}, '
+            f'"min_sample_us": {int(goal.get("min_sample_us", 0))}, '
+            f'"max_sample_us": {int(goal.get("max_sample_us", 0))}}}')
         ivs = "null" if iv is None else (
             f'{{"sample_us": {iv.sample_us}, "aggr_us": {iv.aggr_us}, '
-            f'"ops_update_us": {iv.update_us}}}')
+            f'"ops_update_us": {iv.update_us}{goal_txt}}}')
         tid = "null" if t.target_id is None else int(t.target_id)
         yield (f'{"," if ti else ""}{{"kdamond_idx": 0, "context_idx": 0, "intervals": {ivs}, '
                f'"scheme_idx": null, "target_id": {tid}, "scheme_filters": [], '
@@ -279,23 +327,50 @@ def _damo_chunks(record: Record) -> Iterator[str]:
         starts, ends, nrs, ages, off = t.starts, t.ends, t.nr_accesses, t.ages, t.offsets
         for k in range(t.nr_snapshots):
             a, b = off[k], off[k + 1]
-            regs = ",".join(
-                f'{{"start": {s}, "end": {e}, "nr_accesses": {{"samples": {n}, '
-                f'"percent": null}}, "age": {{"usec": null, "aggr_intervals": {g}}}, '
-                f'"probe_hits": [], "sz_filter_passed": 0}}'
-                for s, e, n, g in zip(starts[a:b], ends[a:b], nrs[a:b], ages[a:b],
-                                      strict=True))
+            fiv = per[k] if per is not None and k < len(per) else None
+            if fiv is None or iv is None:
+                regs = ",".join(
+                    f'{{"start": {s}, "end": {e}, "nr_accesses": {{"samples": {n}, '
+                    f'"percent": null}}, "age": {{"usec": null, "aggr_intervals": {g}}}, '
+                    f'"probe_hits": [], "sz_filter_passed": 0}}'
+                    for s, e, n, g in zip(starts[a:b], ends[a:b], nrs[a:b], ages[a:b],
+                                          strict=True))
+            else:
+                # ages count this snapshot's aggregation intervals: exact in usec, and
+                # in the record's (first) aggregation intervals, which damo's heatmap
+                # multiplies by the record's aggr_us
+                fa, ra = fiv.aggr_us, iv.aggr_us
+                regs = ",".join(
+                    f'{{"start": {s}, "end": {e}, "nr_accesses": {{"samples": {n}, '
+                    f'"percent": null}}, "age": {{"usec": {g * fa}, '
+                    f'"aggr_intervals": {(g * fa + ra // 2) // ra}}}, '
+                    f'"probe_hits": [], "sz_filter_passed": 0}}'
+                    for s, e, n, g in zip(starts[a:b], ends[a:b], nrs[a:b], ages[a:b],
+                                          strict=True))
             total = sum(ends[a:b]) - sum(starts[a:b])
+            siv = "null" if fiv is None or goal is None else str(fiv.sample_us)
             yield (f'{"," if k else ""}{{"start_time": {t.snap_start[k]}, '
                    f'"end_time": {t.snap_end[k]}, "regions": [{regs}], '
                    f'"total_bytes": {total}, "damos_stats": null, '
-                   f'"sample_interval_us": null}}')
+                   f'"sample_interval_us": {siv}}}')
         yield '], "data_source": "unknown"}'
     yield "]"
 
 
-def write_damo(path: str, record: Record, compressed: bool = True) -> int:
-    """Write damo ``json_compressed`` (or plain ``json``); returns bytes written."""
+def write_damo(path: str, record: Record, compressed: bool = True,
+               warn: Callable[[str], None] | None = None) -> int:
+    """Write damo ``json_compressed`` (or plain ``json``); returns bytes written.
+
+    A record whose intervals change is written with per-snapshot sampling intervals
+    when damo can use them (see ``_tuned_plan``); when it cannot, ``warn`` (default:
+    one line on stderr) says that damo's Hz will use the first intervals.
+    """
+    plan = _tuned_plan(record)
+    if plan is not None and plan[3]:
+        if warn is None:
+            print(f"damon-tui: warning: {plan[3]}", file=sys.stderr)
+        else:
+            warn(plan[3])
     try:
         f = open(path, "wb")  # noqa: SIM115
     except OSError as e:
@@ -304,7 +379,7 @@ def write_damo(path: str, record: Record, compressed: bool = True) -> int:
     try:
         with f:
             z = zlib.compressobj() if compressed else None
-            for chunk in _damo_chunks(record):
+            for chunk in _damo_chunks(record, plan):
                 data = chunk.encode()
                 if z is not None:
                     data = z.compress(data)

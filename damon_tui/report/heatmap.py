@@ -6,7 +6,10 @@ Semantics follow damo 3.4.3 (``../shared/spec/damo-compat.md``): the address spa
 cut at gaps present in every snapshot and the hottest contiguous range is drawn by
 default; each region covers, in time, its snapshot pushed back by age x aggr (not
 before the previous snapshot's end); a pixel is the time x bytes weighted mean access
-frequency (Hz when the intervals are known, else samples); digits are
+frequency (Hz when the intervals are known, else samples); when the intervals change
+within a record (auto-tuning), each snapshot's own aggregation interval is used for its
+Hz and its age back-fill (damo 3.4.3 uses the snapshot's sampling interval for Hz but
+the record's first aggregation interval for ages); digits are
 ``int((h - min) / ((max + 1 - min) / 9))`` capped at 9.
 """
 
@@ -19,6 +22,7 @@ from damon_tui._fast import binning
 from damon_tui.errors import UserError
 from damon_tui.record.model import Record, TargetData
 from damon_tui.report.fmt import format_sz, format_sz_accurate, format_time_ns
+from damon_tui.report.intervals import snapshot_aggr_us
 from damon_tui.units import UnitError, parse_size, parse_time_us
 
 #: damo's 256-colour sets: (backgrounds, foregrounds) per level 0..9
@@ -66,10 +70,13 @@ def make_guide(record: Record, index: int) -> Guide | None:
     if not ranges:
         return None
     start = t.snap_start[0]
-    if t.intervals is not None:
+    per_snap = snapshot_aggr_us(record, t)
+    aggr_us = _uniform_aggr(t, per_snap)
+    if aggr_us:
         a, b = t.offsets[0], t.offsets[1]
         oldest = max(t.ages[a:b], default=0)
-        start -= oldest * t.intervals.aggr_us * 1000
+        # ages count aggregation intervals of the snapshot's own length
+        start -= oldest * (per_snap[0] if per_snap is not None else aggr_us) * 1000
     return Guide(index, t.target_id, start, t.snap_end[-1], ranges, heats)
 
 
@@ -122,8 +129,18 @@ class Heatmap:
         return out
 
 
+def _uniform_aggr(t: TargetData, per_snap) -> int:
+    """The aggregation interval that says "Hz" (0: heat in samples).  With per-snapshot
+    intervals, Hz only when every snapshot's interval is known."""
+    if per_snap is not None:
+        return per_snap[0] if len(per_snap) and min(per_snap) > 0 else 0
+    return t.intervals.aggr_us if t.intervals is not None else 0
+
+
 def build(t: TargetData, time_range: tuple[int, int], addr_range: tuple[int, int],
-          resol: tuple[int, int]) -> Heatmap:
+          resol: tuple[int, int], record: Record | None = None) -> Heatmap:
+    """Bin one target.  With ``record`` given, a record whose intervals change
+    (auto-tuning) uses each snapshot's own aggregation interval for Hz and ages."""
     rows, cols = resol
     if rows < 1 or cols < 1:
         raise UserError("--resol: rows and columns must be at least 1")
@@ -135,10 +152,12 @@ def build(t: TargetData, time_range: tuple[int, int], addr_range: tuple[int, int
         raise UserError(f"--address-range: empty address range [{a0}, {a1})")
     time_unit = max((t1 - t0) // rows, 1)
     addr_unit = max((a1 - a0) // cols, 1)
-    aggr_us = t.intervals.aggr_us if t.intervals is not None else 0
+    per_snap = snapshot_aggr_us(record, t) if record is not None else None
+    aggr_us = _uniform_aggr(t, per_snap)
     pixels, touched = binning.heatmap(
         t.starts, t.ends, t.nr_accesses, t.ages, t.offsets, t.snap_start, t.snap_end,
-        t.nr_snapshots, aggr_us, t0, time_unit, rows, a0, addr_unit, cols)
+        t.nr_snapshots, aggr_us, t0, time_unit, rows, a0, addr_unit, cols,
+        per_snap if aggr_us else None)
     return Heatmap(pixels.tolist(), touched.tobytes(), t0, time_unit, rows, a0, addr_unit,
                    cols, "hz" if aggr_us else "samples", t.target_id)
 

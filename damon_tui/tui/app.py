@@ -153,7 +153,7 @@ HELP_TEXT = """\
   s       speed 1x, 10x, 100x, max        T   time per heatmap row
   w       record on / off                 o   sort regions
   e       schemes editor                  p   presets (reclaim, lru_sort)
-  g       target picker                   t   next target (several targets)
+  g       target picker                   t   next target (if several)
   ?       this help                       q   quit
   tab     side panels: small screens show one at a time (working set,
           regions, schemes, none); large ones show or hide them all

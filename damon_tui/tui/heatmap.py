@@ -368,12 +368,13 @@ def _nice_interval(us: int) -> int:
 
 
 def _compact_time(us: int) -> str:
-    """At most 6 characters: ``500ms``, ``12.5s``, ``12.5m``, ``2h05m``."""
+    """At most 6 characters: ``500ms``, ``12.5s``, ``912.5s``, ``16m40s``, ``2h05m``."""
     if us >= 6000_000_000:
         mins = us // 60_000_000
         return f"{mins // 60}h{mins % 60:02d}m"
-    if us >= 60_000_000:
-        return f"{us / 60_000_000:.1f}m"
+    if us >= 1000_000_000:
+        secs = us // 1_000_000
+        return f"{secs // 60}m{secs % 60:02d}s"
     if us >= 1_000_000:
         return f"{us / 1_000_000:.1f}s"
     return f"{us // 1000}ms"

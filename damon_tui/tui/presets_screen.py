@@ -63,10 +63,14 @@ def _apply_attrs(app, cfg) -> None:
     """The module's monitoring attributes (sample/aggr/regions) for the monitor."""
     from dataclasses import replace
 
+    from damon_tui.engine import IntervalsGoal
+
     monitor = app.session.monitor
     a = monitor.attrs
+    goal = IntervalsGoal(*cfg.intervals_goal) if cfg.intervals_goal else IntervalsGoal()
     new = replace(a, sample_us=cfg.sample_us, aggr_us=cfg.aggr_us,
-                  min_nr_regions=cfg.min_nr_regions, max_nr_regions=cfg.max_nr_regions)
+                  min_nr_regions=cfg.min_nr_regions, max_nr_regions=cfg.max_nr_regions,
+                  intervals_goal=goal)
     if new != a:
         app.source.call(lambda: monitor.set_attrs(new))
         app.session.attrs = new

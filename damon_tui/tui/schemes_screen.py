@@ -116,8 +116,8 @@ class SchemesScreen(Screen):
                                      allow_blank=False, compact=True)
                     else:
                         yield Input(id=f"f-{name}", compact=True)
-                yield Label(hint, classes="hint", id=f"h-{name}")
-                yield Label("", classes="err", id=f"e-{name}")
+                yield Label(hint, classes="hint", id=f"h-{name}", markup=False)
+                yield Label("", classes="err", id=f"e-{name}", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
