@@ -123,8 +123,8 @@ def format_time_us(us: int | float, precision: int = 3) -> str:
         return "max"
     if us >= 60_000_000:
         minutes, rest = divmod(us, 60_000_000)
-        secs = rest / 1_000_000
-        return f"{int(minutes)} m {secs:.{precision}g} s" if secs else f"{int(minutes)} m"
+        secs = f"{rest / 1_000_000:.{precision}f}".rstrip("0").rstrip(".")
+        return f"{int(minutes)} m {secs} s" if secs != "0" else f"{int(minutes)} m"
     for unit, div in (("s", 1_000_000), ("ms", 1000)):
         if us >= div:
             value = us / div

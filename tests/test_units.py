@@ -77,3 +77,5 @@ def test_formatting_matches_damo_style():
     assert format_time_us(5000) == "5 ms"
     assert format_time_us(1_500_000) == "1.500 s"
     assert format_time_us(65_000_000) == "1 m 5 s"
+    assert format_time_us(60_074_800) == "1 m 0.075 s"
+    assert format_time_us(120_000_000) == "2 m"
