@@ -69,7 +69,10 @@ def test_launch_form_targets_the_command(tmp_path):
     try:
         assert ops.kind == "vaddr" and ops.child is not None
         assert ops.pids() == [ops.child.pid]
-        assert "time.sleep" in ops.targets()[0].description
+        # the description names the launched command, cut to 60 characters
+        command = f"{sys.executable} -c import time; time.sleep(30)"
+        shown = command if len(command) <= 60 else command[:57] + "..."
+        assert ops.targets()[0].description == f"pid {ops.child.pid} ({shown})"
     finally:
         ops.close()
     assert ops.child.poll() is not None  # close() ends the launched command
