@@ -426,6 +426,25 @@ cdef class Sim:
 
     # ----------------------------------------------------------- memory model
 
+    cdef inline bint _page_span(self, int r, uint64_t start, uint64_t end, bint whole_pages,
+                                int64_t *p_lo, int64_t *p_hi) noexcept nogil:
+        """Region ``r``'s page indexes overlapping ``[start, end)`` into ``[p_lo, p_hi)``.
+
+        Partial pages count at the end; at the start only when ``whole_pages`` is false.
+        Returns false when the range misses the region.
+        """
+        cdef uint64_t rs = self.reg_base[r]
+        cdef uint64_t re = rs + <uint64_t>(self.reg_npages[r] << PAGE_SHIFT)
+        if end <= rs or start >= re:
+            return False
+        if whole_pages:
+            p_lo[0] = <int64_t>(((start if start > rs else rs) - rs + PAGE_SIZE - 1)
+                                >> PAGE_SHIFT)
+        else:
+            p_lo[0] = <int64_t>(((start if start > rs else rs) - rs) >> PAGE_SHIFT)
+        p_hi[0] = <int64_t>(((end if end < re else re) - rs + PAGE_SIZE - 1) >> PAGE_SHIFT)
+        return True
+
     cdef inline int _region_of_gpage(self, int64_t gp) noexcept nogil:
         cdef int lo = 0, hi = self.nr_regions - 1, mid
         while lo < hi:
@@ -566,21 +585,14 @@ cdef class Sim:
         """
         cdef int r
         cdef int64_t p, p_lo, p_hi, gp, applied = 0, mapped = 0
-        cdef uint64_t rs, re
         cdef uint8_t f
         self.last_mapped = 0
         if action == 0 or end <= start:
             return 0
         with nogil:
             for r in range(self.nr_regions):
-                rs = self.reg_base[r]
-                re = rs + <uint64_t>(self.reg_npages[r] << PAGE_SHIFT)
-                if end <= rs or start >= re:
+                if not self._page_span(r, start, end, True, &p_lo, &p_hi):
                     continue
-                p_lo = <int64_t>(((start if start > rs else rs) - rs + PAGE_SIZE - 1)
-                                 >> PAGE_SHIFT)
-                p_hi = <int64_t>(((end if end < re else re) - rs + PAGE_SIZE - 1)
-                                 >> PAGE_SHIFT)
                 if p_hi <= p_lo:
                     continue
                 mapped += p_hi - p_lo
@@ -632,15 +644,10 @@ cdef class Sim:
         cdef int r
         cdef int64_t p, p_lo, p_hi, gp
         cdef int64_t mapped = 0, res = 0, act = 0, huge = 0, swp = 0
-        cdef uint64_t rs, re
         cdef uint8_t f
         for r in range(self.nr_regions):
-            rs = self.reg_base[r]
-            re = rs + <uint64_t>(self.reg_npages[r] << PAGE_SHIFT)
-            if end <= rs or start >= re:
+            if not self._page_span(r, start, end, False, &p_lo, &p_hi):
                 continue
-            p_lo = <int64_t>(((start if start > rs else rs) - rs) >> PAGE_SHIFT)
-            p_hi = <int64_t>(((end if end < re else re) - rs + PAGE_SIZE - 1) >> PAGE_SHIFT)
             for p in range(p_lo, p_hi):
                 gp = self.reg_page0[r] + p
                 f = self.flags[gp]
@@ -838,19 +845,13 @@ cdef class Sim:
         cdef int64_t a = self._tick(t0_us), e = self._tick(t1_us)
         cdef int64_t nv, p, p_lo, p_hi, touched = 0, mapped = 0
         cdef int r
-        cdef uint64_t rs, re
         with nogil:
             self._advance(e)
         nv = self._build_views(a, e)
         with nogil:
             for r in range(self.nr_regions):
-                rs = self.reg_base[r]
-                re = rs + <uint64_t>(self.reg_npages[r] << PAGE_SHIFT)
-                if end <= rs or start >= re:
+                if not self._page_span(r, start, end, False, &p_lo, &p_hi):
                     continue
-                p_lo = <int64_t>(((start if start > rs else rs) - rs) >> PAGE_SHIFT)
-                p_hi = <int64_t>(((end if end < re else re) - rs + PAGE_SIZE - 1)
-                                 >> PAGE_SHIFT)
                 mapped += p_hi - p_lo
                 if nv == 0:
                     continue
@@ -866,7 +867,7 @@ cdef class Sim:
         cdef int64_t npg, nv, p, p_lo, p_hi, off, a, e
         cdef long long w0, w1
         cdef int r
-        cdef uint64_t rs, re, astart
+        cdef uint64_t rs, astart
         cdef array.array counts
         cdef uint16_t *c
         if step_us <= 0:
@@ -890,13 +891,9 @@ cdef class Sim:
                 continue
             with nogil:
                 for r in range(self.nr_regions):
-                    rs = self.reg_base[r]
-                    re = rs + <uint64_t>(self.reg_npages[r] << PAGE_SHIFT)
-                    if end <= rs or astart >= re:
+                    if not self._page_span(r, astart, end, False, &p_lo, &p_hi):
                         continue
-                    p_lo = <int64_t>(((astart if astart > rs else rs) - rs) >> PAGE_SHIFT)
-                    p_hi = <int64_t>(((end if end < re else re) - rs + PAGE_SIZE - 1)
-                                     >> PAGE_SHIFT)
+                    rs = self.reg_base[r]
                     off = <int64_t>((rs - astart) >> PAGE_SHIFT) if rs > astart else \
                         -<int64_t>((astart - rs) >> PAGE_SHIFT)
                     for p in range(p_lo, p_hi):
