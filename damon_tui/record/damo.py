@@ -26,8 +26,8 @@ class _Missing(Exception):
         super().__init__(f"{where}: {field}: {msg}")
 
 
-def _nr(v: Any, where: str, field: str) -> int:
-    """damo's ``text_to_nr`` for integers: ints, "1,024", "12" (floats truncated)."""
+def _plain_int(v: Any) -> int | None:
+    """damo's ``text_to_nr`` for integers: ints, floats (truncated), "1,024", "12.5"."""
     if v.__class__ is int:
         return v
     if isinstance(v, float):
@@ -41,7 +41,14 @@ def _nr(v: Any, where: str, field: str) -> int:
                 return int(float(t))
             except ValueError:
                 pass
-    raise _Missing(where, field, f"expected a number, got {v!r}")
+    return None
+
+
+def _nr(v: Any, where: str, field: str) -> int:
+    n = _plain_int(v)
+    if n is None:
+        raise _Missing(where, field, f"expected a number, got {v!r}")
+    return n
 
 
 def _bytes(v: Any, where: str, field: str) -> int:
@@ -61,22 +68,14 @@ def _bytes(v: Any, where: str, field: str) -> int:
 
 
 def _time_ns(v: Any, where: str, field: str) -> int:
-    if v.__class__ is int:
-        return v
-    if isinstance(v, float):
-        return int(v)
+    n = _plain_int(v)
+    if n is not None:
+        return n
     if isinstance(v, str):
-        t = v.replace(",", "").strip()
         try:
-            return int(t)
-        except ValueError:
-            try:
-                return int(float(t))
-            except ValueError:
-                try:
-                    return parse_time_us(t, field) * 1000
-                except UnitError:
-                    pass
+            return parse_time_us(v.replace(",", "").strip(), field) * 1000
+        except UnitError:
+            pass
     raise _Missing(where, field, f"expected a time in ns, got {v!r}")
 
 
