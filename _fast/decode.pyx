@@ -516,10 +516,44 @@ cdef class _DamoScan:
             return 1
         return -1
 
+    cdef int count_obj(self, const char *name, int name_len, u64 *value, int *value_null,
+                       const char *alt, int alt_len, int *alt_used) noexcept:
+        """``{name: N|null, alt: null|anything, ...}``, as damo writes ``nr_accesses``
+        (samples / percent) and ``age`` (aggr_intervals / usec).
+
+        ``value_null`` stays 1 unless ``name`` holds a number; ``alt_used`` becomes 1 when
+        ``alt`` holds something other than null (the record then needs the slow path).
+        Other members are skipped.  Returns 0, or -1 on malformed input.
+        """
+        cdef char k[24]
+        cdef int kl, fl
+        cdef u64 tmp
+        cdef int r = self.obj_start()
+        if r < 0:
+            return -1
+        while r == 0:
+            kl = self.key(k, 24)
+            if kl == name_len and memcmp(k, name, name_len) == 0:
+                if self.uint(value, &fl) < 0:
+                    return -1
+                value_null[0] = fl
+            elif kl == alt_len and memcmp(k, alt, alt_len) == 0:
+                if self.ws() == 110:
+                    if self.uint(&tmp, &fl) < 0:
+                        return -1
+                else:
+                    alt_used[0] = 1
+                    if self.skip_value(0) < 0:
+                        return -1
+            elif kl < 0 or self.skip_value(0) < 0:
+                return -1
+            r = self.obj_next()
+        return -1 if r < 0 else 0
+
     cdef int region(self) noexcept:
         cdef char k[24]
         cdef int kl, r, fl, seen = 0, samples_null = 1, age_null = 1, pct = 0, usec = 0
-        cdef u64 s = 0, e = 0, nr = 0, age = 0, tmp
+        cdef u64 s = 0, e = 0, nr = 0, age = 0
         r = self.obj_start()
         if r != 0:
             return -1
@@ -537,51 +571,12 @@ cdef class _DamoScan:
                 seen |= 2
             elif kl == 11 and memcmp(k, b"nr_accesses", 11) == 0:
                 seen |= 4
-                r = self.obj_start()
-                if r < 0:
-                    return -1
-                while r == 0:
-                    kl = self.key(k, 24)
-                    if kl == 7 and memcmp(k, b"samples", 7) == 0:
-                        if self.uint(&nr, &fl) < 0:
-                            return -1
-                        samples_null = fl
-                    elif kl == 7 and memcmp(k, b"percent", 7) == 0:
-                        if self.ws() == 110:
-                            if self.uint(&tmp, &fl) < 0:
-                                return -1
-                        else:
-                            pct = 1
-                            if self.skip_value(0) < 0:
-                                return -1
-                    elif kl < 0 or self.skip_value(0) < 0:
-                        return -1
-                    r = self.obj_next()
-                if r < 0:
+                if self.count_obj(b"samples", 7, &nr, &samples_null, b"percent", 7, &pct) < 0:
                     return -1
             elif kl == 3 and memcmp(k, b"age", 3) == 0:
                 seen |= 8
-                r = self.obj_start()
-                if r < 0:
-                    return -1
-                while r == 0:
-                    kl = self.key(k, 24)
-                    if kl == 14 and memcmp(k, b"aggr_intervals", 14) == 0:
-                        if self.uint(&age, &fl) < 0:
-                            return -1
-                        age_null = fl
-                    elif kl == 4 and memcmp(k, b"usec", 4) == 0:
-                        if self.ws() == 110:
-                            if self.uint(&tmp, &fl) < 0:
-                                return -1
-                        else:
-                            usec = 1
-                            if self.skip_value(0) < 0:
-                                return -1
-                    elif kl < 0 or self.skip_value(0) < 0:
-                        return -1
-                    r = self.obj_next()
-                if r < 0:
+                if self.count_obj(b"aggr_intervals", 14, &age, &age_null, b"usec", 4,
+                                  &usec) < 0:
                     return -1
             elif self.skip_value(0) < 0:
                 return -1
