@@ -679,6 +679,8 @@ class DamonApp(App):
 
     # -- drawing ------------------------------------------------------------------
     def refresh_views(self, force: bool = False) -> None:
+        if not self.screen_stack:  # a timer or worker call racing the app's exit
+            return
         screen = self.screen
         if not isinstance(screen, MonitorScreen):
             screen = next((s for s in self.screen_stack if isinstance(s, MonitorScreen)), None)
