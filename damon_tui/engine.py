@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 _UINT_MAX = 2**32 - 1
+ULONG_MAX = 2**64 - 1
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ class IntervalsGoal:
                 raise ValueError(f"intervals_goal.{name}: expected an integer, got {value!r}")
             if value < 0:
                 raise ValueError(f"intervals_goal.{name}: must not be negative, got {value}")
+            if value > ULONG_MAX:  # the kernel's unsigned long
+                raise ValueError(f"intervals_goal.{name}: out of range (at most {ULONG_MAX}), "
+                                 f"got {value}")
 
     @property
     def enabled(self) -> bool:
@@ -92,6 +96,8 @@ class Attrs:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ValueError(f"{name}: expected an integer, got {value!r}")
+            if value > ULONG_MAX:  # the kernel's unsigned long
+                raise ValueError(f"{name}: out of range (at most {ULONG_MAX}), got {value}")
         for name in ("sample_us", "aggr_us", "update_us"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}: must be positive, got {getattr(self, name)}")

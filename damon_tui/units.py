@@ -7,7 +7,9 @@ Percentages: ``"10%"``.
 
 from __future__ import annotations
 
+import math
 import re
+from fractions import Fraction
 
 #: damo's ``max`` literal (ULONG_MAX on 64-bit)
 ULONG_MAX = 2**64 - 1
@@ -51,8 +53,55 @@ _TIME_UNITS_US = {
 _NUM_UNIT = re.compile(r"\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*")
 
 
+#: digits a typed number may have before the point (ULONG_MAX has 20)
+MAX_DIGITS = 40
+
+
 class UnitError(ValueError):
     """A value could not be parsed; the message says what was expected."""
+
+
+def parse_number(text: str | int | float, field: str = "value") -> int | float:
+    """A finite number from ``"4096"``, ``"1,024"``, ``"1.5"``, ``"1e3"`` or an int/float.
+
+    Integers stay exact; ``inf``, ``nan``, ``1e400`` and numbers of more than
+    ``MAX_DIGITS`` digits are refused (``UnitError`` naming ``field``), so callers never
+    meet an infinity or Python's int-to-str digit limit.
+    """
+    if isinstance(text, bool):
+        raise UnitError(f"{field}: expected a number, got {text!r}")
+    if isinstance(text, int):
+        return text
+    if isinstance(text, float):
+        value: int | float = text
+    else:
+        s = str(text).strip().replace(",", "")
+        if len(s.lstrip("+-").split(".")[0].split("e")[0].split("E")[0]) > MAX_DIGITS:
+            raise UnitError(f"{field}: number out of range (at most {ULONG_MAX}), got "
+                            f"{_short(s)}")
+        try:
+            value = int(s)
+        except ValueError:
+            try:
+                value = float(s)
+            except ValueError:
+                raise UnitError(f"{field}: expected a number, got {_short(s)}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UnitError(f"{field}: expected a finite number, got {_short(str(text))}")
+    return value
+
+
+def check_ulong(value: int | float, field: str) -> int | float:
+    """``value`` if it fits the kernel's unsigned long, else a ``UnitError``."""
+    if value > ULONG_MAX:
+        raise UnitError(f"{field}: out of range (at most {ULONG_MAX}, an unsigned long), "
+                        f"got {_short(str(value))}")
+    return value
+
+
+def _short(text: str) -> str:
+    """``repr`` of a user's text, cut so a 5000-digit number stays one short line."""
+    return repr(text) if len(text) <= 40 else repr(text[:20] + "..." + text[-8:])
 
 
 def parse_size(text: str | int, field: str = "size") -> int:
@@ -67,9 +116,13 @@ def parse_size(text: str | int, field: str = "size") -> int:
         return ULONG_MAX
     m = _NUM_UNIT.fullmatch(s)
     if not m or m.group(2).lower() not in _SIZE_UNITS:
-        raise UnitError(f"{field}: expected a size like 4096, 4K, 1 GiB, min or max, got {s!r}")
-    number = float(m.group(1).replace(",", ""))
-    return int(number * _SIZE_UNITS[m.group(2).lower()])
+        raise UnitError(f"{field}: expected a size like 4096, 4K, 1 GiB, min or max, got "
+                        f"{_short(s)}")
+    number = _exact(m.group(1), field) * _SIZE_UNITS[m.group(2).lower()]
+    if number > ULONG_MAX:
+        raise UnitError(f"{field}: out of range (at most {ULONG_MAX} bytes, or max), got "
+                        f"{_short(s)}")
+    return int(number)
 
 
 def parse_time_us(text: str | int, field: str = "time", default_unit: str = "us") -> int:
@@ -78,7 +131,7 @@ def parse_time_us(text: str | int, field: str = "time", default_unit: str = "us"
     A bare number is taken in ``default_unit``.
     """
     if isinstance(text, int):
-        return int(text * _TIME_UNITS_US[default_unit])
+        return int(check_ulong(text * Fraction(str(_TIME_UNITS_US[default_unit])), field))
     s = str(text).strip()
     low = s.lower()
     if low == "min":
@@ -88,16 +141,29 @@ def parse_time_us(text: str | int, field: str = "time", default_unit: str = "us"
     parts = re.findall(r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*([a-zA-Z]*)", s)
     rebuilt = "".join(f"{n}{u}" for n, u in parts)
     if not parts or rebuilt != re.sub(r"\s+", "", s):
-        raise UnitError(f"{field}: expected a time like 5ms, 100 ms, 60s or 1 m 5 s, got {s!r}")
-    total = 0.0
+        raise UnitError(f"{field}: expected a time like 5ms, 100 ms, 60s or 1 m 5 s, got "
+                        f"{_short(s)}")
+    total = Fraction(0)
     for number, unit in parts:
         unit = unit.lower() or default_unit
         if unit not in _TIME_UNITS_US:
             raise UnitError(
                 f"{field}: unknown time unit {unit!r} in {s!r} (ns, us, ms, s, m, h, d)"
             )
-        total += float(number.replace(",", "")) * _TIME_UNITS_US[unit]
+        total += _exact(number, field) * Fraction(str(_TIME_UNITS_US[unit]))
+    if total > ULONG_MAX:
+        raise UnitError(f"{field}: out of range (at most {ULONG_MAX} us, or max), got "
+                        f"{_short(s)}")
     return int(round(total))
+
+
+def _exact(number: str, field: str) -> Fraction:
+    """The exact value of a ``[0-9,]+(.[0-9]+)?`` match (no float rounding at 2**64)."""
+    digits = number.replace(",", "")
+    if len(digits.split(".")[0]) > MAX_DIGITS or len(digits) > 2 * MAX_DIGITS:
+        raise UnitError(f"{field}: number out of range (at most {ULONG_MAX}), got "
+                        f"{_short(number)}")
+    return Fraction(digits)
 
 
 def parse_percent(text: str) -> float | None:

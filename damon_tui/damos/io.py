@@ -41,7 +41,7 @@ from damon_tui.damos.scheme import (
     Weights,
 )
 from damon_tui.errors import UserError
-from damon_tui.units import ULONG_MAX, UnitError, parse_size, parse_time_us
+from damon_tui.units import ULONG_MAX, UnitError, parse_number, parse_size, parse_time_us
 
 ONE_LINE_COUNTS = (7, 10, 13, 18)
 _FIELDS = ("min_sz", "max_sz", "min_nr_accesses", "max_nr_accesses", "min_age", "max_age",
@@ -54,20 +54,18 @@ _FIELDS = ("min_sz", "max_sz", "min_nr_accesses", "max_nr_accesses", "min_age", 
 def _num(text: Any) -> float:
     if isinstance(text, bool):
         raise ValueError(f"expected a number, got {text!r}")
-    if isinstance(text, int | float):
-        return text
-    s = str(text).strip().replace(",", "")
+    s = text if isinstance(text, int | float) else str(text).strip().replace(",", "")
     if s == "min":
         return 0
     if s == "max":
         return ULONG_MAX
     try:
-        return min(int(s), ULONG_MAX)
-    except ValueError:
-        try:
-            return float(s)
-        except ValueError:
-            raise ValueError(f"expected a number, got {text!r}") from None
+        value = parse_number(s, "value")
+    except UnitError as e:  # inf, nan, 1e400, 5000 digits: the field is the caller's
+        raise ValueError(str(e).removeprefix("value: ")) from None
+    if value > ULONG_MAX:
+        raise ValueError(f"out of range (at most {ULONG_MAX}, or max), got {str(s)[:30]!r}")
+    return value
 
 
 def _int(text: Any) -> int:

@@ -85,6 +85,9 @@ class Param:
                 from None
         if value < 0 and self.name != "kdamond_pid":
             raise ValueError(f"must not be negative, got {value}")
+        if value > ULONG_MAX:  # the kernel's kstrtoul refuses it
+            raise ValueError(f"out of range (at most {ULONG_MAX}, an unsigned long), got "
+                             f"{text!r}"[:120])
         return value
 
     def format(self, value: Any) -> str:

@@ -111,6 +111,9 @@ class AccessPattern:
                              f"> max ({r.max_age} aggregation intervals)")
 
     def validate(self) -> None:
+        if self.min_sz < 0 or self.max_sz < 0:
+            raise ValueError(f"access_pattern.sz_bytes: must not be negative, got "
+                             f"{min(self.min_sz, self.max_sz)}")
         if self.min_sz > self.max_sz:
             raise ValueError(f"access_pattern.sz_bytes: min ({self.min_sz}) > max ({self.max_sz})")
         for lo, hi, name in ((self.min_nr_accesses, self.max_nr_accesses, "nr_accesses"),
@@ -203,6 +206,10 @@ class Watermarks:
         if self.metric not in WMARK_METRICS:
             raise ValueError(f"watermarks.metric: unknown metric {self.metric!r} "
                              f"(none or free_mem_rate)")
+        for name, value in (("high_permil", self.high), ("mid_permil", self.mid),
+                            ("low_permil", self.low)):
+            if value < 0:
+                raise ValueError(f"watermarks.{name}: must not be negative, got {value}")
         if self.metric == "none":
             return
         if self.interval_us <= 0:

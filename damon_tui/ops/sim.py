@@ -66,6 +66,8 @@ _MIN_GAP = 1 << 20
 PAGE_SIZE = 4096
 #: largest workload the per-page memory model accepts (1 byte of state per page)
 MAX_FOOTPRINT = 1 << 40
+#: fastest simulated access rate accepted (accesses per second)
+MAX_ACCESS_RATE = 10**10
 
 _MIGRATE_REASON = (
     "the sim models a single NUMA node, so there is no other node to migrate pages to"
@@ -209,6 +211,9 @@ class SimOps(Ops):
         rate = DEFAULT_ACCESS_RATE if access_rate is None else access_rate
         if not rate > 0:
             raise UserError(f"access rate: expected a positive number, got {access_rate}")
+        if rate > MAX_ACCESS_RATE:  # also inf: the sim counts time in 64-bit access slots
+            raise UserError(f"access rate: at most {MAX_ACCESS_RATE:.0e} accesses per second "
+                            f"can be simulated, got {access_rate:g}")
         if batch <= 0:
             raise UserError(f"batch: expected a positive number of accesses, got {batch}")
         if ranges not in ("mappings", "three"):
@@ -217,6 +222,10 @@ class SimOps(Ops):
             raise UserError(f"refault cost: expected >= 0 us, got {refault_cost_us}")
         self.access_rate = int(rate)
         self.batch = int(batch)
+        #: longest sampling interval the kept access history can answer (``history``
+        #: batches), and the furthest virtual time the 64-bit tick clock reaches
+        self.max_sample_us = history * self.batch * 1_000_000 // self.access_rate
+        self.max_time_us = (2**62 // self.access_rate) * 1_000_000
         self.seed = seed
         self.refault_cost_us = float(refault_cost_us)
         self.action_costs = action_costs or ActionCosts()
@@ -285,7 +294,17 @@ class SimOps(Ops):
 
     def check_accesses(self, target_idx: int, addrs: array, out: array, now_us: int) -> None:
         with self._lock:
-            self._sim.check(addrs, out, self._prepared_us, now_us)
+            try:
+                self._sim.check(addrs, out, self._prepared_us, now_us)
+            except (ValueError, OverflowError):  # a window the sim cannot answer
+                raise UserError(self.limits_message(now_us - self._prepared_us)) from None
+
+    def limits_message(self, sample_us: int) -> str:
+        """One sentence on why a sampling interval is beyond what the sim can answer."""
+        return (f"sampling interval {sample_us} us: the sim keeps "
+                f"{self.max_sample_us / 1e6:g} s of access history at "
+                f"{self.access_rate:g} accesses per second; give a shorter --sample or a "
+                "lower --access-rate")
 
     def free_mem_rate(self) -> int:
         rss = self._sim.rss * PAGE_SIZE

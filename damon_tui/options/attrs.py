@@ -111,7 +111,23 @@ def attrs_from_args(args: argparse.Namespace, ops=None):
         except ValueError as e:
             raise UserError(f"monitoring attributes: {_option_message(str(e))} (with the "
                             f"{ops.kind} default intervals; give --sample)") from None
+        check_ops_limits(attrs, ops)
     return attrs
+
+
+def check_ops_limits(attrs: Attrs, ops) -> None:
+    """Refuse intervals the operations set cannot serve (the sim's access history and
+    64-bit clock), naming the option."""
+    max_sample = getattr(ops, "max_sample_us", None)
+    goal = attrs.intervals_goal
+    longest = max(attrs.sample_us, goal.max_sample_us if goal.enabled else 0)
+    if max_sample is not None and longest > max_sample:
+        option = "--sample" if attrs.sample_us == longest else "--intervals-goal MAX_SAMPLE"
+        raise UserError(f"monitoring attributes: {option}: {ops.limits_message(longest)}")
+    max_time = getattr(ops, "max_time_us", None)
+    if max_time is not None and attrs.aggr_us > max_time:
+        raise UserError(f"monitoring attributes: --aggr: at most {max_time} us on this "
+                        "target's clock")
 
 
 def tuned_attrs(args: argparse.Namespace, attrs, ops):

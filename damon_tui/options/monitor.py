@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from damon_tui.engine import Monitor
-from damon_tui.options.attrs import attrs_from_args
+from damon_tui.errors import UserError
+from damon_tui.options.attrs import attrs_from_args, check_ops_limits
 from damon_tui.options.schemes import schemes_from_args
 
 
@@ -23,6 +24,11 @@ def monitor_from_args(args: argparse.Namespace, ops, duration_us: int | None,
             duration_us = default_sim_duration_us
         schemes = schemes_from_args(args, attrs, ops)
         attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
+        check_ops_limits(attrs, ops)
+        max_time = getattr(ops, "max_time_us", None)
+        if max_time is not None and duration_us is not None and duration_us > max_time:
+            raise UserError(f"--duration: at most {max_time} us on this target's clock, got "
+                            f"{duration_us}")
         monitor = Monitor(ops, attrs, seed=args.seed,
                           **({"schemes": schemes} if schemes else {}))
     except BaseException:
