@@ -24,9 +24,11 @@ def run(args: argparse.Namespace) -> int:
 
     from damon_tui.errors import UserError
     from damon_tui.record import open_record, write_damo, write_record
+    from damon_tui.safe_output import same_file
     from damon_tui.units import format_size
 
-    if os.path.abspath(args.input) == os.path.abspath(args.output):
+    if (os.path.abspath(args.input) == os.path.abspath(args.output)
+            or same_file(args.input, args.output)):
         raise UserError(f"{args.output}: output would overwrite the input")
     record = open_record(args.input)
     for w in record.warnings:

@@ -10,6 +10,7 @@ from damon_tui.options.attrs import add_attrs_arguments, attrs_from_args, retune
 from damon_tui.options.monitor import monitor_from_args
 from damon_tui.options.schemes import add_scheme_arguments
 from damon_tui.options.targets import add_target_arguments, ops_from_args
+from damon_tui.signals import interrupt_on_signals
 from damon_tui.units import format_size, format_time_us, parse_time_us
 
 NAME = "monitor"
@@ -62,8 +63,14 @@ def run(args: argparse.Namespace) -> int:
     every_us = parse_time_us(args.every, "--every")
     if args.hottest < 0:
         raise UserError(f"--hottest: expected 0 or more regions, got {args.hottest}")
-    ops = ops_from_args(args, seed=args.seed)
-    monitor, duration_us = monitor_from_args(args, ops, duration_us, DEFAULT_SIM_DURATION_US)
+    with interrupt_on_signals():  # SIGTERM / SIGHUP end monitoring like Ctrl-C
+        ops = ops_from_args(args, seed=args.seed)
+        monitor, duration_us = monitor_from_args(args, ops, duration_us,
+                                                 DEFAULT_SIM_DURATION_US)
+        return _monitor(args, ops, monitor, duration_us, every_us)
+
+
+def _monitor(args: argparse.Namespace, ops, monitor, duration_us, every_us: int) -> int:
     retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
     attrs = monitor.attrs
     out = sys.stdout
@@ -101,8 +108,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"# intervals retuned to the measured access-check cost: sample "
                       f"{format_time_us(new.sample_us)}, aggr {format_time_us(new.aggr_us)}",
                       file=out)
-    except KeyboardInterrupt:
-        print("# interrupted", file=out)
+    except KeyboardInterrupt as e:
+        print(f"# {e.args[0]} received" if e.args else "# interrupted", file=out)
     finally:
         ops.close()
     if not wss_history:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 
 from damon_tui.options.attrs import add_attrs_arguments, attrs_from_args, retuner_from_args
 from damon_tui.options.monitor import monitor_from_args
@@ -60,93 +62,94 @@ def _attrs_json(attrs) -> dict:
 
 def _check_output(path: str) -> None:
     """Refuse an output path that cannot be written before any target is started."""
-    import os
+    from damon_tui.safe_output import is_stream
 
-    from damon_tui.errors import UserError
-
-    if os.path.isdir(path):
-        raise UserError(f"{path}: cannot write: Is a directory")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise UserError(f"{path}: cannot write: directory {parent} does not exist")
+    is_stream(path)
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
 
-    from damon_tui.errors import UserError
     from damon_tui.record import RecordWriter, make_header
+    from damon_tui.safe_output import discard, is_stream, temp_name
+    from damon_tui.signals import interrupt_on_signals
 
     attrs_from_args(args)  # refuse bad attributes before launching or attaching to anything
     duration_us = None if args.duration is None else parse_time_us(args.duration, "--duration")
     _check_output(args.output)
-    ops = ops_from_args(args, seed=args.seed)
-    monitor, duration_us = monitor_from_args(args, ops, duration_us, DEFAULT_SIM_DURATION_US)
-    retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
-    attrs, schemes = monitor.attrs, monitor.schemes
-    out = args.output
-    damo_out = None
-    try:
-        targets = ops.targets()
-        header = make_header(
-            ops=ops.kind,
-            clock=ops.clock,
-            resolution=ops.resolution,
-            access_check=ops.access_check,
-            attrs=_attrs_json(attrs),
-            targets=[{"target_id": t.target_id, "description": t.description, "pid": t.pid}
-                     for t in targets],
-            schemes=_schemes_json(schemes),
-            seed=args.seed,
-            duration_us=duration_us,
-        )
-        if args.format == "damo-json":
-            import tempfile
+    with interrupt_on_signals():  # SIGTERM / SIGHUP end the recording like Ctrl-C
+        ops = ops_from_args(args, seed=args.seed)
+        monitor, duration_us = monitor_from_args(args, ops, duration_us,
+                                                 DEFAULT_SIM_DURATION_US)
+        retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
+        attrs, schemes = monitor.attrs, monitor.schemes
+        out = args.output
+        damo_out = None
+        try:
+            targets = ops.targets()
+            header = make_header(
+                ops=ops.kind,
+                clock=ops.clock,
+                resolution=ops.resolution,
+                access_check=ops.access_check,
+                attrs=_attrs_json(attrs),
+                targets=[{"target_id": t.target_id, "description": t.description,
+                          "pid": t.pid} for t in targets],
+                schemes=_schemes_json(schemes),
+                seed=args.seed,
+                duration_us=duration_us,
+            )
+            if args.format == "damo-json":
+                damo_out = out
+                # our record, converted when recording ends
+                out = temp_name(tempfile.gettempdir() + "/damon-tui.rec"
+                                if is_stream(damo_out) else damo_out)
+            writer = RecordWriter(out, header, fsync=args.fsync)
+        except BaseException:
+            ops.close()  # a launched command must not outlive a refused record
+            if damo_out is not None and out != damo_out:
+                discard(out)
+            raise
+        try:
+            return _record(args, monitor, ops, writer, retune, duration_us, damo_out)
+        finally:
+            if damo_out is not None:
+                discard(out)
 
-            damo_out = out
-            try:
-                fd, out = tempfile.mkstemp(prefix=".damon-tui-", suffix=".rec",
-                                           dir=os.path.dirname(os.path.abspath(damo_out)))
-            except OSError as e:
-                raise UserError(f"{damo_out}: cannot write: {e.strerror}") from None
-            os.close(fd)
-        writer = RecordWriter(out, header, fsync=args.fsync)
-    except BaseException:
-        ops.close()  # a launched command must not outlive a refused record
-        if damo_out is not None and out != damo_out and os.path.exists(out):
-            os.unlink(out)
-        raise
+
+def _record(args, monitor, ops, writer, retune, duration_us, damo_out) -> int:
+    """Run the monitor into ``writer``; the summary on stderr (also when interrupted)."""
+    from damon_tui.record import open_record, write_damo
+
+    out = writer.path
+    shown = damo_out or out
     progress = _progress(duration_us)
     last_end = 0
     try:
         with writer, progress as bar:
             task = (bar.add_task("recording", total=duration_us, monitored="0 s")
                     if bar else None)
-            for snap in monitor.run(duration_us):
-                writer.write_snapshot(snap)  # each frame carries its own intervals
-                last_end = snap.end_us
-                if retune is not None:
-                    retune.poll()
-                if bar is not None:
-                    done = snap.end_us if duration_us is None else min(snap.end_us, duration_us)
-                    bar.update(task, completed=done, monitored=format_time_us(snap.end_us))
-    except KeyboardInterrupt:
-        print(f"# interrupted; {writer.nr_frames} snapshots kept in {damo_out or out}",
-              file=sys.stderr)
-    except BaseException:
-        if damo_out is not None:
-            os.unlink(out)
-        raise
+            try:
+                for snap in monitor.run(duration_us):
+                    writer.write_snapshot(snap)  # each frame carries its own intervals
+                    last_end = snap.end_us
+                    if retune is not None:
+                        retune.poll()
+                    if bar is not None:
+                        done = (snap.end_us if duration_us is None
+                                else min(snap.end_us, duration_us))
+                        bar.update(task, completed=done, monitored=format_time_us(snap.end_us))
+            except KeyboardInterrupt as e:
+                why = f"{e.args[0]} received" if e.args else "interrupted"
+                print(f"# {why}; {writer.nr_frames} snapshots kept in {shown}",
+                      file=sys.stderr)
     finally:
         ops.close()
+    if writer.nr_frames == 0 and (os.path.lexists(damo_out) if damo_out else writer.kept_old):
+        print(f"# no snapshot recorded: {shown} left unchanged", file=sys.stderr)
+        return 0
     per_region = writer.bytes_written / writer.nr_regions if writer.nr_regions else 0
     if damo_out is not None:
-        from damon_tui.record import open_record, write_damo
-
-        try:
-            size = write_damo(damo_out, open_record(out))
-        finally:
-            os.unlink(out)
+        size = write_damo(damo_out, open_record(out))
         print(f"# recorded {writer.nr_frames} snapshots ({format_time_us(last_end)} "
               f"monitored, {writer.nr_regions} regions) to {damo_out} (damo json_compressed, "
               f"{format_size(size)})", file=sys.stderr)

@@ -29,6 +29,7 @@ from damon_tui.damos.scheme import (
     Weights,
 )
 from damon_tui.errors import UserError
+from damon_tui.safe_output import safe_output
 from damon_tui.units import UINT_MAX, ULONG_MAX, UnitError, parse_size, parse_time_us
 
 PAGE_SIZE = 4096
@@ -640,16 +641,15 @@ def save_profile(name: str, preset: Preset, params: Mapping[str, Any], descripti
                and v != defaults[k]}
     d = profiles_dir(directory)
     path = d / f"{name}.json"
-    tmp = path.with_suffix(".json.tmp")
     if d.exists() and not d.is_dir():
         raise UserError(f"{d}: profile directory is not a directory")
     try:
         d.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"preset": preset.name, "description": description,
-                                   "params": changed}, indent=2) + "\n")
-        tmp.replace(path)
     except OSError as e:
         raise UserError(f"{e.filename or path}: cannot save profile: {e.strerror}") from None
+    with safe_output(path, "w") as f:
+        f.write(json.dumps({"preset": preset.name, "description": description,
+                            "params": changed}, indent=2) + "\n")
     return path
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from damon_tui._fast import decode as _dec
 from damon_tui.errors import UserError
 from damon_tui.record.model import Intervals, Record, TargetData
+from damon_tui.safe_output import safe_output
 from damon_tui.units import UnitError, parse_size, parse_time_us
 
 
@@ -370,13 +371,9 @@ def write_damo(path: str, record: Record, compressed: bool = True,
             print(f"damon-tui: warning: {plan[3]}", file=sys.stderr)
         else:
             warn(plan[3])
-    try:
-        f = open(path, "wb")  # noqa: SIM115
-    except OSError as e:
-        raise UserError(f"{path}: cannot write: {e.strerror}") from None
     written = 0
     try:
-        with f:
+        with safe_output(path) as f:
             z = zlib.compressobj() if compressed else None
             for chunk in _damo_chunks(record, plan):
                 data = chunk.encode()

@@ -25,6 +25,7 @@ resolution ("per page" / "per mapping"), start time and optional schemes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import struct
@@ -37,6 +38,7 @@ from typing import Any, BinaryIO
 from damon_tui._fast import decode as _dec
 from damon_tui.errors import UserError
 from damon_tui.record.model import Intervals, Record, TargetData
+from damon_tui.safe_output import create_temp, discard, publish
 
 MAGIC = b"\x89DAMON-TUI\r\n\x1a\n"
 VERSION = 1
@@ -95,11 +97,24 @@ def make_header(
 
 
 class RecordWriter:
-    """Append snapshots to a damon-tui record; every frame is flushed when written."""
+    """Append snapshots to a damon-tui record; every frame is flushed when written.
+
+    The file is created safely (``damon_tui.safe_output``: a new temp file beside
+    ``path``, never through a symlink) and renamed over ``path`` when the first frame
+    is written (``streaming``, crash-safe from then on) or when the writer closes
+    without error (``streaming=False``: a conversion publishes only a whole file).  A
+    recording that ends without a frame leaves an existing ``path`` as it was
+    (:attr:`kept_old` says so) and creates a header-only file where there was none.
+    """
 
     def __init__(self, path: str | os.PathLike, header: dict, compress: bool | None = None,
-                 fsync: bool = False) -> None:
+                 fsync: bool = False, streaming: bool = True) -> None:
         self.path = os.fspath(path)
+        self.streaming = streaming
+        #: the file is at ``path`` (renamed from the temp file)
+        self.published = False
+        #: closed without a frame: ``path`` existed and was left unchanged
+        self.kept_old = False
         self.header = header
         self.compress = compress  # None = when it saves COMPRESS_MIN_SAVING
         self.fsync = fsync
@@ -109,26 +124,48 @@ class RecordWriter:
         self._index = {t.get("target_id"): i for i, t in enumerate(header["targets"])}
         self._prev: dict[int, tuple[array, array, array, array]] = {}
         self._last: tuple[int, int, int, int] | None = None  # end, duration, sample, aggr
-        try:
-            self._f: BinaryIO = open(self.path, "wb")  # noqa: SIM115
-        except OSError as e:
-            raise UserError(f"{self.path}: cannot write: {e.strerror}") from None
+        fd, self._tmp = create_temp(self.path)
+        self.published = self._tmp is None  # a stream (/dev/null, a FIFO) is written in place
+        self._f: BinaryIO = os.fdopen(fd, "wb")
         blob = json.dumps(header, sort_keys=True).encode()
-        self._write(MAGIC + _HEAD.pack(VERSION, len(blob), zlib.crc32(blob)) + blob)
+        try:
+            self._write(MAGIC + _HEAD.pack(VERSION, len(blob), zlib.crc32(blob)) + blob)
+        except BaseException:
+            with contextlib.suppress(OSError):  # the write error is the one to report
+                self._f.close()
+            discard(self._tmp)
+            raise
 
     # -- lifecycle
     def __enter__(self) -> RecordWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(ok=exc_type is None)
 
-    def close(self) -> None:
-        if not self._f.closed:
-            try:
-                self._f.close()
-            except OSError as e:
-                raise UserError(f"{self.path}: cannot write: {e.strerror}") from None
+    def _publish(self) -> None:
+        if not self.published:
+            publish(self._tmp, self.path)
+            self.published = True
+
+    def close(self, ok: bool = True) -> None:
+        """Close the file; publish it if it has frames, or if ``ok`` and it would not
+        replace an existing file (or it is not ``streaming``)."""
+        if self._f.closed:
+            return
+        try:
+            self._f.close()
+        except OSError as e:
+            if not self.published:
+                discard(self._tmp)
+            raise UserError(f"{self.path}: cannot write: {e.strerror}") from None
+        if self.published:
+            return
+        if ok and (self.nr_frames or not self.streaming or not os.path.lexists(self.path)):
+            self._publish()
+        else:
+            self.kept_old = ok and os.path.lexists(self.path)
+            discard(self._tmp)
 
     def _write(self, data: bytes) -> None:
         try:
@@ -228,6 +265,8 @@ class RecordWriter:
         self._write(bytes(frame))
         self.nr_frames += 1
         self.nr_regions += nr_regions
+        if self.streaming:
+            self._publish()
 
 
 def _typed(a: Any, code: str) -> array:
@@ -517,7 +556,7 @@ def write_record(path: str, record: Record, header: dict | None = None) -> Recor
     # group the targets' snapshots into frames by equal snapshot times
     targets = [{"target_id": t.target_id, "description": t.description}
                for t in record.targets]
-    with RecordWriter(path, {**header, "targets": targets}) as w:
+    with RecordWriter(path, {**header, "targets": targets}, streaming=False) as w:
         same = len({t.nr_snapshots for t in record.targets}) <= 1 and all(
             t.snap_start == record.targets[0].snap_start
             and t.snap_end == record.targets[0].snap_end for t in record.targets)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from html import escape
 
-from damon_tui.errors import UserError
 from damon_tui.report.fmt import format_sz, format_time_ns
 from damon_tui.report.heatmap import Heatmap
+from damon_tui.safe_output import safe_output
 
 #: colour stops per colour set (0 = coldest, 1 = hottest), RGB
 _STOPS = {
@@ -116,8 +116,5 @@ def heatmap_svg(hm: Heatmap, colorset: str = "gray", title: str = "") -> str:
 
 def write_heatmap_svg(hm: Heatmap, path: str, colorset: str = "gray", title: str = "") -> None:
     text = heatmap_svg(hm, colorset, os.path.basename(title))
-    try:
-        with open(path, "w") as f:
-            f.write(text)
-    except OSError as e:
-        raise UserError(f"{path}: cannot write: {e.strerror}") from None
+    with safe_output(path, "w") as f:
+        f.write(text)

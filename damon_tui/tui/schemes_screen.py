@@ -12,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from damon_tui.errors import UserError
+from damon_tui.safe_output import safe_output
 from damon_tui.tui.scheme_form import FIELDS, SchemeForm
 
 _SELECTS = {"action", "wm_metric", "goal_metric"}
@@ -324,9 +325,10 @@ class SchemesScreen(Screen):
         else:
             text = "".join(format_one_line(s, full=True) + "\n" for s in schemes)
         try:
-            p.write_text(text)
-        except OSError as e:
-            self._set_status(Text(f"export failed: {p}: {e.strerror}", style="bold red"))
+            with safe_output(p, "w") as f:
+                f.write(text)
+        except UserError as e:
+            self._set_status(Text(f"export failed: {e}", style="bold red"))
             return False
         self._set_status(Text(f"exported {len(schemes)} scheme(s) to {p}", style="green"))
         return True
