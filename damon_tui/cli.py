@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -44,7 +45,59 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     return parser, modules
 
 
+class _CheckedOutput:
+    """``sys.stdout`` whose write errors (a full disk, ``> /dev/full``) are a
+    ``UserError`` naming stdout instead of a traceback."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise UserError(f"standard output: cannot write: {e.strerror}") from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise UserError(f"standard output: cannot write: {e.strerror}") from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    real = sys.stdout
+    sys.stdout = _CheckedOutput(real)
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except UserError as e:  # only stdout's own write errors reach here
+        print(f"damon-tui: error: {e}", file=sys.stderr)
+        _silence_stdout()
+        return 2
+    finally:
+        sys.stdout = real
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser, modules = build_parser()
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):

@@ -572,6 +572,8 @@ BUILTIN_PROFILES: dict[str, Profile] = {
 }
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+#: a profile file larger than this is not one
+MAX_PROFILE_BYTES = 1 << 20
 
 
 def profiles_dir(override: str | os.PathLike | None = None) -> Path:
@@ -590,8 +592,10 @@ def list_profiles(directory: str | os.PathLike | None = None) -> list[Profile]:
     d = profiles_dir(directory)
     if d.is_dir():
         for f in sorted(d.glob("*.json")):
+            if not (_NAME.fullmatch(f.stem) and f.is_file()):  # no directory, FIFO, device
+                continue
             try:
-                out.append(load_profile(f.stem, directory))
+                out.append(_read_profile(f, f.stem))
             except UserError:
                 continue
     return out
@@ -601,31 +605,44 @@ def load_profile(name: str, directory: str | os.PathLike | None = None) -> Profi
     """A user profile (``<dir>/<name>.json``) or a built-in one."""
     path = profiles_dir(directory) / f"{name}.json"
     if _NAME.fullmatch(name) and path.is_file():
-        try:
-            doc = json.loads(path.read_text())
-        except json.JSONDecodeError as e:
-            raise UserError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
-        except OSError as e:
-            raise UserError(f"{path}: cannot read: {e.strerror}") from None
-        except UnicodeDecodeError:
-            raise UserError(f"{path}: expected a JSON profile, got binary data") from None
-        if not isinstance(doc, dict) or "preset" not in doc or \
-                not isinstance(doc.get("params", {}), dict):
-            raise UserError(f"{path}: expected {{\"preset\": ..., \"params\": {{...}}}}")
-        try:
-            preset = get_preset(str(doc["preset"]))
-            params = parse_params(preset, {k: v for k, v in doc.get("params", {}).items()},
-                                  base={}, source=str(path))
-        except UserError as e:
-            if str(path) in str(e):
-                raise
-            raise UserError(f"{path}: {e}") from None
-        return Profile(name, preset.name, params, str(doc.get("description", "")))
+        return _read_profile(path, name)
+    if _NAME.fullmatch(name) and os.path.lexists(path):
+        raise UserError(f"{path}: cannot read the profile: not a regular file")
     if name in BUILTIN_PROFILES:
         return BUILTIN_PROFILES[name]
     known = ", ".join(p.name for p in list_profiles(directory))
     raise UserError(f"unknown profile {name!r} (known: {known}; user profiles live in "
                     f"{profiles_dir(directory)})")
+
+
+def _read_profile(path: Path, name: str) -> Profile:
+    """The profile in the regular file ``path``."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_PROFILE_BYTES + 1)
+        if len(data) > MAX_PROFILE_BYTES:
+            raise UserError(f"{path}: a profile is at most {MAX_PROFILE_BYTES} bytes")
+        doc = json.loads(data.decode())
+    except json.JSONDecodeError as e:
+        raise UserError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
+    except RecursionError:
+        raise UserError(f"{path}: invalid JSON: nested too deeply") from None
+    except OSError as e:
+        raise UserError(f"{path}: cannot read: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: expected a JSON profile, got binary data") from None
+    if not isinstance(doc, dict) or "preset" not in doc or \
+            not isinstance(doc.get("params", {}), dict):
+        raise UserError(f"{path}: expected {{\"preset\": ..., \"params\": {{...}}}}")
+    try:
+        preset = get_preset(str(doc["preset"]))
+        params = parse_params(preset, {k: v for k, v in doc.get("params", {}).items()},
+                              base={}, source=str(path))
+    except UserError as e:
+        if str(path) in str(e):
+            raise
+        raise UserError(f"{path}: {e}") from None
+    return Profile(name, preset.name, params, str(doc.get("description", "")))
 
 
 def save_profile(name: str, preset: Preset, params: Mapping[str, Any], description: str = "",
