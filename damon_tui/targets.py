@@ -176,6 +176,7 @@ def monitor_from_args(args: argparse.Namespace, ops, duration_us: int | None,
     command never outlives a monitor that was not built.
     """
     from damon_tui.damos.cli_args import schemes_from_args
+    from damon_tui.damos.runtime import runner_for
     from damon_tui.engine import Monitor
 
     try:
@@ -185,7 +186,7 @@ def monitor_from_args(args: argparse.Namespace, ops, duration_us: int | None,
         schemes = schemes_from_args(args, attrs, ops)
         attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
         monitor = Monitor(ops, attrs, seed=args.seed,
-                          **({"schemes": schemes} if schemes else {}))
+                          damos=runner_for(schemes, ops, attrs.sample_us, attrs.aggr_us))
     except BaseException:
         ops.close()
         raise
