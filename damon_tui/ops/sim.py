@@ -276,6 +276,12 @@ class SimOps(Ops):
             return three_regions(self.mappings, self.min_region_sz)
         return list(self.mappings)
 
+    def mapping_names(self, target_idx: int) -> list[tuple[int, int, str]]:
+        """Each mapping carries its masim region's name."""
+        self._check_target(target_idx)
+        return [(s, e, r.name) for (s, e), r in zip(self.mappings, self.workload.regions,
+                                                      strict=True)]
+
     def update_each_interval(self) -> bool:
         """The sim's mappings never change: no refresh needed."""
         return False
