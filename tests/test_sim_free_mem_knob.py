@@ -10,7 +10,7 @@ from damon_tui.damos.io import parse_one_line
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.errors import UserError
 from damon_tui.ops.sim import SimOps
-from damon_tui.targets import sim_free_mem_permil
+from damon_tui.options.targets import sim_free_mem_permil
 
 
 def test_free_mem_rate_drops_by_the_other_processes_share():
