@@ -11,6 +11,7 @@ import time
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
@@ -182,9 +183,15 @@ class MonitorScreen(Screen):
 
     # -- drawing ------------------------------------------------------------------
     def show(self, view: MonitorView, force: bool = False) -> bool:
-        """Hand ``view`` to the panels; False when the screen cannot draw yet."""
-        if not self.is_mounted or not self.query(Heatmap):
+        """Hand ``view`` to the panels; False when the screen cannot draw (yet or any more)."""
+        if not self.is_mounted:
             return False
+        try:
+            return self._show(view, force)
+        except NoMatches:  # mounting or being torn down (a view racing the app's exit)
+            return False
+
+    def _show(self, view: MonitorView, force: bool) -> bool:
         hm = self.query_one(Heatmap)
         hm.update(view)
         if view.nr_targets != self._bound_targets:
@@ -204,8 +211,11 @@ class MonitorScreen(Screen):
 
     def show_header(self, view: MonitorView) -> None:
         """Only the header (CPU and speed figures move between snapshots)."""
-        if self.is_mounted and self.query(HeaderBar):
-            self.query_one(HeaderBar).update(view)
+        if self.is_mounted:
+            try:
+                self.query_one(HeaderBar).update(view)
+            except NoMatches:  # mounting or being torn down
+                pass
 
     def reset_target_view(self) -> None:
         """A new target is shown: the heatmap's range, zoom and cursor start over."""
