@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from damon_tui.damos.runtime import runner_for
 from damon_tui.engine import Monitor
 from damon_tui.errors import UserError
 from damon_tui.options.attrs import attrs_from_args, check_ops_limits
@@ -30,7 +31,7 @@ def monitor_from_args(args: argparse.Namespace, ops, duration_us: int | None,
             raise UserError(f"--duration: at most {max_time} us on this target's clock, got "
                             f"{duration_us}")
         monitor = Monitor(ops, attrs, seed=args.seed,
-                          **({"schemes": schemes} if schemes else {}))
+                          damos=runner_for(schemes, ops, attrs.sample_us, attrs.aggr_us))
     except BaseException:
         ops.close()
         raise
