@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.output}: output would overwrite the input")
     record = open_record(args.input)
     for w in record.warnings:
-        print(f"damon-tui convert: error: {w}", file=sys.stderr)
+        print(f"damon-tui convert: warning: {w}", file=sys.stderr)
     if args.format == "damon-tui":
         size = write_record(args.output, record).bytes_written
     else:

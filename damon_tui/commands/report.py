@@ -103,12 +103,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load(path: str):
-    """Open a record; print damage warnings (as errors) on stderr."""
+    """Open a record; print what was recovered from damage as warnings on stderr (the
+    report still runs on the recovered snapshots; the exit code is then 2)."""
     from damon_tui.record import open_record
 
     record = open_record(path)
     for w in record.warnings:
-        print(f"damon-tui report: error: {w}", file=sys.stderr)
+        print(f"damon-tui report: warning: {w}", file=sys.stderr)
     return record
 
 
@@ -127,8 +128,6 @@ def _print_resolution(record) -> None:
 def run(args: argparse.Namespace) -> int:
     record = load(args.file)
     kind = args.report_kind
-    if kind in ("heatmap", "wss", "raw", "recency", "temperature"):
-        _print_resolution(record)
     if kind == "heatmap":
         _heatmap(args, record)
     elif kind == "wss":
@@ -141,6 +140,9 @@ def run(args: argparse.Namespace) -> int:
         from damon_tui.report.info import report_info
 
         sys.stdout.write(report_info(record) + "\n")
+    if kind in ("heatmap", "wss", "raw", "recency", "temperature"):
+        # after the report: an error in it stays the only line on stderr
+        _print_resolution(record)
     return 2 if record.warnings else 0
 
 

@@ -261,6 +261,30 @@ def _get(d: dict, key: str, default: Any = None) -> Any:
     return d.get(key, default) if isinstance(d, dict) else default
 
 
+def _obj(value: Any, default: Any = None) -> dict:
+    """``value`` if it is a JSON object (``None``: ``default`` or ``{}``), else a
+    ``ValueError`` saying what was found instead."""
+    if value is None:
+        return {} if default is None else default
+    if not isinstance(value, dict):
+        raise ValueError(f"expected an object {{...}}, got {_kind(value)}")
+    return value
+
+
+def _list(value: Any) -> list:
+    """``value`` if it is a JSON array (``None``: ``[]``), else a ``ValueError``."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list [...], got {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 30 else text[:27] + '...'}"
+
+
 def scheme_from_dict(kv: dict, where: str = "scheme") -> Scheme:
     """One damo scheme dict (``Damos.to_kvpairs``) -> :class:`Scheme`."""
     if not isinstance(kv, dict):
@@ -271,20 +295,21 @@ def scheme_from_dict(kv: dict, where: str = "scheme") -> Scheme:
         action = _action(kv.get("action", "stat"))
         pattern = AccessPattern()
         if "access_pattern" in kv:
-            ap = kv["access_pattern"]
+            field = "access_pattern"
+            ap = _obj(kv["access_pattern"])
             field = "access_pattern.sz_bytes"
-            sz = _get(ap, "sz_bytes", {})
+            sz = _obj(_get(ap, "sz_bytes"))
             # damo's raw output writes max as float-rounded 2**64: clamp
             min_sz = min(parse_size(_get(sz, "min", 0), field), ULONG_MAX)
             max_sz = min(parse_size(_get(sz, "max", "max"), field), ULONG_MAX)
             field = "access_pattern.nr_accesses"
-            nr = _get(ap, "nr_accesses", {})
+            nr = _obj(_get(ap, "nr_accesses"))
             amin = _accesses(_get(nr, "min", "min"), "percent")
             amax = _accesses(_get(nr, "max", "max"), "percent")
             if amin.value == 0 and amin.unit != amax.unit:
                 amin = Accesses(0, amax.unit)
             field = "access_pattern.age"
-            ag = _get(ap, "age", {})
+            ag = _obj(_get(ap, "age"))
             gmin = _age(_get(ag, "min", "min"), "usec")
             gmax = _age(_get(ag, "max", "max"), "usec")
             if gmin.value == 0 and gmin.unit != gmax.unit:
@@ -297,7 +322,8 @@ def scheme_from_dict(kv: dict, where: str = "scheme") -> Scheme:
         field = "apply_interval_us"
         apply_us = _time_as(kv.get("apply_interval_us", 0) or 0, 1)
         quota = Quota()
-        if isinstance(kv.get("quotas"), dict):
+        field = "quotas"
+        if _obj(kv.get("quotas")):
             qk = kv["quotas"]
             field = "quotas.time_ms"
             ms = _time_as(qk.get("time_ms", 0), 1000)
@@ -306,14 +332,16 @@ def scheme_from_dict(kv: dict, where: str = "scheme") -> Scheme:
             field = "quotas.reset_interval_ms"
             reset = _time_as(qk.get("reset_interval_ms", 1000), 1000)
             field = "quotas.weights"
-            wk = qk.get("weights", {}) or {}
+            wk = _obj(qk.get("weights"))
             weights = Weights(_permil(wk.get("sz_permil", 0)),
                               _permil(wk.get("nr_accesses_permil", 0)),
                               _permil(wk.get("age_permil", 0)))
             goals = []
-            for gi, g in enumerate(qk.get("goals", []) or []):
+            field = "quotas.goals"
+            for gi, g in enumerate(_list(qk.get("goals"))):
                 field = f"quotas.goals[{gi}]"
-                metric = g.get("metric", "user_input")
+                g = _obj(g)
+                metric = str(g.get("metric", "user_input"))
                 if "target_value_bp" in g:
                     target, current = _int(g["target_value_bp"]), _int(g.get("current_value_bp", 0))
                 elif metric == "some_mem_psi_us":
@@ -334,7 +362,8 @@ def scheme_from_dict(kv: dict, where: str = "scheme") -> Scheme:
                           _int(qk.get("fail_charge_num", 0)),
                           _int(qk.get("fail_charge_denom", 0)))
         wm = Watermarks()
-        if isinstance(kv.get("watermarks"), dict):
+        field = "watermarks"
+        if _obj(kv.get("watermarks")):
             wk = kv["watermarks"]
             field = "watermarks.metric"
             metric = _metric(wk.get("metric", "none"))
@@ -344,9 +373,10 @@ def scheme_from_dict(kv: dict, where: str = "scheme") -> Scheme:
             wm = Watermarks(metric, interval, _permil(wk.get("high_permil", 0)),
                             _permil(wk.get("mid_permil", 0)), _permil(wk.get("low_permil", 0)))
         filters = []
-        for fi, fk in enumerate(kv.get("filters", []) or []):
+        field = "filters"
+        for fi, fk in enumerate(_list(kv.get("filters"))):
             field = f"filters[{fi}]"
-            filters.append(_filter_from_dict(fk))
+            filters.append(_filter_from_dict(_obj(fk)))
         field = "target_nid"
         nid = kv.get("target_nid")
         scheme = Scheme(pattern, action, apply_us, quota, wm, tuple(filters),
@@ -367,7 +397,7 @@ def _filter_from_dict(fk: dict) -> Filter:
     allow = fk.get("allow", fk.get("filter_pass", False))
     kw: dict[str, Any] = {}
     if ftype == "addr":
-        ar = fk.get("address_range") or {}
+        ar = _obj(fk.get("address_range"))
         kw["addr_start"] = _int(ar.get("start"))
         kw["addr_end"] = _int(ar.get("end"))
     elif ftype == "target":
@@ -375,7 +405,10 @@ def _filter_from_dict(fk: dict) -> Filter:
     elif ftype == "memcg":
         kw["memcg_path"] = fk.get("memcg_path")
     elif ftype == "hugepage_size" and fk.get("hugepage_size"):
-        lo, hi = fk["hugepage_size"]
+        pair = _list(fk["hugepage_size"])
+        if len(pair) != 2:
+            raise ValueError(f"hugepage_size: expected [MIN, MAX], got {_kind(pair)}")
+        lo, hi = pair
         kw["hugepage_min"], kw["hugepage_max"] = parse_size(lo), parse_size(hi)
     return Filter(ftype, _bool(fk.get("matching", True)), _bool(allow), **kw)
 

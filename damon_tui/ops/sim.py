@@ -101,8 +101,11 @@ def load_workload(name_or_path: str | Path) -> masim.Workload:
     path = Path(text)
     if path.is_file():
         return masim.parse(path)
-    if path.exists():
+    if path.is_dir():
         raise UserError(f"{text}: expected a masim config file, got a directory")
+    if path.exists():
+        raise UserError(f"{text}: expected a masim config file, got a device, FIFO or socket "
+                        "(not a regular file)")
     if "/" in text or "." in text:
         raise UserError(f"{text}: no such masim config file")
     raise UserError(
