@@ -82,3 +82,46 @@ def test_replay_moves_through_time_with_the_same_widgets(shared_dir):
             await pilot.press("w")
             assert app.recorder is None
     asyncio.run(go())
+
+
+class _FullDisk:
+    """A file whose writes fail with ENOSPC after ``room`` writes (a disk filling up)."""
+
+    def __init__(self, f, room: int) -> None:
+        self._f, self.room = f, room
+
+    def write(self, data):
+        import errno
+        import os
+
+        if self.room <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= 1
+        return self._f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+
+def test_full_disk_stops_the_recording_and_keeps_the_live_view(tmp_path):
+    path = tmp_path / "tui.damon"
+
+    async def go():
+        app = make_app(record_path=str(path))
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.step(3)
+            await pilot.press("w")
+            writer = app.recorder.writer
+            writer._f = _FullDisk(writer._f, room=5)
+            app.step(10)  # the 6th frame hits the full disk
+            await pilot.pause()
+            app.refresh_views(force=True)
+            await pilot.pause()
+            assert app.recorder is None and app.is_running
+            assert any("recording stopped" in str(n.message) and "No space left" in
+                       str(n.message) for n in app._notifications)
+            before = app.feed.generation
+            app.step(5)  # monitoring and the live view go on
+            assert app.feed.generation > before and app.is_running
+    asyncio.run(go())
+    assert open_record(path).nr_snapshots == 5  # what was written before stays readable

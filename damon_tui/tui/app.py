@@ -298,12 +298,23 @@ class DamonApp(App):
         self.notify(f"recording to {self.recorder.path}")
         self.refresh_views(force=True)
 
+    def _check_recorder(self) -> None:
+        """A recording that failed (a full disk) stops; the live view goes on."""
+        rec = self.recorder
+        if rec is not None and rec.error:
+            self.recorder = None
+            self.notify(f"recording stopped: {rec.error}; {rec.snapshots} snapshots kept in "
+                        f"{rec.path}; the live view continues", severity="error", timeout=15)
+
     def stop_recording(self) -> None:
         rec, self.recorder = self.recorder, None
         if rec is not None:
             rec.close()
-            self.notify(f"recorded {rec.snapshots} snapshots to {rec.path} "
-                        f"({format_size(rec.size, 1)})")
+            if rec.error:
+                self.notify(f"recording stopped: {rec.error}", severity="error")
+            else:
+                self.notify(f"recorded {rec.snapshots} snapshots to {rec.path} "
+                            f"({format_size(rec.size, 1)})")
         self.refresh_views(force=True)
 
     def open_schemes(self) -> None:
@@ -444,6 +455,7 @@ class DamonApp(App):
         """Build a view now and draw it (forced: every panel, whatever changed)."""
         if not self.screen_stack:  # a timer or worker call racing the app's exit
             return
+        self._check_recorder()
         screen = self.monitor_screen()
         if screen is None:
             return

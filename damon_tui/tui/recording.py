@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
+
+from damon_tui.errors import UserError
 
 
 class NotAvailable(Exception):
@@ -32,10 +35,11 @@ class Recorder:
                 return
             try:
                 self.writer.write_snapshot(snapshot)
-            except (OSError, ValueError) as e:
+            except (OSError, ValueError, UserError) as e:  # a full disk: stop recording
                 self.error = str(e)
                 self.closed = True
-                self.writer.close()
+                with contextlib.suppress(OSError, UserError):
+                    self.writer.close()
                 return
             self.snapshots += 1
 
@@ -43,7 +47,10 @@ class Recorder:
         with self._lock:
             if not self.closed:
                 self.closed = True
-                self.writer.close()
+                try:
+                    self.writer.close()
+                except UserError as e:
+                    self.error = str(e)
 
 
 def default_path() -> str:
@@ -58,7 +65,6 @@ def start(session, path: str | None = None) -> Recorder:
         raise NotAvailable(f"the record module is not installed ({e})") from None
     if not session.live:
         raise NotAvailable("recording needs a live target (this is a replay)")
-    from damon_tui.errors import UserError
 
     ops, attrs = session.ops, session.monitor.attrs
     schemes = None
