@@ -10,12 +10,16 @@ RecordedOps`), and returns one :class:`WhatifRow` per configuration.
 from __future__ import annotations
 
 import argparse
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from damon_tui.damos.runtime import validate_for_ops
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.errors import UserError
 from damon_tui.ops.recorded import RecordedOps, timeline
+from damon_tui.options.schemes import config_from_args
 from damon_tui.record.model import Record
 
 
@@ -60,8 +64,6 @@ class Baseline:
 
     def rss_at(self, t_us: int) -> int:
         """Baseline RSS at the latest snapshot end at or before ``t_us``."""
-        from bisect import bisect_right
-
         i = bisect_right(self.ends_us, t_us) - 1
         return self.rss[i] if i >= 0 else 0
 
@@ -85,8 +87,6 @@ def sweep_configs(args: argparse.Namespace, attrs: Attrs) -> list[WhatifConfig]:
     with ``--schemes``, the scheme text holds ``{NAME}`` where each value goes.  Every
     value is validated before anything runs.
     """
-    from damon_tui.damos.cli_args import config_from_args
-
     sweep = parse_sweep(getattr(args, "sweep", None))
     has_preset = bool(getattr(args, "preset", None) or getattr(args, "profile", None))
     if not has_preset and not getattr(args, "schemes", None):
@@ -116,8 +116,6 @@ def sweep_configs(args: argparse.Namespace, attrs: Attrs) -> list[WhatifConfig]:
 
 def _scheme_text(arg: str) -> str:
     """The ``--schemes`` text: a file's content when it names a file, else itself."""
-    from pathlib import Path
-
     if len(arg) < 4096 and "\n" not in arg:
         p = Path(arg)
         if p.is_file():
@@ -157,8 +155,6 @@ def run_config(record: Record, cfg: WhatifConfig, base: Baseline, target: int = 
     """Replay the record with one configuration's schemes; compare with ``base``."""
     ops = RecordedOps(record, target, seed=seed, **ops_kw)
     duration = ops.duration_us
-    from damon_tui.damos.runtime import validate_for_ops
-
     validate_for_ops(cfg.schemes, ops, cfg.attrs.sample_us, cfg.attrs.aggr_us)
     m = Monitor(ops, cfg.attrs, seed=seed, schemes=cfg.schemes)
     saved_peak = 0

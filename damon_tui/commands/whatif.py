@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from damon_tui.damos.cli_args import add_scheme_arguments
+from damon_tui.options.schemes import add_scheme_arguments
 from damon_tui.units import format_size, format_time_us, parse_size
 
 NAME = "whatif"

@@ -29,6 +29,7 @@ import threading
 from array import array
 from dataclasses import dataclass
 
+from damon_tui._fast.recorded import ACTIONS, RecordedMemory
 from damon_tui.errors import UserError
 from damon_tui.ops.base import ALL_ACTIONS, Ops, OpsError, Range, TargetInfo
 from damon_tui.ops.sim import (
@@ -41,6 +42,7 @@ from damon_tui.ops.sim import (
     SimStats,
 )
 from damon_tui.record.model import Intervals, Record
+from damon_tui.report.intervals import snapshot_intervals
 
 #: intervals assumed when a record does not carry them (DAMON's defaults)
 DEFAULT_INTERVALS = Intervals(5000, 100_000)
@@ -75,8 +77,6 @@ class Timeline:
 
 
 def _intervals_of(record: Record, t) -> list[Intervals]:
-    from damon_tui.report.intervals import snapshot_intervals
-
     per = snapshot_intervals(record, t)
     default = t.intervals or record.intervals or DEFAULT_INTERVALS
     if per is None:
@@ -134,8 +134,6 @@ class RecordedOps(Ops):
     def __init__(self, record: Record, target: int = 0, *, mem_total: int | None = None,
                  refault_cost_us: float = DEFAULT_REFAULT_COST_US,
                  action_costs: ActionCosts | None = None, seed: int = 0) -> None:
-        from damon_tui._fast.recorded import ACTIONS, RecordedMemory
-
         if not 0 <= target < len(record.targets):
             raise UserError(f"{record.path}: target {target}: the record has "
                             f"{len(record.targets)} target(s) (0..{len(record.targets) - 1})")
