@@ -1,25 +1,21 @@
 """What-if: DAMOS schemes replayed on a record's access pattern (pure model, no UI).
 
-:func:`sweep_configs` turns ``--schemes`` / ``--preset`` (+ ``--param``) and
-``--sweep NAME=V1,V2,...`` into one validated configuration per value;
-:func:`run_whatif` replays the record once without schemes (the baseline) and once
-per configuration through the engine and DAMOS (:class:`~damon_tui.ops.recorded.
-RecordedOps`), and returns one :class:`WhatifRow` per configuration.
+:func:`damon_tui.options.whatif.sweep_configs` gives one validated
+:class:`WhatifConfig` per swept value; :func:`run_whatif` replays the record once
+without schemes (the baseline) and once per configuration through the engine and
+DAMOS (:class:`~damon_tui.ops.recorded.RecordedOps`), and returns one :class:`WhatifRow` per configuration.
 """
 
 from __future__ import annotations
 
-import argparse
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from damon_tui.damos.runtime import validate_for_ops
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.errors import UserError
 from damon_tui.ops.recorded import RecordedOps, timeline
-from damon_tui.options.schemes import config_from_args
 from damon_tui.record.model import Record
 
 
@@ -66,64 +62,6 @@ class Baseline:
         """Baseline RSS at the latest snapshot end at or before ``t_us``."""
         i = bisect_right(self.ends_us, t_us) - 1
         return self.rss[i] if i >= 0 else 0
-
-
-def parse_sweep(text: str | None) -> tuple[str, list[str]] | None:
-    """``NAME=V1,V2,...`` -> ``(NAME, [V1, V2, ...])``; ``UserError`` when malformed."""
-    if text is None:
-        return None
-    name, sep, values = text.partition("=")
-    name = name.strip()
-    vals = [v.strip() for v in values.split(",")]
-    if not sep or not name or not values.strip() or any(not v for v in vals):
-        raise UserError(f"--sweep {text!r}: expected NAME=V1,V2,... (e.g. min_age=30s,2m)")
-    return name, vals
-
-
-def sweep_configs(args: argparse.Namespace, attrs: Attrs) -> list[WhatifConfig]:
-    """One validated configuration per swept value (or one without ``--sweep``).
-
-    With a preset, ``NAME`` is a module parameter validated as ``--param NAME=V``;
-    with ``--schemes``, the scheme text holds ``{NAME}`` where each value goes.  Every
-    value is validated before anything runs.
-    """
-    sweep = parse_sweep(getattr(args, "sweep", None))
-    has_preset = bool(getattr(args, "preset", None) or getattr(args, "profile", None))
-    if not has_preset and not getattr(args, "schemes", None):
-        raise UserError("give what to replay: --schemes ... or --preset reclaim|lru_sort")
-    if sweep is None:
-        schemes, new_attrs = config_from_args(args, attrs)
-        return [WhatifConfig("as given", "", schemes, new_attrs)]
-    name, values = sweep
-    out = []
-    for v in values:
-        ns = argparse.Namespace(**vars(args))
-        if has_preset:
-            ns.param = [*(args.param or []), f"{name}={v}"]
-        else:
-            text = _scheme_text(args.schemes)
-            if "{" + name + "}" not in text:
-                raise UserError(f"--sweep {name}: the --schemes text has no {{{name}}} "
-                                f"placeholder to put the values in")
-            ns.schemes = text.replace("{" + name + "}", v)
-        try:
-            schemes, new_attrs = config_from_args(ns, attrs)
-        except UserError as e:
-            raise UserError(f"--sweep {name}={v}: {e}") from None
-        out.append(WhatifConfig(f"{name}={v}", v, schemes, new_attrs))
-    return out
-
-
-def _scheme_text(arg: str) -> str:
-    """The ``--schemes`` text: a file's content when it names a file, else itself."""
-    if len(arg) < 4096 and "\n" not in arg:
-        p = Path(arg)
-        if p.is_file():
-            try:
-                return p.read_text()
-            except (OSError, UnicodeDecodeError) as e:
-                raise UserError(f"{arg}: cannot read scheme file: {e}") from None
-    return arg
 
 
 def record_attrs(record: Record, target: int = 0) -> Attrs:

@@ -12,15 +12,10 @@ from damon_tui.damos.io import load_schemes
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.errors import UserError
 from damon_tui.ops.recorded import RecordedOps
+from damon_tui.options.whatif import parse_sweep, sweep_configs
 from damon_tui.record import write_record
 from damon_tui.record.model import Intervals, Record, TargetData
-from damon_tui.whatif import (
-    WhatifConfig,
-    parse_sweep,
-    record_attrs,
-    run_whatif,
-    sweep_configs,
-)
+from damon_tui.whatif import WhatifConfig, record_attrs, run_whatif
 
 MIB = 1 << 20
 HOT = (0x10000000, 0x10000000 + 4 * MIB)

@@ -35,9 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from damon_tui.errors import UserError
     from damon_tui.ops.recorded import MODEL_NOTE
+    from damon_tui.options.whatif import sweep_configs
     from damon_tui.record import open_record
     from damon_tui.report.tradeoff import write_tradeoff_svg
-    from damon_tui.whatif import record_attrs, run_whatif, sweep_configs
+    from damon_tui.whatif import record_attrs, run_whatif
 
     if args.output is not None and not args.output.endswith(".svg"):
         raise UserError(f"--output {args.output}: expected a .svg file name")
