@@ -3,7 +3,8 @@
 :func:`damon_tui.options.whatif.sweep_configs` gives one validated
 :class:`WhatifConfig` per swept value; :func:`run_whatif` replays the record once
 without schemes (the baseline) and once per configuration through the engine and
-DAMOS (:class:`~damon_tui.ops.recorded.RecordedOps`), and returns one :class:`WhatifRow` per configuration.
+DAMOS (:class:`~damon_tui.ops.recorded.RecordedOps`), and returns one
+:class:`WhatifRow` per configuration.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from damon_tui.damos.runtime import validate_for_ops
+from damon_tui.damos.runtime import runner_for
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.errors import UserError
 from damon_tui.ops.recorded import RecordedOps, timeline
@@ -93,8 +94,8 @@ def run_config(record: Record, cfg: WhatifConfig, base: Baseline, target: int = 
     """Replay the record with one configuration's schemes; compare with ``base``."""
     ops = RecordedOps(record, target, seed=seed, **ops_kw)
     duration = ops.duration_us
-    validate_for_ops(cfg.schemes, ops, cfg.attrs.sample_us, cfg.attrs.aggr_us)
-    m = Monitor(ops, cfg.attrs, seed=seed, schemes=cfg.schemes)
+    a = cfg.attrs
+    m = Monitor(ops, a, seed=seed, damos=runner_for(cfg.schemes, ops, a.sample_us, a.aggr_us))
     saved_peak = 0
     for snap in m.run(duration):
         saved_peak = max(saved_peak, base.rss_at(snap.end_us) - ops.rss_bytes)

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from damon_tui.cli import main
+from damon_tui.damos.runtime import runner_for
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.errors import UserError
 from damon_tui.export import Exporter, ExportState, parse_listen
@@ -38,7 +39,7 @@ def reclaim_monitor(ops) -> Monitor:
     ns = argparse.Namespace(preset="reclaim", profile=None, param=["min_age=1s"],
                             profiles_dir=None, schemes=None)
     schemes, attrs = config_from_args(ns, Attrs())
-    return Monitor(ops, attrs, schemes=schemes)
+    return Monitor(ops, attrs, damos=runner_for(schemes, ops, attrs.sample_us, attrs.aggr_us))
 
 
 @pytest.fixture
