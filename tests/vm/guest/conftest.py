@@ -14,10 +14,9 @@ import pytest
 from guestlib import Cli, in_test_vm, reset_kernel
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    if not in_test_vm():
-        pytest.exit("tests/vm/guest writes the kernel's DAMON sysfs: they run only inside "
-                    "the VM of `python tests/vm/run.py test`", returncode=4)
+if not in_test_vm():  # checked again before every write (guestlib.require_test_vm)
+    pytest.exit("tests/vm/guest writes the kernel's DAMON sysfs: they run only inside "
+                "the VM of `python tests/vm/run.py test`", returncode=4)
 
 
 @pytest.fixture(autouse=True)

@@ -24,12 +24,23 @@ def in_test_vm() -> bool:
         return False
 
 
+class NotInTestVM(RuntimeError):
+    """Refusal to write DAMON files outside the harness's VM."""
+
+
+def require_test_vm() -> None:
+    if not in_test_vm():
+        raise NotInTestVM("the guest tests write the kernel's DAMON sysfs: they run only "
+                          "inside the VM of `python tests/vm/run.py test`")
+
+
 def read(path: Path) -> str:
     return path.read_text().strip()
 
 
 def raw_write(path: Path, value: object) -> None:
     """Write like ``echo VALUE > PATH`` (the guest tests' stand-in for a foreign tool)."""
+    require_test_vm()
     fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
     try:
         os.write(fd, str(value).encode())
@@ -44,6 +55,7 @@ def kdamond_states() -> list[str]:
 
 def reset_kernel() -> None:
     """Every kdamond off and removed, both modules disabled: a clean guest kernel."""
+    require_test_vm()
     for params in MODULE_PARAMS.values():
         if read(params / "enabled") == "Y":
             raw_write(params / "enabled", "N")
@@ -67,6 +79,7 @@ class Cli:
 
     def __call__(self, *args: str, timeout: float = CLI_TIMEOUT_S, check: bool = False
                  ) -> subprocess.CompletedProcess[str]:
+        require_test_vm()
         proc = subprocess.run(
             [sys.executable, "-m", "damon_tui", *args], capture_output=True, text=True,
             timeout=timeout, stdin=subprocess.DEVNULL,
@@ -77,6 +90,7 @@ class Cli:
         return proc
 
     def popen(self, *args: str, **kw) -> subprocess.Popen[str]:
+        require_test_vm()
         return subprocess.Popen([sys.executable, "-m", "damon_tui", *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 stdin=subprocess.DEVNULL, **kw)
