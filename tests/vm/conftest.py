@@ -6,4 +6,4 @@ DAMON sysfs, which on this machine belongs to the machine.
 
 import os
 
-collect_ignore_glob = [] if os.environ.get("DAMON_TUI_IN_VM") == "1" else ["guest/*"]
+collect_ignore = [] if os.environ.get("DAMON_TUI_IN_VM") == "1" else ["guest"]
