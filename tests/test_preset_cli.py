@@ -138,3 +138,21 @@ def test_lru_sort_statistics_come_from_its_own_hot_and_cold_schemes(capsys):
     assert int(values["nr_lru_sort_tried_hot_regions"]) > 0
     assert set(values) >= {"nr_lru_sort_tried_cold_regions", "nr_hot_quota_exceeds",
                            "bytes_lru_sorted_cold_regions"}
+
+
+@pytest.mark.parametrize("unit", [1, 2])
+def test_monitor_region_start_end_and_addr_unit_set_the_target_region(unit, tmp_path):
+    from damon_tui.ops.sim import SimOps
+    from damon_tui.record import open_record
+
+    (a0, a1), _ = SimOps("zigzag").mappings
+    start, end = a0 // unit, (a0 + (a1 - a0) // 2 // 8192 * 8192) // unit  # page-aligned
+    out = tmp_path / "r.rec"
+    assert main(["record", "--sim", "zigzag", "--duration", "1s", "--preset", "reclaim",
+                 "--param", f"monitor_region_start={start}", "--param",
+                 f"monitor_region_end={end}", "--param", f"addr_unit={unit}",
+                 *ACTIVE, "-o", str(out)]) == 0
+    t = open_record(str(out)).targets[0]
+    regions = t.regions(t.nr_snapshots - 1)  # (start, end, nr_accesses, age)
+    assert regions[0][0] == start * unit and regions[-1][1] == end * unit
+    assert sum(e - s for s, e, *_ in regions) == (end - start) * unit
