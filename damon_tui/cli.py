@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "record": "damon_tui.commands.record",
     "report": "damon_tui.commands.report",
     "convert": "damon_tui.commands.convert",
+    "whatif": "damon_tui.commands.whatif",
+    "export": "damon_tui.commands.export",
     "preset": "damon_tui.commands.preset",
     "workload": "damon_tui.commands.workload",
     "workloads": "damon_tui.commands.workloads",
