@@ -9,6 +9,7 @@ from damon_tui.damos.cli_args import (
     add_scheme_arguments,
     print_scheme_summary,
 )
+from damon_tui.kernel.sysfs import add_kernel_arguments
 from damon_tui.targets import (
     add_attrs_arguments,
     add_target_arguments,
@@ -38,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hottest", metavar="N", type=int, default=3,
                         help="hottest regions shown per line (3)")
     add_scheme_arguments(parser)
+    add_kernel_arguments(parser)
 
 
 def _region_text(start: int, end: int, nr: int, age: int, nr_samples: int) -> str:
@@ -68,11 +70,18 @@ def run(args: argparse.Namespace) -> int:
     every_us = parse_time_us(args.every, "--every")
     if args.hottest < 0:
         raise UserError(f"--hottest: expected 0 or more regions, got {args.hottest}")
-    ops = ops_from_args(args, seed=args.seed)
-    monitor, duration_us = monitor_from_args(args, ops, duration_us, DEFAULT_SIM_DURATION_US)
-    from damon_tui.ops.real_targets import retuner_from_args
+    if args.kernel:
+        from damon_tui.kernel.cli import kernel_monitor_from_args
 
-    retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
+        monitor = kernel_monitor_from_args(args)  # the kernel's own DAMON (our kdamond)
+        ops, retune = monitor.ops, None
+    else:
+        ops = ops_from_args(args, seed=args.seed)
+        monitor, duration_us = monitor_from_args(args, ops, duration_us,
+                                                 DEFAULT_SIM_DURATION_US)
+        from damon_tui.ops.real_targets import retuner_from_args
+
+        retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
     attrs = monitor.attrs
     out = sys.stdout
     target = ", ".join(t.description for t in ops.targets())
@@ -115,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         ops.close()
     if not wss_history:
         print("# no aggregation interval completed", file=out)
-        print_scheme_summary(monitor, out)
+        _summary(monitor, out)
         return 0
     # the engine's clock, not the last window's end: watermarks may pause monitoring
     print(f"# {len(wss_history)} aggregation intervals, "
@@ -124,5 +133,12 @@ def run(args: argparse.Namespace) -> int:
     for p, value in wss_percentiles(wss_history):
         print(f"#   {p:>3} {format_size(value):>12}", file=out)
     print(f"#   avr {format_size(sum(wss_history) / len(wss_history)):>12}", file=out)
-    print_scheme_summary(monitor, out)
+    _summary(monitor, out)
     return 0
+
+
+def _summary(monitor, out) -> None:
+    """DAMOS statistics: the engine's, or the kernel's as read from its stats files."""
+    print_scheme_summary(monitor, out)
+    for line in getattr(monitor, "summary_lines", list)():
+        print(line, file=out)

@@ -1,0 +1,118 @@
+"""``--kernel`` for monitor, record and tui: build a :class:`KernelMonitor` from options.
+
+The targets are ``--pid PID[,PID...]`` (vaddr; with ``--regions``: fvaddr),
+``--paddr`` (the biggest System RAM range, like damo, or ``--regions``) or
+``--regions`` alone (physical ranges).  Attributes and schemes come from the usual
+options; everything is validated before the kernel's tree is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from damon_tui.errors import UserError
+from damon_tui.kernel.session import KernelMonitor, KernelOps, KernelSession
+from damon_tui.kernel.sysfs import SysfsIO, add_kernel_arguments, new_io, paths_from_args
+
+__all__ = ["add_kernel_arguments", "kernel_monitor_from_args", "kernel_attrs_json"]
+from damon_tui.kernel.tree import KernelConfig, KernelTarget
+from damon_tui.ops.base import TargetInfo
+
+
+def _targets(args: argparse.Namespace, paths) -> tuple[str, tuple[KernelTarget, ...],
+                                                       list[TargetInfo]]:
+    from damon_tui.ops.real_targets import _pids, parse_ranges
+
+    if getattr(args, "sim", None):
+        raise UserError("--kernel monitors real memory: give --pid, --paddr or --regions, "
+                        "not --sim")
+    command = [w for w in (getattr(args, "command_line", None) or []) if w != "--"]
+    if command:
+        raise UserError("--kernel does not launch commands: start the program, then give "
+                        "--pid")
+    pid_text = getattr(args, "pid", None)
+    paddr = getattr(args, "paddr", False)
+    regions_text = getattr(args, "regions", None)
+    if pid_text and paddr:
+        raise UserError("give only one target: --pid and --paddr were both given")
+    regions = tuple(parse_ranges(regions_text)) if regions_text else ()
+    if pid_text:
+        pids = _pids(pid_text)
+        if regions:
+            if len(pids) != 1:
+                raise UserError("--regions with --pid takes exactly one process")
+            return ("fvaddr", (KernelTarget(pids[0], regions),),
+                    [TargetInfo(0, f"pid {pids[0]} regions (kernel fvaddr)", pids[0])])
+        return ("vaddr", tuple(KernelTarget(p) for p in pids),
+                [TargetInfo(i, f"pid {p} (kernel vaddr)", p) for i, p in enumerate(pids)])
+    if paddr or regions:
+        if not regions:
+            from damon_tui.ops.base import OpsError
+            from damon_tui.ops.procfs import ProcFS
+
+            try:
+                ram = ProcFS(paths.proc_root).system_ram()
+            except OpsError as e:
+                raise UserError(f"--paddr: {e}; give --regions") from None
+            if not ram:
+                raise UserError("--paddr: no System RAM in /proc/iomem; give --regions")
+            regions = (max(ram, key=lambda r: r[1] - r[0]),)
+        text = ",".join(f"{s:#x}-{e:#x}" for s, e in regions)
+        return ("paddr", (KernelTarget(None, regions),),
+                [TargetInfo(0, f"physical memory {text} (kernel paddr)")])
+    raise UserError("--kernel needs a target: --pid PID, --paddr or --regions START-END")
+
+
+def kernel_config_from_args(args: argparse.Namespace, paths) -> tuple[KernelConfig,
+                                                                      list[TargetInfo]]:
+    """Everything validated; nothing touched yet."""
+    from damon_tui.damos.cli_args import schemes_from_args
+    from damon_tui.targets import attrs_from_args
+
+    operations, targets, infos = _targets(args, paths)
+    attrs = attrs_from_args(args)
+    schemes = schemes_from_args(args, attrs)  # validated against our rules first
+    attrs = getattr(args, "damos_attrs", None) or attrs
+    for s in schemes:
+        try:
+            s.validate()
+            s.access_pattern.validate_resolved(attrs.sample_us, attrs.aggr_us)
+        except ValueError as e:
+            raise UserError(f"{s.describe()}: {e}") from None
+    return KernelConfig(operations, attrs, targets, tuple(schemes)), infos
+
+
+def kernel_monitor_from_args(args: argparse.Namespace, io: SysfsIO | None = None
+                             ) -> KernelMonitor:
+    """Create, configure and turn on our kdamond; the monitor's ``ops.close()`` undoes it."""
+    paths = paths_from_args(args)
+    cfg, infos = kernel_config_from_args(args, paths)
+    install_sigterm()
+    session = KernelSession(paths, io or new_io())
+    session.start(cfg)
+    ops = KernelOps(session, infos, cfg.operations)
+    return KernelMonitor(ops, cfg.attrs, cfg.schemes)
+
+
+def install_sigterm() -> None:
+    """SIGTERM -> KeyboardInterrupt in the main thread: the kdamond is turned off."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def _interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def kernel_attrs_json(monitor: KernelMonitor) -> dict:
+    """The record header's ``kernel`` entry: what the kdamond runs."""
+    s = monitor.session
+    cfg = s.config
+    return {"sysfs_root": str(s.paths.sysfs_root), "kdamond": s.index, "pid": s.pid,
+            "operations": cfg.operations if cfg else None,
+            "targets": [{"pid": t.pid, "regions": [list(r) for r in t.regions]}
+                        for t in (cfg.targets if cfg else ())]}
