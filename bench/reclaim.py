@@ -22,9 +22,9 @@ import argparse
 import sys
 import time
 
-from damon_tui.damos.cli_args import config_from_args
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.ops.sim import SimOps, builtin_workloads
+from damon_tui.options.schemes import config_from_args
 from damon_tui.units import format_size, parse_time_us
 
 CONFIGS = (("none", None), ("reclaim defaults", ("reclaim", None, [])),

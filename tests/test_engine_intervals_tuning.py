@@ -216,7 +216,7 @@ def test_user_set_attrs_still_works_with_a_goal():
 
 # -- CLI and presets ------------------------------------------------------------------------
 def _attrs_args(*argv):
-    from damon_tui.targets import add_attrs_arguments
+    from damon_tui.options.attrs import add_attrs_arguments
 
     p = argparse.ArgumentParser()
     add_attrs_arguments(p)
@@ -224,7 +224,7 @@ def _attrs_args(*argv):
 
 
 def test_cli_intervals_goal_accepts_units_and_percent():
-    from damon_tui.targets import attrs_from_args
+    from damon_tui.options.attrs import attrs_from_args
 
     a = attrs_from_args(_attrs_args("--intervals-goal", "40", "3", "1ms", "10s"))
     assert a.intervals_goal == IntervalsGoal(40, 3, 1000, 10_000_000)
@@ -245,7 +245,7 @@ def test_cli_intervals_goal_accepts_units_and_percent():
     ],
 )
 def test_cli_intervals_goal_errors_name_the_option(goal, message):
-    from damon_tui.targets import attrs_from_args
+    from damon_tui.options.attrs import attrs_from_args
 
     with pytest.raises(UserError, match=message):
         attrs_from_args(_attrs_args("--intervals-goal", *goal))
@@ -264,7 +264,7 @@ def test_cli_monitor_with_intervals_goal_runs(capsys):
 
 
 def test_preset_autotune_enables_the_kernel_goal():
-    from damon_tui.damos.cli_args import add_scheme_arguments, config_from_args
+    from damon_tui.options.schemes import add_scheme_arguments, config_from_args
 
     p = argparse.ArgumentParser()
     add_scheme_arguments(p)
@@ -281,7 +281,7 @@ def test_preset_autotune_enables_the_kernel_goal():
 
 
 def test_preset_autotune_really_tunes():
-    from damon_tui.damos.cli_args import add_scheme_arguments, config_from_args
+    from damon_tui.options.schemes import add_scheme_arguments, config_from_args
 
     p = argparse.ArgumentParser()
     add_scheme_arguments(p)
@@ -294,7 +294,7 @@ def test_preset_autotune_really_tunes():
 def test_monitor_from_args_keeps_the_preset_goal():
     from damon_tui.commands import monitor as monitor_cmd
     from damon_tui.ops.sim import SimOps
-    from damon_tui.targets import monitor_from_args
+    from damon_tui.options.monitor import monitor_from_args
 
     p = argparse.ArgumentParser()
     monitor_cmd.add_arguments(p)

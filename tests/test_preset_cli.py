@@ -5,9 +5,9 @@ import argparse
 import pytest
 
 from damon_tui.cli import main
-from damon_tui.damos.cli_args import add_scheme_arguments, config_from_args, schemes_from_args
 from damon_tui.engine import Attrs
 from damon_tui.errors import UserError
+from damon_tui.options.schemes import add_scheme_arguments, config_from_args, schemes_from_args
 
 
 def parse(*argv):

@@ -11,7 +11,7 @@ import pytest
 
 from damon_tui import cli
 from damon_tui.errors import UserError
-from damon_tui.ops.real_targets import ops_from_args, parse_ranges
+from damon_tui.options.targets import add_real_target_arguments, parse_ranges, real_ops_from_args
 
 
 def _dead_pid():
@@ -59,13 +59,11 @@ def test_target_exiting_ends_monitoring_cleanly():
 def test_launch_form_targets_the_command(tmp_path):
     import argparse
 
-    from damon_tui.ops import real_targets
-
     parser = argparse.ArgumentParser()
-    real_targets.add_arguments(parser.add_argument_group("target"))
+    add_real_target_arguments(parser.add_argument_group("target"))
     args = parser.parse_args(["--access-check", "clear-refs", "--",
                               sys.executable, "-c", "import time; time.sleep(30)"])
-    ops = ops_from_args(args)
+    ops = real_ops_from_args(args)
     try:
         assert ops.kind == "vaddr" and ops.child is not None
         assert ops.pids() == [ops.child.pid]

@@ -8,13 +8,14 @@ from fake_kernel import FakeKernel
 
 from damon_tui.engine import Attrs, IntervalsGoal, Monitor
 from damon_tui.ops import vaddr
-from damon_tui.ops.real_targets import IntervalRetuner, retuner_from_args
 from damon_tui.ops.vaddr import (
     CLEAR_REFS_MIN_SAMPLE_US,
     RETUNE_MIN_SAMPLES,
     VaddrOps,
     clear_refs_intervals,
 )
+from damon_tui.options.attrs import retuner_from_args
+from damon_tui.retune import IntervalRetuner
 
 PID = 77
 VMAS = [(0x100000, 0x200000), (0x400000, 0x800000), (0x1000000, 0x1400000)]

@@ -5,18 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from damon_tui.damos.cli_args import (
-    add_scheme_arguments,
-    print_scheme_summary,
-)
+from damon_tui.damos.summary import print_scheme_summary
 from damon_tui.kernel.sysfs import add_kernel_arguments
-from damon_tui.targets import (
-    add_attrs_arguments,
-    add_target_arguments,
-    attrs_from_args,
-    monitor_from_args,
-    ops_from_args,
-)
+from damon_tui.options.attrs import add_attrs_arguments, attrs_from_args, retuner_from_args
+from damon_tui.options.monitor import monitor_from_args
+from damon_tui.options.schemes import add_scheme_arguments
+from damon_tui.options.targets import add_target_arguments, ops_from_args
 from damon_tui.units import format_size, format_time_us, parse_time_us
 
 NAME = "monitor"
@@ -79,8 +73,6 @@ def run(args: argparse.Namespace) -> int:
         ops = ops_from_args(args, seed=args.seed)
         monitor, duration_us = monitor_from_args(args, ops, duration_us,
                                                  DEFAULT_SIM_DURATION_US)
-        from damon_tui.ops.real_targets import retuner_from_args
-
         retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
     attrs = monitor.attrs
     out = sys.stdout

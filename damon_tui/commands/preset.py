@@ -53,8 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _resolve(args: argparse.Namespace):
-    from damon_tui.damos.cli_args import preset_from_args
     from damon_tui.errors import UserError
+    from damon_tui.options.schemes import preset_from_args
 
     if not args.preset and not args.profile:
         raise UserError("name a preset (reclaim or lru_sort) or a --profile")

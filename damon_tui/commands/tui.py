@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from damon_tui.errors import UserError
-from damon_tui.targets import add_attrs_arguments, add_target_arguments
+from damon_tui.options.attrs import add_attrs_arguments
+from damon_tui.options.schemes import add_scheme_arguments
+from damon_tui.options.targets import add_target_arguments
 
 NAME = "tui"
 HELP = "interactive view: live heatmap, working set, regions, schemes, presets, replay"
@@ -30,20 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--paused", action="store_true", help="start paused (space resumes)")
     parser.add_argument("--record", metavar="FILE", dest="record_path",
                         help="file the record toggle (w) writes (default: damon-tui-<time>.damon)")
-    parser.add_argument("--preset", choices=("reclaim", "lru_sort"),
-                        help="start with the DAMON_RECLAIM or DAMON_LRU_SORT preset enabled")
-    parser.add_argument("--profile", metavar="NAME", help="preset profile to load")
-    _add_scheme_arguments(parser)
-
-
-def _add_scheme_arguments(parser: argparse.ArgumentParser) -> None:
-    try:
-        from damon_tui.damos.cli_args import add_scheme_arguments
-    except ImportError:
-        parser.add_argument("--schemes", metavar="FILE|LINE",
-                            help="DAMOS schemes (not available: DAMOS is not installed)")
-        return
-    add_scheme_arguments(parser)
+    add_scheme_arguments(parser, preset_help="start with the DAMON_RECLAIM or "
+                         "DAMON_LRU_SORT preset enabled", profile_help="preset profile to load")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from damon_tui.ops.base import TargetInfo
 
 def _targets(args: argparse.Namespace, paths) -> tuple[str, tuple[KernelTarget, ...],
                                                        list[TargetInfo]]:
-    from damon_tui.ops.real_targets import _pids, parse_ranges
+    from damon_tui.options.targets import _pids, parse_ranges
 
     if getattr(args, "sim", None):
         raise UserError("--kernel monitors real memory: give --pid, --paddr or --regions, "
@@ -68,8 +68,8 @@ def _targets(args: argparse.Namespace, paths) -> tuple[str, tuple[KernelTarget, 
 def kernel_config_from_args(args: argparse.Namespace, paths) -> tuple[KernelConfig,
                                                                       list[TargetInfo]]:
     """Everything validated; nothing touched yet."""
-    from damon_tui.damos.cli_args import schemes_from_args
-    from damon_tui.targets import attrs_from_args
+    from damon_tui.options.attrs import attrs_from_args
+    from damon_tui.options.schemes import schemes_from_args
 
     operations, targets, infos = _targets(args, paths)
     attrs = attrs_from_args(args)

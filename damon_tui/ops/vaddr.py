@@ -93,7 +93,7 @@ def three_regions(vmas: Iterable[Range], min_region_sz: int = 4096) -> list[Rang
 #   at least 100 ms; aggregation = 20 samples.  The cost is measured again while
 #   monitoring, for free, from the CPU time prepare and check already take (their mean
 #   per sample since the previous look): :meth:`VaddrOps.retune_hint` gives the
-#   intervals the budget asks for now, and ``real_targets.IntervalRetuner`` (polled
+#   intervals the budget asks for now, and ``damon_tui.retune.IntervalRetuner`` (polled
 #   once per snapshot by ``monitor`` / ``record``) applies them through
 #   ``Monitor.set_attrs`` when they differ enough from the current ones -- only when
 #   the user set neither ``--sample`` nor ``--aggr``.  So a launched command that grows

@@ -102,9 +102,9 @@ def live_state(monitor) -> list[SchemeLive]:
 
 def config_from_args(args, attrs, ops):
     """``(user schemes, preset, params, attrs)`` from ``--schemes/--preset/--profile``."""
-    from damon_tui.damos.cli_args import preset_from_args
     from damon_tui.damos.io import load_schemes
     from damon_tui.damos.runtime import validate_for_ops
+    from damon_tui.options.schemes import preset_from_args
 
     schemes = list(load_schemes(args.schemes)) if getattr(args, "schemes", None) else []
     if schemes:

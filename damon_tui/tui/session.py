@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from damon_tui.options.attrs import attrs_from_args
+from damon_tui.options.targets import ops_from_args
 from damon_tui.units import format_time_us
 
 
@@ -80,7 +82,6 @@ def replay_session(replay) -> Session:
 
 def session_from_args(args) -> Session:
     """The session the ``tui`` command line asks for (a bad option is a UserError)."""
-    from damon_tui.targets import attrs_from_args, ops_from_args
 
     if getattr(args, "replay", None):
         from damon_tui.tui.replay import load_replay
@@ -88,10 +89,7 @@ def session_from_args(args) -> Session:
         replay = load_replay(args.replay)
         return replay_session(replay)
     ops = ops_from_args(args, seed=args.seed)
-    try:
-        attrs = attrs_from_args(args, ops)
-    except TypeError:  # an older targets.py without the ops argument
-        attrs = attrs_from_args(args)
+    attrs = attrs_from_args(args, ops)
     schemes, preset, params = [], None, None
     notes = []
     try:

@@ -1,65 +1,20 @@
-"""Command-line target and monitoring-attribute options shared by monitor, record and tui.
+"""DAMON's monitoring attributes from the command line, in DAMON/damo units.
 
-``add_target_arguments`` / ``ops_from_args`` choose the operations set; real targets
-(``--pid``, ``--paddr``, ``--regions``, a command after ``--``) come from
-``damon_tui.ops.real_targets``.  ``add_attrs_arguments`` / ``attrs_from_args``
-parse DAMON's monitoring attributes in DAMON/damo units.
+``add_attrs_arguments`` / ``attrs_from_args`` parse them (a bad value names its
+option); ``tuned_attrs`` gives real targets the access check's cheap default intervals
+for what the user left unset; ``retuner_from_args`` decides whether the intervals then
+follow the measured cost (``damon_tui.retune.IntervalRetuner``).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
+from damon_tui.engine import Attrs, IntervalsGoal
 from damon_tui.errors import UserError
+from damon_tui.retune import IntervalRetuner
 from damon_tui.units import parse_percent, parse_time_us
-
-
-def add_target_arguments(parser: argparse.ArgumentParser, default_sim: str | None = None) -> None:
-    """``--sim NAME|PATH`` (+ ``--access-rate``) and, when available, real targets."""
-    group = parser.add_argument_group("target")
-    parser.set_defaults(default_sim=default_sim)  # --sim stays None unless given
-    group.add_argument(
-        "--sim",
-        metavar="NAME|PATH",
-        default=None,
-        help="simulated masim workload: a built-in name (see `damon-tui workloads`) or a "
-        "masim config file" + (f" (default: {default_sim})" if default_sim else ""),
-    )
-    group.add_argument(
-        "--access-rate",
-        metavar="N",
-        type=float,
-        default=None,
-        help="simulated accesses per second (default: the sim's realistic default)",
-    )
-    try:
-        from damon_tui.ops import real_targets
-    except ImportError:
-        return
-    real_targets.add_arguments(group)
-
-
-def ops_from_args(args: argparse.Namespace, seed: int = 0):
-    """Build the operations set the arguments ask for."""
-    try:
-        from damon_tui.ops import real_targets
-    except ImportError:
-        real_targets = None
-    sim = getattr(args, "sim", None)
-    if real_targets is not None:
-        if sim and (getattr(args, "pid", None) or getattr(args, "paddr", False)
-                    or getattr(args, "command_line", None)):
-            raise UserError("give only one target: --sim and a real target (--pid, --paddr "
-                            "or -- COMMAND) were both given")
-        ops = real_targets.ops_from_args(args)
-        if ops is not None:
-            return ops
-    sim = sim or getattr(args, "default_sim", None)
-    if not sim:
-        raise UserError("no target: give --sim NAME|PATH (see `damon-tui workloads`)")
-    from damon_tui.ops.sim import SimOps
-
-    return SimOps(sim, access_rate=args.access_rate, seed=seed)
 
 
 def add_attrs_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,8 +51,6 @@ _ATTR_OPTIONS = {"sample_us": "--sample", "aggr_us": "--aggr", "update_us": "--u
 
 def intervals_goal_from_args(values: list[str] | None):
     """``IntervalsGoal`` from ``--intervals-goal ACCESS_BP AGGRS MIN_SAMPLE MAX_SAMPLE``."""
-    from damon_tui.engine import IntervalsGoal
-
     if values is None:
         return IntervalsGoal()
     opt = "--intervals-goal"
@@ -140,8 +93,6 @@ def attrs_from_args(args: argparse.Namespace, ops=None):
     With ``ops`` given, intervals the user left unset take the operations set's own
     defaults (real targets pick sampling intervals that keep the monitor's CPU low).
     """
-    from damon_tui.engine import Attrs
-
     goal = intervals_goal_from_args(getattr(args, "intervals_goal", None))
     try:
         attrs = Attrs(
@@ -156,10 +107,6 @@ def attrs_from_args(args: argparse.Namespace, ops=None):
         raise UserError(f"monitoring attributes: {_option_message(str(e))}") from None
     if ops is not None:
         try:
-            from damon_tui.ops.real_targets import tuned_attrs
-        except ImportError:
-            return attrs
-        try:
             attrs = tuned_attrs(args, attrs, ops)
         except ValueError as e:
             raise UserError(f"monitoring attributes: {_option_message(str(e))} (with the "
@@ -167,26 +114,40 @@ def attrs_from_args(args: argparse.Namespace, ops=None):
     return attrs
 
 
-def monitor_from_args(args: argparse.Namespace, ops, duration_us: int | None,
-                      default_sim_duration_us: int):
-    """The ``Monitor`` the options describe for ``ops``: tuned attrs, schemes, duration.
+def tuned_attrs(args: argparse.Namespace, attrs, ops):
+    """``attrs`` with the access check's cheaper default intervals for what the user
+    left unset (``--sample`` / ``--aggr`` are ``None`` when not given; real targets only).
 
-    Returns ``(monitor, duration_us)``; a simulated target without ``--duration`` runs
-    for ``default_sim_duration_us``.  On any refusal ``ops`` is closed, so a launched
-    command never outlives a monitor that was not built.
+    Neither given: both defaults.  Only ``--aggr`` given: the default sampling interval
+    unless it exceeds the aggregation interval.  Only ``--sample`` given: the user's
+    choice stands (with the generic aggregation default).
     """
-    from damon_tui.damos.cli_args import schemes_from_args
-    from damon_tui.engine import Monitor
+    intervals = getattr(ops, "default_intervals", None)
+    if intervals is None or ops.clock != "wall" or getattr(args, "sample", None) is not None:
+        return attrs
+    sample_us, aggr_us = intervals
+    if getattr(args, "aggr", None) is not None:
+        return dataclasses.replace(attrs, sample_us=min(sample_us, attrs.aggr_us))
+    return dataclasses.replace(attrs, sample_us=sample_us, aggr_us=aggr_us)
 
-    try:
-        attrs = attrs_from_args(args, ops)
-        if duration_us is None and ops.clock == "virtual":
-            duration_us = default_sim_duration_us
-        schemes = schemes_from_args(args, attrs, ops)
-        attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
-        monitor = Monitor(ops, attrs, seed=args.seed,
-                          **({"schemes": schemes} if schemes else {}))
-    except BaseException:
-        ops.close()
-        raise
-    return monitor, duration_us
+
+def retuner_from_args(args: argparse.Namespace, monitor) -> IntervalRetuner | None:
+    """An :class:`IntervalRetuner` when the intervals are ours to change, else None.
+
+    None when the user gave ``--sample`` or ``--aggr``, a DAMOS preset (or profile) set
+    its own intervals, ``--intervals-goal`` auto-tunes them, the target is not a
+    wall-clock ops, or the ops cannot re-measure its cost (page idle, paddr, the sim).
+    """
+    ops = monitor.ops
+    if ops.clock != "wall" or not callable(getattr(ops, "retune_hint", None)):
+        return None
+    if getattr(args, "sample", None) is not None or getattr(args, "aggr", None) is not None:
+        return None
+    if getattr(args, "preset", None) or getattr(args, "profile", None):
+        return None  # a DAMOS preset's intervals are the module's parameters
+    goal = getattr(monitor.attrs, "intervals_goal", None)
+    if goal is not None and getattr(goal, "aggrs", 0):
+        return None  # the intervals auto-tuner (--intervals-goal) owns the intervals
+    if getattr(ops, "access_check", "") != "clear_refs":
+        return None
+    return IntervalRetuner(monitor)

@@ -1,0 +1,31 @@
+"""The ``Monitor`` the command-line options describe (the commands' composition root)."""
+
+from __future__ import annotations
+
+import argparse
+
+from damon_tui.engine import Monitor
+from damon_tui.options.attrs import attrs_from_args
+from damon_tui.options.schemes import schemes_from_args
+
+
+def monitor_from_args(args: argparse.Namespace, ops, duration_us: int | None,
+                      default_sim_duration_us: int):
+    """The ``Monitor`` the options describe for ``ops``: tuned attrs, schemes, duration.
+
+    Returns ``(monitor, duration_us)``; a simulated target without ``--duration`` runs
+    for ``default_sim_duration_us``.  On any refusal ``ops`` is closed, so a launched
+    command never outlives a monitor that was not built.
+    """
+    try:
+        attrs = attrs_from_args(args, ops)
+        if duration_us is None and ops.clock == "virtual":
+            duration_us = default_sim_duration_us
+        schemes = schemes_from_args(args, attrs, ops)
+        attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
+        monitor = Monitor(ops, attrs, seed=args.seed,
+                          **({"schemes": schemes} if schemes else {}))
+    except BaseException:
+        ops.close()
+        raise
+    return monitor, duration_us
