@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from damon_tui.damos.summary import print_scheme_summary
-from damon_tui.kernel.sysfs import add_kernel_arguments
 from damon_tui.options.attrs import add_attrs_arguments, attrs_from_args, retuner_from_args
+from damon_tui.options.kernel import add_kernel_arguments
 from damon_tui.options.monitor import monitor_from_args
 from damon_tui.options.schemes import add_scheme_arguments
 from damon_tui.options.targets import add_target_arguments, ops_from_args
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.hottest < 0:
         raise UserError(f"--hottest: expected 0 or more regions, got {args.hottest}")
     if args.kernel:
-        from damon_tui.kernel.cli import kernel_monitor_from_args
+        from damon_tui.options.kernel import kernel_monitor_from_args
 
         monitor = kernel_monitor_from_args(args)  # the kernel's own DAMON (our kdamond)
         ops, retune = monitor.ops, None

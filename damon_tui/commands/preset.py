@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--profiles-dir", metavar="DIR",
                        help="profile directory (default $XDG_CONFIG_HOME/damon-tui/profiles)")
 
-    from damon_tui.kernel.sysfs import add_kernel_arguments
+    from damon_tui.options.kernel import add_kernel_arguments
 
     p = sub.add_parser("show", help="parameters (name, unit, value, default, docs' default, "
                        "help) and the resulting schemes; with --kernel: the real module's "
@@ -171,7 +171,8 @@ def _kernel(args: argparse.Namespace) -> int:
     from damon_tui.damos.presets import get_preset, load_profile
     from damon_tui.errors import UserError
     from damon_tui.kernel import modules
-    from damon_tui.kernel.sysfs import new_io, paths_from_args
+    from damon_tui.kernel.sysfs import new_io
+    from damon_tui.options.kernel import paths_from_args
 
     io, paths = new_io(), paths_from_args(args)
     cmd = args.preset_cmd

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from damon_tui.kernel.sysfs import add_kernel_arguments
 from damon_tui.options.attrs import add_attrs_arguments, attrs_from_args, retuner_from_args
+from damon_tui.options.kernel import add_kernel_arguments
 from damon_tui.options.monitor import monitor_from_args
 from damon_tui.options.schemes import add_scheme_arguments
 from damon_tui.options.targets import add_target_arguments, ops_from_args
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     _check_output(args.output)
     extra = {}
     if args.kernel:
-        from damon_tui.kernel.cli import kernel_attrs_json, kernel_monitor_from_args
+        from damon_tui.options.kernel import kernel_attrs_json, kernel_monitor_from_args
 
         monitor = kernel_monitor_from_args(args)  # the kernel's own DAMON (our kdamond)
         ops, retune = monitor.ops, None

@@ -10,7 +10,7 @@ HELP = ("show the kernel's DAMON: every kdamond (ours or not), its contexts, tar
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from damon_tui.kernel.sysfs import add_path_arguments
+    from damon_tui.options.kernel import add_path_arguments
 
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_path_arguments(parser)
@@ -20,7 +20,8 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from damon_tui.kernel.status import collect, format_text
-    from damon_tui.kernel.sysfs import new_io, paths_from_args
+    from damon_tui.kernel.sysfs import new_io
+    from damon_tui.options.kernel import paths_from_args
 
     st = collect(new_io(), paths_from_args(args))
     if args.json:

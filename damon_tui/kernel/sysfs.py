@@ -157,39 +157,3 @@ IO_FACTORY: Callable[[], SysfsIO] = SysfsIO
 
 def new_io() -> SysfsIO:
     return IO_FACTORY()
-
-
-def paths_from_args(args) -> Paths:
-    """``Paths`` from ``--sysfs-root`` / ``--module-root`` / ``--state-dir`` / ``--proc-root``."""
-    sysfs = getattr(args, "sysfs_root", None) or os.environ.get("DAMON_TUI_SYSFS_ROOT") \
-        or DEFAULT_SYSFS_ROOT
-    module = getattr(args, "module_root", None)
-    state = getattr(args, "state_dir", None) or os.environ.get("DAMON_TUI_STATE_DIR") \
-        or DEFAULT_STATE_DIR
-    proc = getattr(args, "proc_root", None) or "/"
-    return Paths(Path(sysfs), Path(module) if module else None, Path(state), Path(proc))
-
-
-def add_path_arguments(parser, group_title: str = "kernel DAMON") -> None:
-    """``--sysfs-root``, ``--module-root``, ``--state-dir`` (skipping ones already there)."""
-    taken = set(parser._option_string_actions)
-    group = parser.add_argument_group(group_title)
-    for names, kw in (
-        (("--sysfs-root",), {"metavar": "DIR", "help": "sysfs mount point holding "
-                             "kernel/mm/damon/admin (default /sys)"}),
-        (("--module-root",), {"metavar": "DIR", "help": "directory of the DAMON modules' "
-                              "parameters: DIR/damon_reclaim/parameters (default "
-                              "SYSFS_ROOT/module)"}),
-        (("--state-dir",), {"metavar": "DIR", "help": "where damon-tui notes the kdamonds it "
-                            "started (default /run/damon-tui)"}),
-    ):
-        if not any(n in taken for n in names):
-            group.add_argument(*names, default=None, **kw)
-
-
-def add_kernel_arguments(parser) -> None:
-    """``--kernel`` plus the injectable kernel paths (monitor, record, tui, preset)."""
-    parser.add_argument("--kernel", action="store_true",
-                        help="use the kernel's own DAMON (sysfs kdamonds, DAMON modules) "
-                        "instead of damon-tui's engine: needs root and a DAMON kernel")
-    add_path_arguments(parser)

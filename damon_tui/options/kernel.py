@@ -1,4 +1,4 @@
-"""``--kernel`` for monitor, record and tui: build a :class:`KernelMonitor` from options.
+"""Kernel DAMON options: ``--kernel`` and the injectable paths; build a :class:`KernelMonitor`.
 
 The targets are ``--pid PID[,PID...]`` (vaddr; with ``--regions``: fvaddr),
 ``--paddr`` (the biggest System RAM range, like damo, or ``--regions``) or
@@ -9,22 +9,30 @@ options; everything is validated before the kernel's tree is touched.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
+from pathlib import Path
 
 from damon_tui.errors import UserError
 from damon_tui.kernel.session import KernelMonitor, KernelOps, KernelSession
-from damon_tui.kernel.sysfs import SysfsIO, add_kernel_arguments, new_io, paths_from_args
-
-__all__ = ["add_kernel_arguments", "kernel_monitor_from_args", "kernel_attrs_json"]
+from damon_tui.kernel.sysfs import (
+    DEFAULT_STATE_DIR,
+    DEFAULT_SYSFS_ROOT,
+    Paths,
+    SysfsIO,
+    new_io,
+)
 from damon_tui.kernel.tree import KernelConfig, KernelTarget
-from damon_tui.ops.base import TargetInfo
+from damon_tui.ops.base import OpsError, TargetInfo
+from damon_tui.ops.procfs import ProcFS
+from damon_tui.options.attrs import attrs_from_args
+from damon_tui.options.schemes import schemes_from_args
+from damon_tui.options.targets import _pids, parse_ranges
 
 
 def _targets(args: argparse.Namespace, paths) -> tuple[str, tuple[KernelTarget, ...],
                                                        list[TargetInfo]]:
-    from damon_tui.options.targets import _pids, parse_ranges
-
     if getattr(args, "sim", None):
         raise UserError("--kernel monitors real memory: give --pid, --paddr or --regions, "
                         "not --sim")
@@ -49,9 +57,6 @@ def _targets(args: argparse.Namespace, paths) -> tuple[str, tuple[KernelTarget, 
                 [TargetInfo(i, f"pid {p} (kernel vaddr)", p) for i, p in enumerate(pids)])
     if paddr or regions:
         if not regions:
-            from damon_tui.ops.base import OpsError
-            from damon_tui.ops.procfs import ProcFS
-
             try:
                 ram = ProcFS(paths.proc_root).system_ram()
             except OpsError as e:
@@ -68,8 +73,6 @@ def _targets(args: argparse.Namespace, paths) -> tuple[str, tuple[KernelTarget, 
 def kernel_config_from_args(args: argparse.Namespace, paths) -> tuple[KernelConfig,
                                                                       list[TargetInfo]]:
     """Everything validated; nothing touched yet."""
-    from damon_tui.options.attrs import attrs_from_args
-    from damon_tui.options.schemes import schemes_from_args
 
     operations, targets, infos = _targets(args, paths)
     attrs = attrs_from_args(args)
@@ -116,3 +119,38 @@ def kernel_attrs_json(monitor: KernelMonitor) -> dict:
             "operations": cfg.operations if cfg else None,
             "targets": [{"pid": t.pid, "regions": [list(r) for r in t.regions]}
                         for t in (cfg.targets if cfg else ())]}
+
+
+def paths_from_args(args: argparse.Namespace) -> Paths:
+    """``Paths`` from ``--sysfs-root`` / ``--module-root`` / ``--state-dir`` / ``--proc-root``."""
+    sysfs = getattr(args, "sysfs_root", None) or os.environ.get("DAMON_TUI_SYSFS_ROOT") \
+        or DEFAULT_SYSFS_ROOT
+    module = getattr(args, "module_root", None)
+    state = getattr(args, "state_dir", None) or os.environ.get("DAMON_TUI_STATE_DIR") \
+        or DEFAULT_STATE_DIR
+    proc = getattr(args, "proc_root", None) or "/"
+    return Paths(Path(sysfs), Path(module) if module else None, Path(state), Path(proc))
+
+
+def add_path_arguments(parser: argparse.ArgumentParser, group_title: str = "kernel DAMON"
+                       ) -> None:
+    """``--sysfs-root``, ``--module-root``, ``--state-dir``."""
+    group = parser.add_argument_group(group_title)
+    for names, kw in (
+        (("--sysfs-root",), {"metavar": "DIR", "help": "sysfs mount point holding "
+                             "kernel/mm/damon/admin (default /sys)"}),
+        (("--module-root",), {"metavar": "DIR", "help": "directory of the DAMON modules' "
+                              "parameters: DIR/damon_reclaim/parameters (default "
+                              "SYSFS_ROOT/module)"}),
+        (("--state-dir",), {"metavar": "DIR", "help": "where damon-tui notes the kdamonds it "
+                            "started (default /run/damon-tui)"}),
+    ):
+        group.add_argument(*names, default=None, **kw)
+
+
+def add_kernel_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--kernel`` plus the injectable kernel paths (monitor, record, tui, preset)."""
+    parser.add_argument("--kernel", action="store_true",
+                        help="use the kernel's own DAMON (sysfs kdamonds, DAMON modules) "
+                        "instead of damon-tui's engine: needs root and a DAMON kernel")
+    add_path_arguments(parser)
