@@ -61,7 +61,7 @@ class FakeKernel:
 
     # -- processes ----------------------------------------------------------
     def add_process(self, pid: int, vmas, refs=None, state: str = "S") -> Path:
-        """``vmas``: [(start, end)]; ``refs``: {start: referenced bytes}."""
+        """``vmas``: [(start, end[, path])]; ``refs``: {start: referenced bytes}."""
         d = self.proc / str(pid)
         d.mkdir(parents=True, exist_ok=True)
         (d / "stat").write_text(f"{pid} (fake) {state} 1 1 1 0\n")
@@ -75,8 +75,8 @@ class FakeKernel:
     def set_maps(self, pid: int, vmas, refs) -> None:
         d = self.proc / str(pid)
         maps, smaps = [], []
-        for start, end in vmas:
-            line = f"{start:x}-{end:x} rw-p 00000000 00:00 0 "
+        for start, end, *path in vmas:  # (start, end[, maps path])
+            line = f"{start:x}-{end:x} rw-p 00000000 00:00 0 {path[0] if path else ''}"
             maps.append(line)
             size_kb = (end - start) // 1024
             ref_kb = refs.get(start, 0) // 1024

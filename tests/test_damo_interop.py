@@ -124,3 +124,29 @@ def test_colour_output_uses_damos_escape_codes(tmp_path, capsys, shared_dir):
                           path], capture_output=True, text=True, cwd=tmp_path, env=env).stdout
     ours = _ours(["report", "heatmap", "--color", "always", "--colorset", "flame", path], capsys)
     assert ours == raw.rstrip("\n")
+
+
+def _blocks(text: str) -> list[str]:
+    """Histogram lines of a recency/temperature report, without comments, blank lines
+    and damo's per-target head and tail (``kdamond 0 / ...``, ``record DAMON ...``)."""
+    return [line for line in text.splitlines()
+            if line and not line.startswith(("# ", "kdamond ", "record DAMON intervals"))]
+
+
+@pytest.mark.parametrize("make", [_sim_record, _two_target_record])
+def test_recency_and_temperature_histograms_equal_damos(tmp_path, capsys, make):
+    _damo()
+    ours = tmp_path / "ours.rec"
+    make(ours)
+    damo_file = tmp_path / "damon.data"
+    write_damo(damo_file, open_record(ours))
+    for kind, style in (("recency", "recency-sz-hist"),
+                        ("temperature", "temperature-sz-hist")):
+        for extra in ([], ["--hist_logscale"], ["--hist_cumulate"]):
+            damo_out = _run_damo(["report", "access", "--style", style, *extra,
+                                  "-i", str(damo_file)], tmp_path)
+            damo_lines = _blocks(damo_out)
+            assert sum(ln.startswith("<") for ln in damo_lines) > 20  # real histograms
+            for path in (ours, damo_file):
+                mine = _ours(["report", kind, "--snapshot", "all", *extra, str(path)], capsys)
+                assert _blocks(mine) == damo_lines, (kind, extra, path)

@@ -11,7 +11,7 @@ import sys
 
 NAME = "report"
 HELP = "report on a record (damon-tui, damo json/json_compressed or perf script): " \
-    "heatmap, wss, raw, info"
+    "heatmap, wss, raw, info, recency, temperature"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +81,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("info", help="header, duration, snapshots, targets and regions")
     p.add_argument("file", metavar="FILE", help="record file (format detected by content)")
 
+    for kind, what, damo_style in (
+            ("recency", "how much memory has been idle for how long", "recency-sz-hist"),
+            ("temperature", "how much memory is how hot (access rate and age)",
+             "temperature-sz-hist")):
+        p = sub.add_parser(kind, help=f"size histogram: {what}",
+                           description=f"Size histogram of a snapshot: {what}; damo's "
+                           f"report access --style {damo_style}, number for number.")
+        p.add_argument("file", metavar="FILE", help="record file (format detected by content)")
+        p.add_argument("--snapshot", metavar="N|last|all", default="last",
+                       help="which snapshot: its index (negative counts from the end), "
+                       "'last' (default) or 'all' (one histogram per snapshot, as damo)")
+        p.add_argument("--tid", metavar="ID", type=int, help="only this target id")
+        p.add_argument("--logscale", "--hist-logscale", "--hist_logscale",
+                       action="store_true", help="log scale bins (damo's --hist_logscale)")
+        p.add_argument("--cumulate", "--hist-cumulate", "--hist_cumulate",
+                       action="store_true",
+                       help="cumulative bins from the minimum (damo's --hist_cumulate)")
+        p.add_argument("--raw-number", "--raw_number", action="store_true",
+                       help="plain numbers")
+
 
 def load(path: str):
     """Open a record; print damage warnings (as errors) on stderr."""
@@ -107,7 +127,7 @@ def _print_resolution(record) -> None:
 def run(args: argparse.Namespace) -> int:
     record = load(args.file)
     kind = args.report_kind
-    if kind in ("heatmap", "wss", "raw"):
+    if kind in ("heatmap", "wss", "raw", "recency", "temperature"):
         _print_resolution(record)
     if kind == "heatmap":
         _heatmap(args, record)
@@ -115,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
         _wss(args, record)
     elif kind == "raw":
         _raw(args, record)
+    elif kind in ("recency", "temperature"):
+        _sz_hist(args, record)
     else:
         from damon_tui.report.info import report_info
 
@@ -207,3 +229,11 @@ def _raw(args: argparse.Namespace, record) -> None:
     from damon_tui.report.raw import write_raw
 
     write_raw(record, sys.stdout, args.tid)
+
+
+def _sz_hist(args: argparse.Namespace, record) -> None:
+    from damon_tui.report.histograms import snapshot_histograms
+
+    for block in snapshot_histograms(record, args.report_kind, args.snapshot, args.tid,
+                                     args.logscale, args.cumulate, args.raw_number):
+        print(block)

@@ -99,6 +99,12 @@ class Ops(ABC):
     def check_accesses(self, target_idx: int, addrs: array, out: array, now_us: int) -> None:
         """Set ``out[i] = 1`` if the page at ``addrs[i]`` was accessed since prepare."""
 
+    def mapping_names(self, target_idx: int) -> list[tuple[int, int, str]]:
+        """The target's mappings as sorted ``(start, end, name)`` (see
+        :mod:`damon_tui.ops.names`), as of the latest update interval; ``[]`` when
+        this ops cannot name its memory."""
+        return []
+
     def free_mem_rate(self) -> int:
         """Free memory of the machine (or modelled machine), per thousand (permil)."""
         import psutil

@@ -70,6 +70,10 @@ class PaddrOps(HostMemMetrics, Ops):
     def target_ranges(self, target_idx: int) -> list[tuple[int, int]] | None:
         return list(self._ranges)
 
+    def mapping_names(self, target_idx: int) -> list[tuple[int, int, str]]:
+        name = "System RAM" if self._desc == "System RAM" else "physical"
+        return [(s, e, name) for s, e in self._ranges]
+
     def update_each_interval(self) -> bool:
         return False
 

@@ -21,6 +21,9 @@ Choices, documented:
   the kernel vaddr's three-regions rule (:func:`damon_tui.ops.vaddr.three_regions`)
   to the mappings instead (gaps inside the three ranges are then monitored as
   never-accessed memory); with fewer than three mappings it falls back to mappings.
+- **Other memory**: ``free_mem_permil`` (``--sim-free-mem``; the TUI's ``M`` key) is the
+  machine's free memory before the workload's pages; the rest is used by other
+  processes and lowers ``free_mem_rate`` (so DAMON_RECLAIM's watermarks can be shown).
 - **Memory model**: pages start non-resident; the first touch is a page fault and a
   touch after ``pageout`` (or reclaim) is a refault costing ``refault_cost_us``
   (default 50 us, a swap-in).  The modelled machine has ``mem_total`` bytes, default
@@ -198,6 +201,7 @@ class SimOps(Ops):
         history: int = 65536,
         ranges: str = "mappings",
         action_costs: ActionCosts | None = None,
+        free_mem_permil: int = 1000,
     ) -> None:
         from damon_tui._fast.sim import ACTIONS, Sim
 
@@ -236,6 +240,9 @@ class SimOps(Ops):
         if mem_total < PAGE_SIZE:
             raise UserError(f"mem_total: expected at least {PAGE_SIZE} bytes, got {mem_total}")
         self.mem_total = int(mem_total) // PAGE_SIZE * PAGE_SIZE
+        #: bytes the rest of the modelled machine uses (see :meth:`set_free_mem_permil`)
+        self.other_mem = 0
+        self.set_free_mem_permil(free_mem_permil)
         index = {r.name: i for i, r in enumerate(self.workload.regions)}
         phases = [
             (
@@ -276,6 +283,12 @@ class SimOps(Ops):
             return three_regions(self.mappings, self.min_region_sz)
         return list(self.mappings)
 
+    def mapping_names(self, target_idx: int) -> list[tuple[int, int, str]]:
+        """Each mapping carries its masim region's name."""
+        self._check_target(target_idx)
+        return [(s, e, r.name) for (s, e), r in zip(self.mappings, self.workload.regions,
+                                                      strict=True)]
+
     def update_each_interval(self) -> bool:
         """The sim's mappings never change: no refresh needed."""
         return False
@@ -289,7 +302,22 @@ class SimOps(Ops):
 
     def free_mem_rate(self) -> int:
         rss = self._sim.rss * PAGE_SIZE
-        return max(0, (self.mem_total - rss) * 1000 // self.mem_total)
+        return max(0, (self.mem_total - self.other_mem - rss) * 1000 // self.mem_total)
+
+    def set_free_mem_permil(self, permil: int) -> None:
+        """The modelled machine's free memory before the workload's own pages, in
+        permil of ``mem_total`` (1000 = the workload is alone): the rest is used by
+        other processes.  It moves ``free_mem_rate`` (DAMOS watermarks, DAMON_RECLAIM)
+        and the free/used memory goal metrics; the sim's own reclaim still evicts only
+        when the workload alone exceeds ``mem_total``."""
+        if not 0 <= permil <= 1000:
+            raise UserError(f"sim free memory: expected 0..1000 permil (0..100%), got {permil}")
+        self.other_mem = self.mem_total * (1000 - int(permil)) // 1000
+
+    @property
+    def free_mem_permil(self) -> int:
+        """The knob's value: free memory before the workload's pages, permil."""
+        return 1000 - self.other_mem * 1000 // self.mem_total
 
     def supported_actions(self) -> frozenset[str]:
         return frozenset(a for a in ALL_ACTIONS if not a.startswith("migrate_"))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from damon_tui.errors import UserError
 from damon_tui.ops.base import Ops, OpsError, TargetGone, TargetInfo
+from damon_tui.ops.names import mapping_name
 from damon_tui.ops.procfs import NO_PFN, HostMemMetrics, PageIdleBitmap, Pagemap, ProcFS
 
 Range = tuple[int, int]
@@ -171,6 +172,8 @@ class _Target:
         self.prep_pfns: list[int] = []
         self.prep_tracked: list[bool] = []
         self.maps_cache: tuple[float, list[tuple[int, int]]] = (-1.0, [])
+        #: ``(start, end, name)`` of every mapping at the latest maps read
+        self.names: list[tuple[int, int, str]] | None = None
 
 
 class VaddrOps(HostMemMetrics, Ops):
@@ -348,9 +351,18 @@ class VaddrOps(HostMemMetrics, Ops):
             return None
         # [vsyscall] is a gate area listed by maps, not a VMA of the mm: the kernel's
         # three-regions walk never sees it (it would make the top gap terabytes wide)
-        vmas = [(m.start, m.end) for m in maps if m.path != "[vsyscall]"]
+        kept = [m for m in maps if m.path != "[vsyscall]"]
+        vmas = [(m.start, m.end) for m in kept]
         t.maps_cache = (time.monotonic(), vmas)
+        t.names = [(m.start, m.end, mapping_name(m.path)) for m in kept]
         return vmas
+
+    def mapping_names(self, target_idx: int) -> list[tuple[int, int, str]]:
+        """Names from ``/proc/PID/maps`` as read at the latest update interval."""
+        t = self._targets[target_idx]
+        if t.names is None and not t.gone:
+            self._vmas(t)
+        return list(t.names or [])
 
     def target_ranges(self, target_idx: int) -> list[tuple[int, int]] | None:
         t = self._targets[target_idx]

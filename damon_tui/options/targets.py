@@ -17,7 +17,7 @@ import argparse
 
 from damon_tui.errors import UserError
 from damon_tui.ops.launch import launch
-from damon_tui.units import UnitError, parse_size
+from damon_tui.units import UnitError, parse_percent, parse_size
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, default_sim: str | None = None) -> None:
@@ -37,6 +37,14 @@ def add_target_arguments(parser: argparse.ArgumentParser, default_sim: str | Non
         type=float,
         default=None,
         help="simulated accesses per second (default: the sim's realistic default)",
+    )
+    group.add_argument(
+        "--sim-free-mem",
+        metavar="PERCENT",
+        default=None,
+        help="free memory of the simulated machine before the workload's own pages "
+        "(default 100%%: the workload is alone); lower it to wake DAMON_RECLAIM's and "
+        "DAMON_LRU_SORT's watermarks",
     )
     add_real_target_arguments(group)
 
@@ -67,13 +75,33 @@ def ops_from_args(args: argparse.Namespace, seed: int = 0):
                         "or -- COMMAND) were both given")
     ops = real_ops_from_args(args)
     if ops is not None:
+        if getattr(args, "sim_free_mem", None) is not None:
+            ops.close()
+            raise UserError("--sim-free-mem: only a simulated workload (--sim) has a "
+                            "modelled machine; real targets report the machine's memory")
         return ops
     sim = sim or getattr(args, "default_sim", None)
     if not sim:
         raise UserError("no target: give --sim NAME|PATH (see `damon-tui workloads`)")
     from damon_tui.ops.sim import SimOps
 
-    return SimOps(sim, access_rate=args.access_rate, seed=seed)
+    return SimOps(sim, access_rate=args.access_rate, seed=seed,
+                  free_mem_permil=sim_free_mem_permil(getattr(args, "sim_free_mem", None)))
+
+
+def sim_free_mem_permil(text: str | None) -> int:
+    """``--sim-free-mem``: ``60%`` or ``60`` -> 600 permil; None -> 1000."""
+    if text is None:
+        return 1000
+    value = parse_percent(text)
+    if value is None:
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+    if value is None or not 0 <= value <= 100:
+        raise UserError(f"--sim-free-mem: expected a percentage 0..100, got {text!r}")
+    return int(round(value * 10))
 
 
 def parse_ranges(text: str, field: str = "--regions") -> list[tuple[int, int]]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from damon_tui.damos.describe import describe
+from damon_tui.damos.io import schemes_from_json
+from damon_tui.errors import UserError
 from damon_tui.record.model import Record
 from damon_tui.report.fmt import format_sz, format_time_ns
 from damon_tui.report.intervals import changes
@@ -87,7 +90,7 @@ def report_info(record: Record) -> str:
         lines.append("attrs: unknown (heat is shown in samples)")
     lines += _changes_lines(record)
     if h.get("schemes"):
-        lines.append(f"schemes: {h['schemes']}")
+        lines += _schemes_lines(h["schemes"], iv.aggr_us if iv is not None else None)
     lines.append(f"snapshots: {record.nr_snapshots}")
     lines.append(f"regions: {record.nr_regions}")
     if record.extensions:
@@ -111,3 +114,12 @@ def report_info(record: Record) -> str:
     for w in record.warnings:
         lines.append(f"damage: {w}")
     return "\n".join(lines)
+
+
+def _schemes_lines(raw: object, aggr_us: int | None) -> list[str]:
+    """The record's schemes in words, one per line (the stored JSON if unreadable)."""
+    try:
+        schemes = schemes_from_json(raw, "header schemes")
+    except UserError as e:
+        return [f"schemes: unreadable ({e})"]
+    return ["schemes:"] + [f"  #{i} {describe(s, aggr_us)}" for i, s in enumerate(schemes)]
