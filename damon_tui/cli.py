@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "whatif": "damon_tui.commands.whatif",
     "export": "damon_tui.commands.export",
     "preset": "damon_tui.commands.preset",
+    "status": "damon_tui.commands.status",
+    "stop": "damon_tui.commands.stop",
     "workload": "damon_tui.commands.workload",
     "workloads": "damon_tui.commands.workloads",
     "doctor": "damon_tui.commands.doctor",
