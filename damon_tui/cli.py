@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "convert": "damon_tui.commands.convert",
     "whatif": "damon_tui.commands.whatif",
     "export": "damon_tui.commands.export",
+    "status": "damon_tui.commands.status",
+    "stop": "damon_tui.commands.stop",
     "preset": "damon_tui.commands.preset",
     "status": "damon_tui.commands.status",
     "stop": "damon_tui.commands.stop",
