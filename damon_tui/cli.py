@@ -29,8 +29,6 @@ COMMANDS: dict[str, str] = {
     "status": "damon_tui.commands.status",
     "stop": "damon_tui.commands.stop",
     "preset": "damon_tui.commands.preset",
-    "status": "damon_tui.commands.status",
-    "stop": "damon_tui.commands.stop",
     "workload": "damon_tui.commands.workload",
     "workloads": "damon_tui.commands.workloads",
     "doctor": "damon_tui.commands.doctor",
