@@ -293,11 +293,10 @@ def test_preset_apply_enables_then_commits(cli_fake, paths, capsys):
 
 def test_preset_apply_invalid_writes_nothing(cli_fake, paths, capsys):
     before = cli_fake.snapshot_tree()
-    # refused as the kernel's damon_set_attrs does (out-of-order watermarks are accepted)
-    rc = main(["preset", "apply", "reclaim", "--kernel", "--param", "min_nr_regions=2",
-               *_args(paths)])
+    rc = main(["preset", "apply", "reclaim", "--kernel", "--param", "min_age=10s",
+               "--param", "min_nr_regions=2000", *_args(paths)])
     assert rc == 2
-    assert "min_nr_regions" in capsys.readouterr().err
+    assert "max_nr_regions: must be >= min_nr_regions" in capsys.readouterr().err
     rc = main(["preset", "apply", "lru_sort", "--kernel", "--param", "hot_thres_access_freq=x",
                *_args(paths)])
     assert rc == 2
