@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from damon_tui.errors import UserError
-
 from damon_tui.tui.presets_screen import PresetScreen  # noqa: E402
 from damon_tui.tui.scenes import make_app  # noqa: E402
 
