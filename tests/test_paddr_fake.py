@@ -60,3 +60,16 @@ def test_iomem_hidden_from_non_root_is_explained(kernel):
     (kernel.proc / "iomem").write_text("00000000-00000000 : System RAM\n")
     with pytest.raises(UserError, match="zero addresses"):
         PaddrOps(root=kernel.root, euid=0)
+
+
+def test_ops_filters_are_refused_in_one_sentence_naming_the_reason(kernel):
+    from damon_tui.damos.runtime import validate_for_ops
+    from damon_tui.damos.scheme import Filter, Scheme
+
+    ops = PaddrOps(root=kernel.root, euid=0)
+    s = Scheme(action="stat", filters=(Filter("young"),))
+    with pytest.raises(UserError) as e:
+        validate_for_ops([s], ops)
+    msg = str(e.value)
+    assert "paddr" in msg and "page by page" in msg and "'young'" in msg
+    assert "\n" not in msg

@@ -31,6 +31,11 @@ class PaddrOps(HostMemMetrics, Ops):
     access_check = "page idle"
     default_intervals = DEFAULT_INTERVALS
 
+    def unsupported_filter_reason(self, filter_type: str) -> str:
+        """Why an ops (per page) filter is refused, in one sentence."""
+        return ("the paddr operations set only samples page idle bits and cannot judge "
+                f"'{filter_type}' page by page")
+
     def __init__(self, ranges: Sequence[tuple[int, int]] | None = None, *,
                  root: str | os.PathLike | None = None, euid: int | None = None) -> None:
         from damon_tui.ops.vaddr import doctor_line

@@ -461,6 +461,11 @@ class VaddrOps(HostMemMetrics, Ops):
 
     # -- DAMOS -------------------------------------------------------------
 
+    def unsupported_filter_reason(self, filter_type: str) -> str:
+        """Why an ops (per page) filter is refused, in one sentence."""
+        return (f"the {self.kind} operations set applies actions with process_madvise(2) to "
+                f"whole address ranges and cannot judge '{filter_type}' page by page")
+
     def supported_actions(self) -> frozenset[str]:
         if self._madvise_ok:
             return frozenset({"stat", *MADVISE_ACTIONS})
