@@ -35,6 +35,13 @@ class FakeKernel:
             "10000000-1fffffff : System RAM\n"
             "fe000000-fe0fffff : PCI Bus\n")
 
+    def set_kpageflags(self, flags: dict[int, int], nr_pfns: int = 1 << 16) -> None:
+        """``/proc/kpageflags``: one u64 of KPF_* bits per PFN (others 0)."""
+        words = [0] * nr_pfns
+        for pfn, f in flags.items():
+            words[pfn] = f
+        (self.proc / "kpageflags").write_bytes(struct.pack(f"<{nr_pfns}Q", *words))
+
     # -- machine memory -----------------------------------------------------
     def set_meminfo(self, total_kb: int, free_kb: int, active_kb: int | None,
                     inactive_kb: int | None, swap_kb: int = 0) -> None:

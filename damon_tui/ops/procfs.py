@@ -28,6 +28,8 @@ PM_SWAP = 1 << 62
 PM_PFN_MASK = (1 << 55) - 1
 #: marker for "no page" in PFN arrays
 NO_PFN = -1
+#: /proc/kpageflags bits (Documentation/admin-guide/mm/pagemap.rst)
+KPF_LRU, KPF_ACTIVE, KPF_MMAP, KPF_ANON, KPF_HUGE, KPF_THP = 5, 6, 11, 12, 17, 22
 
 PAGE_IDLE_BITMAP = "sys/kernel/mm/page_idle/bitmap"
 
@@ -174,6 +176,21 @@ class ProcFS:
 
     def page_idle_path(self) -> Path:
         return self.root / PAGE_IDLE_BITMAP
+
+    def kpageflags(self, pfn: int, count: int) -> list[int]:
+        """``/proc/kpageflags`` of PFNs ``[pfn, pfn + count)`` (0 past its end);
+        ``OpsError`` when it cannot be read (needs root and CONFIG_PROC_PAGE_MONITOR)."""
+        path = self.proc / "kpageflags"
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as e:
+            raise OpsError(f"cannot read {path}: {e.strerror}") from None
+        try:
+            data = os.pread(fd, 8 * count, 8 * pfn)
+        finally:
+            os.close(fd)
+        words = list(struct.unpack(f"<{len(data) // 8}Q", data[:len(data) // 8 * 8]))
+        return words + [0] * (count - len(words))
 
     def open_page_idle(self) -> PageIdleBitmap:
         return PageIdleBitmap(self.page_idle_path())
