@@ -94,10 +94,11 @@ class FakeKernel:
         (d / "maps").write_text("\n".join(maps) + "\n")
         (d / "smaps").write_text("".join(smaps))
 
-    def map_page(self, pid: int, vaddr: int, pfn: int | None) -> None:
-        """Point the pagemap entry of ``vaddr`` at ``pfn`` (None = not present)."""
+    def map_page(self, pid: int, vaddr: int, pfn: int | None, file: bool = False) -> None:
+        """Point the pagemap entry of ``vaddr`` at ``pfn`` (None = not present);
+        ``file``: a file page or shared anon (pagemap bit 61)."""
         path = self.proc / str(pid) / "pagemap"
-        entry = 0 if pfn is None else PRESENT | pfn
+        entry = 0 if pfn is None else PRESENT | pfn | (1 << 61 if file else 0)
         with open(path, "r+b") as f:
             f.seek((vaddr // PAGE) * 8)
             f.write(struct.pack("<Q", entry))

@@ -25,6 +25,7 @@ PAGE_SHIFT = 12
 #: pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst)
 PM_PRESENT = 1 << 63
 PM_SWAP = 1 << 62
+PM_FILE = 1 << 61  # file page or shared anon
 PM_PFN_MASK = (1 << 55) - 1
 #: marker for "no page" in PFN arrays
 NO_PFN = -1
@@ -319,6 +320,20 @@ class Pagemap:
                 data = b""
             out.append(struct.unpack("<Q", data)[0] if len(data) == 8 else 0)
         return out
+
+    def range_entries(self, start: int, end: int) -> list[int]:
+        """Raw pagemap entries of every page of ``[start, end)`` in one read."""
+        first, last = start >> PAGE_SHIFT, (end + PAGE_SIZE - 1) >> PAGE_SHIFT
+        try:
+            data = os.pread(self.fd, 8 * (last - first), first * 8)
+        except ProcessLookupError:
+            raise TargetGone(f"process {self.pid} has exited") from None
+        except OSError as e:
+            if e.errno == 3:
+                raise TargetGone(f"process {self.pid} has exited") from None
+            data = b""
+        n = len(data) // 8
+        return list(struct.unpack(f"<{n}Q", data[:n * 8])) + [0] * (last - first - n)
 
     def pfns(self, vaddrs: Sequence[int]) -> list[int]:
         """PFN of each page, or ``NO_PFN`` when not present (swapped or never touched)."""
