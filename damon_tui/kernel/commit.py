@@ -14,8 +14,13 @@ from types import SimpleNamespace
 
 from damon_tui.kernel import ownership
 from damon_tui.kernel.sysfs import KernelError, Paths, SysfsIO
-from damon_tui.kernel.tree import read_dir, read_inputs, snapshot_schemes, write_inputs, \
-    write_scheme
+from damon_tui.kernel.tree import (
+    read_dir,
+    read_inputs,
+    snapshot_schemes,
+    write_inputs,
+    write_scheme,
+)
 from damon_tui.units import format_time_us
 
 #: commit option -> file under monitoring_attrs/
