@@ -398,3 +398,19 @@ def test_commit_cli_never_writes_a_foreign_kdamond(cli_fake, paths, capsys):
     assert "was not started by damon-tui" in capsys.readouterr().err
     assert main(["commit", "--aggr", "1s", *_args(paths)]) == 2
     assert len(cli_fake.writes) == nr
+
+
+def test_doctor_reports_the_kernel_backend_modules_and_tracefs(tmp_path):
+    from damon_tui.capabilities import detect
+
+    fake = FakeDamon(tmp_path / "sys")
+    (tmp_path / "proc").mkdir()
+    caps = detect(tmp_path, euid=0, madvise_probe=lambda: (False, "n/a"), our_pids=())
+    assert caps.get("kernel_backend").ok
+    assert "DAMON_RECLAIM built in (enabled N)" in caps.line("kernel_modules")
+    assert not caps.get("tracefs").ok
+    pid = fake.start_foreign()
+    caps = detect(tmp_path, euid=0, madvise_probe=lambda: (False, "n/a"), our_pids=())
+    assert not caps.get("kernel_backend").ok
+    assert f"kdamond 0 (pid {pid}) is running and was not started by damon-tui" in \
+        caps.line("kernel_backend")
