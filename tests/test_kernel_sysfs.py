@@ -414,3 +414,33 @@ def test_doctor_reports_the_kernel_backend_modules_and_tracefs(tmp_path):
     assert not caps.get("kernel_backend").ok
     assert f"kdamond 0 (pid {pid}) is running and was not started by damon-tui" in \
         caps.line("kernel_backend")
+
+
+# -- TUI --------------------------------------------------------------------------------------
+def test_tui_kernel_session_shows_the_kernels_snapshots_and_cleans_up(cli_fake, paths):
+    import asyncio
+
+    from damon_tui.cli import build_parser
+    from damon_tui.tui.app import DamonApp
+    from damon_tui.tui.session import session_from_args
+
+    cli_fake.regions[0] = [[(0x10000, 0x30000, 7, 3), (0x30000, 0x90000, 0, 9)]]
+    parser, _ = build_parser()
+    args = parser.parse_args(["tui", "--kernel", "--pid", "4321", "--aggr", "20ms",
+                              "--sample", "1ms", *_args(paths)])
+    session = session_from_args(args)
+    assert "kernel vaddr" in session.description and cli_fake.is_on(0)
+
+    async def go():
+        app = DamonApp(session, speed=1.0, autostart=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert app.step(3) == 3
+            await pilot.pause()
+            assert "ops vaddr" in app.header_text().plain
+            table = app.screen.query_one("#regions").text.plain
+            assert "0x10000" in table
+        app.shutdown()
+
+    asyncio.run(go())
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
