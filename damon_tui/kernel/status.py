@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from damon_tui.damos.presets import PRESETS
+from damon_tui.errors import UserError
 from damon_tui.kernel import ownership
 from damon_tui.kernel.modules import read_params
 from damon_tui.kernel.session import foreign_refusal
-from damon_tui.kernel.sysfs import KernelLacks, Paths, SysfsIO
+from damon_tui.kernel.sysfs import Paths, SysfsIO
 from damon_tui.kernel.tree import read_dir
 from damon_tui.units import format_size, format_time_us
 
@@ -22,7 +23,7 @@ def collect(io: SysfsIO, paths: Paths) -> dict[str, Any]:
     out: dict[str, Any] = {"sysfs": str(paths.admin), "kdamonds": [], "modules": {}}
     try:
         states = ownership.kdamond_states(io, paths)
-    except KernelLacks as e:
+    except UserError as e:  # absent, or unreadable (not root)
         out["sysfs_error"] = str(e)
         states = []
     for st in states:
@@ -36,7 +37,7 @@ def collect(io: SysfsIO, paths: Paths) -> dict[str, Any]:
     for preset in PRESETS.values():
         try:
             params = read_params(io, paths, preset)
-        except KernelLacks:
+        except UserError:
             out["modules"][preset.module] = None
             continue
         out["modules"][preset.module] = params
@@ -157,7 +158,7 @@ def doctor_checks(paths: Paths, is_root: bool) -> list[tuple[str, str, bool, str
     try:
         states = ownership.kdamond_states(io, paths)
         sysfs_ok = True
-    except KernelLacks as e:
+    except UserError as e:  # absent, or unreadable (not root)
         states, sysfs_ok = [], False
         rows.append(("kernel_backend", "kernel DAMON backend (--kernel)", False, str(e)))
     if sysfs_ok:
