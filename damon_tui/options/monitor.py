@@ -32,6 +32,13 @@ def monitor_from_args(args: argparse.Namespace, ops, duration_us: int | None,
                             f"{duration_us}")
         monitor = Monitor(ops, attrs, seed=args.seed,
                           damos=runner_for(schemes, ops, attrs.sample_us, attrs.aggr_us))
+        region = getattr(args, "damos_region", None)
+        if region is not None:  # DAMON_RECLAIM/LRU_SORT's monitor_region_start/end
+            try:
+                for t in range(len(monitor.targets)):
+                    monitor.set_target_ranges(t, [region])
+            except ValueError as e:
+                raise UserError(f"monitor_region_start/monitor_region_end: {e}") from None
     except BaseException:
         ops.close()
         raise
