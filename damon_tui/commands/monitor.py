@@ -108,8 +108,8 @@ def _monitor(ops, monitor, retune, duration_us, every_us: int, hottest: int) -> 
                     print(f"# intervals now: sample {format_time_us(snap.sample_us)}, aggr "
                           f"{format_time_us(snap.aggr_us)} ({nr_samples} samples per "
                           "aggregation)", file=out)
-                hottest = sorted(regions, key=lambda r: (-r[2], -(r[1] - r[0])))[: hottest]
-                hot_text = "; ".join(_region_text(*r, nr_samples) for r in hottest if r[2] > 0)
+                hot = sorted(regions, key=lambda r: (-r[2], -(r[1] - r[0])))[:hottest]
+                hot_text = "; ".join(_region_text(*r, nr_samples) for r in hot if r[2] > 0)
                 print(f"{format_time_us(snap.end_us):>11} {len(regions):>7} "
                       f"{format_size(wss):>12}  {hot_text or '-'}", file=out)
             if retune is not None and (new := retune.poll()) is not None:
