@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 from damon_tui.tui.heatmap import Heatmap
 from damon_tui.tui.models import SORT_KEYS, next_in
 from damon_tui.tui.view import MonitorView
+from damon_tui.tui.whatif_screen import WhatifScreen
 from damon_tui.tui.widgets.header import HeaderBar
 from damon_tui.tui.widgets.regions import RegionPanel
 from damon_tui.tui.widgets.schemes import SchemesPanel
@@ -48,6 +49,7 @@ HELP_TEXT = """\
 [b]Replay[/b]
   [ ]     one snapshot back / forward     { }  10 % back / forward
   home    first snapshot                  end  last snapshot
+  y       what-if: a DAMOS sweep replayed on this record (saved vs slowdown)
 
 Rows are aggregation intervals (or groups of them), newest at the bottom;
 columns are addresses.  A cell's digit is damo's: the byte-weighted mean of
@@ -82,6 +84,7 @@ class MonitorScreen(Screen):
         Binding("e", "schemes", "Schemes"),
         Binding("p", "presets", "Presets"),
         Binding("g", "targets", "Target"),
+        Binding("y", "whatif", "What-if"),
         Binding("t", "next_target", "Next tgt"),
         Binding("tab", "panel", "Panel", key_display="tab"),
         Binding("question_mark", "help", "Help"),
@@ -95,7 +98,7 @@ class MonitorScreen(Screen):
     ]
 
     _LIVE_ONLY = {"speed", "record", "schemes", "presets", "step"}
-    _REPLAY_ONLY = {"seek", "seek_to"}
+    _REPLAY_ONLY = {"seek", "seek_to", "whatif"}
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "next_target":  # listed only when there is another target
@@ -263,6 +266,11 @@ class MonitorScreen(Screen):
 
     def action_next_target(self) -> None:
         self.app.cycle_target()
+
+    def action_whatif(self) -> None:
+        app = self.app
+        if app.replay is not None:
+            app.push_screen(WhatifScreen(app.replay.record, app.target_idx))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
