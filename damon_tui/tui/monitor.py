@@ -49,7 +49,6 @@ HELP_TEXT = """\
 [b]Replay[/b]
   [ ]     one snapshot back / forward     { }  10 % back / forward
   home    first snapshot                  end  last snapshot
-  y       what-if: a DAMOS sweep replayed on this record (saved vs slowdown)
 
 Rows are aggregation intervals (or groups of them), newest at the bottom;
 columns are addresses.  A cell's digit is damo's: the byte-weighted mean of
@@ -84,7 +83,7 @@ class MonitorScreen(Screen):
         Binding("e", "schemes", "Schemes"),
         Binding("p", "presets", "Presets"),
         Binding("g", "targets", "Target"),
-        Binding("y", "whatif", "What-if"),
+        Binding("y", "whatif", "What-if", show=False),
         Binding("t", "next_target", "Next tgt"),
         Binding("tab", "panel", "Panel", key_display="tab"),
         Binding("question_mark", "help", "Help"),
