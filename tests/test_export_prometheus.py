@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 import urllib.request
+from array import array
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,11 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from damon_tui.cli import main
-from damon_tui.damos.runtime import runner_for
-from damon_tui.engine import Attrs, Monitor
+from damon_tui.damos.runtime import DamosStats, runner_for
+from damon_tui.engine import Attrs, Monitor, Snapshot, TargetSnapshot
 from damon_tui.errors import UserError
 from damon_tui.export import DamonCollector, Exporter, ExportState, parse_listen
-from damon_tui.ops.base import TargetGone
+from damon_tui.ops.base import TargetGone, TargetInfo
 from damon_tui.ops.sim import SimOps
 from damon_tui.options.schemes import config_from_args
 
@@ -201,3 +202,39 @@ def test_grafana_dashboard_uses_only_served_metrics():
     used = {n for e in exprs for n in re.findall(r"\bdamon_[a-z_]+", e)}
     served = _served_names("reclaim") | _served_names("lru_sort")
     assert used and used <= served, sorted(used - served)
+
+
+class _KernelLike:
+    """What the kernel backend's monitor offers: no engine DAMOS, stats in snapshots."""
+
+    def __init__(self, schemes) -> None:
+        class _Ops:
+            kind, resolution = "vaddr", "per page"
+
+            def targets(self):
+                return [TargetInfo(0, "pid 42 (app)", 42)]
+
+        self.ops = _Ops()
+        self.attrs = Attrs()
+        self.schemes = schemes
+        self.damos = None
+        self.now_us = 5_000_000
+
+
+def test_scheme_counters_come_from_the_snapshot_stream_without_an_engine():
+    ns = argparse.Namespace(preset="reclaim", profile=None, param=[], profiles_dir=None,
+                            schemes=None)
+    schemes, _ = config_from_args(ns, Attrs())
+    m = _KernelLike(schemes)
+    state = ExportState(m, "reclaim")
+    ts = TargetSnapshot(0, array("Q", [0x1000]), array("Q", [0x9000]), array("I", [3]),
+                        array("I", [1]))
+    stats = (DamosStats(nr_tried=4, sz_tried=4096 * 8, nr_applied=2, sz_applied=8192,
+                        qt_exceeds=1),)
+    state.update(Snapshot(0, 100_000, 5000, 100_000, [ts], stats))
+    got = {s.name: s.value for fam in DamonCollector(state).collect() for s in fam.samples}
+    assert got["damon_scheme_applied_bytes_total"] == 8192
+    assert got["damon_scheme_quota_exceeds_total"] == 1
+    assert got["damon_reclaim_reclaimed_regions_total"] == 2
+    assert got["damon_target_wss_last_bytes"] == 0x8000
+    assert "damon_watermark_idle_seconds_total" not in got
