@@ -8,12 +8,13 @@ import time
 import pytest
 
 from damon_tui.errors import UserError
+from damon_tui.options.whatif import parse_spec
 from damon_tui.record import write_record
 from damon_tui.record.model import Intervals, Record, TargetData
 from damon_tui.tui.app import DamonApp
 from damon_tui.tui.replay import load_replay
 from damon_tui.tui.session import replay_session
-from damon_tui.tui.whatif_screen import WhatifScreen, curve_lines, parse_spec
+from damon_tui.tui.whatif_screen import WhatifScreen, curve_lines
 from damon_tui.whatif import WhatifRow
 
 MIB = 1 << 20

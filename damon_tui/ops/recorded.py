@@ -21,9 +21,10 @@ The model, stated plainly:
 - **Action costs**: the sim's :class:`~damon_tui.ops.sim.ActionCosts`, charged to the
   time quota like the sim does.
 - Faults are found per window (at most one record snapshot, cut where DAMOS acts),
-  and a page counts as resident from its modelled touch time.  A page's first touch in a snapshot is one draw per (page,
-  snapshot), so how the snapshot is cut does not change the outcome (the no-scheme
-  baseline and a run where DAMOS never acts are identical).
+  and a page counts as resident from its modelled touch time.  A page's first touch in
+  a snapshot is one draw per (page, snapshot), so how the snapshot is cut does not
+  change the outcome (the no-scheme baseline and a run where DAMOS never acts are
+  identical).
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ runs the sweep in a worker thread and draws the table and the saved-vs-slowdown 
 
 from __future__ import annotations
 
-import argparse
 import threading
 
 from rich.text import Text
@@ -18,31 +17,9 @@ from textual.widgets import Footer, Input, Static
 
 from damon_tui.errors import UserError
 from damon_tui.ops.recorded import MODEL_NOTE
-from damon_tui.options.whatif import sweep_configs
+from damon_tui.options.whatif import DEFAULT_SPEC, parse_spec, sweep_configs
 from damon_tui.units import format_size
 from damon_tui.whatif import record_attrs, run_whatif
-
-DEFAULT_SPEC = "reclaim min_age=5s,30s,2m"
-
-
-def parse_spec(text: str) -> argparse.Namespace:
-    """``PRESET NAME=V1,V2,... [NAME=VALUE ...]`` -> the options ``sweep_configs`` takes.
-
-    The first ``NAME=`` with commas is the sweep; other ``NAME=VALUE`` are ``--param``.
-    """
-    words = text.split()
-    if not words or words[0] not in ("reclaim", "lru_sort"):
-        raise UserError(f"{text!r}: expected 'reclaim|lru_sort NAME=V1,V2,...' such as "
-                        f"{DEFAULT_SPEC!r}")
-    sweep = None
-    params = []
-    for w in words[1:]:
-        if sweep is None and "," in w:
-            sweep = w
-        else:
-            params.append(w)
-    return argparse.Namespace(preset=words[0], profile=None, param=params,
-                              profiles_dir=None, schemes=None, sweep=sweep)
 
 
 def curve_lines(rows, width: int = 60, height: int = 12) -> list[str]:
