@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from damon_tui.damos.summary import print_scheme_summary
 from damon_tui.options.attrs import add_attrs_arguments, attrs_from_args, retuner_from_args
 from damon_tui.options.kernel import add_kernel_arguments
 from damon_tui.options.monitor import monitor_from_args
@@ -150,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         ops.close()
     per_region = writer.bytes_written / writer.nr_regions if writer.nr_regions else 0
+    print_scheme_summary(monitor, sys.stderr)
     if damo_out is not None:
         from damon_tui.record import open_record, write_damo
 
