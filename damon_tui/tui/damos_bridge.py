@@ -59,6 +59,20 @@ def apply(app, schemes) -> None:
     commit_schemes(monitor, schemes)
 
 
+def set_region(app, region) -> None:
+    """A module's ``monitor_region_start/end`` (None: the ops' own ranges) on every target."""
+    def apply_region(m) -> None:
+        for t in range(len(m.targets)):
+            if region is None:
+                m.clear_target_ranges(t)
+            else:
+                m.set_target_ranges(t, [region])
+
+    if region is not None and region[1] <= region[0]:
+        raise UserError("monitor_region_start/monitor_region_end: empty region")
+    app.session.monitor.call(apply_region)
+
+
 def commit(app, user_schemes) -> str:
     """Commit the user's schemes (modules' schemes stay); return a status line."""
     user_schemes = list(user_schemes)
