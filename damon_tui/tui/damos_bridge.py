@@ -56,6 +56,10 @@ def apply(app, schemes) -> None:
     monitor = app.session.monitor
     if monitor is None:
         raise UserError("commit: a replayed record cannot run schemes")
+    kernel_commit = getattr(monitor, "set_schemes", None)
+    if kernel_commit is not None:  # --kernel: the kernel validates; a refusal keeps them
+        kernel_commit(tuple(schemes))
+        return
     commit_schemes(monitor, schemes)
 
 
