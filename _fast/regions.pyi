@@ -9,6 +9,7 @@ UPDATE: int
 LIMIT: int
 STOPPED: int
 CALL: int
+WAITED: int
 
 def mvsum(nr_accesses: int, last_nr_accesses: int, left_bp: int) -> int:
     """Era C pseudo moving sum: ``last`` if left_bp == 10000 else nr + last*left_bp/10000."""

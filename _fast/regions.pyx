@@ -44,6 +44,8 @@ cdef array.array _B = _pyarray.array("B")
 
 #: below this many regions the GIL is kept (releasing it costs more than the loop)
 cdef Py_ssize_t NOGIL_MIN = 256
+#: longest real sleep while idle (watermarks) before checking for calls or stop (µs)
+cdef unsigned long long IDLE_SLICE_US = 50_000
 
 
 # ---------------------------------------------------------------------------
@@ -640,6 +642,8 @@ UPDATE = 2
 LIMIT = 4
 STOPPED = 8
 CALL = 16
+#: returned with CALL or LIMIT from a watermarks wait: no sample was taken
+WAITED = 32
 
 
 cdef inline void _fill_addrs(Rng rng, const uint64_t *s, const uint64_t *e, uint64_t *out,
@@ -750,19 +754,34 @@ cdef class Core:
                 self.t0_real = real - <unsigned long long>((self.now_us - self.v0) / self.speed)
 
     def idle(self, unsigned long long wait_us):
-        """Suspend monitoring for ``wait_us`` (watermarks): no sampling, ``passed`` frozen."""
+        """Suspend monitoring for ``wait_us`` (watermarks): no sampling, ``passed`` frozen.
+
+        Real sleeps are cut into slices so that ``interrupt`` (a pending call) or
+        ``stopping`` ends the wait early; the virtual clock still advances by
+        ``wait_us`` (the kernel serves calls after its wait, ours come sooner).
+        """
+        cdef unsigned long long left, step, start
         if self.wall:
-            with nogil:
-                sleep_us(wait_us)
+            start = mono_us()
+            left = wait_us
+            while left > 0 and not (self.interrupt or self.stopping):
+                step = min(left, IDLE_SLICE_US)
+                with nogil:
+                    sleep_us(step)
+                left = wait_us - min(wait_us, mono_us() - start)
             self.now_us = mono_us() - self.t0_real
         else:
             self.now_us += wait_us
             if self.speed > 0:
-                with nogil:
-                    sleep_us(<unsigned long long>(wait_us / self.speed))
+                left = <unsigned long long>(wait_us / self.speed)
+                while left > 0 and not (self.interrupt or self.stopping):
+                    step = min(left, IDLE_SLICE_US)
+                    with nogil:
+                        sleep_us(step)
+                    left -= step
 
     def run_samples(self, unsigned long long limit_us, wait_cb=None, apply_cb=None):
-        """Run sample intervals; return flags (AGGREGATE|UPDATE|LIMIT|STOPPED|CALL).
+        """Run sample intervals; return flags (AGGREGATE|UPDATE|LIMIT|STOPPED|CALL|WAITED).
 
         ``wait_cb()`` (watermarks) runs before each sample and returns µs to stay idle;
         ``apply_cb(passed)`` (DAMOS) runs after each sample that returns no flag.
@@ -785,8 +804,14 @@ cdef class Core:
                 w = wait_cb()
                 if w > 0:
                     self.idle(w)
+                    flags = WAITED
                     if self.now_us >= limit_us:
-                        return LIMIT
+                        flags |= LIMIT
+                    if self.interrupt:  # kdamond_call in kdamond_wait_activation
+                        self.interrupt = False
+                        flags |= CALL
+                    if flags != WAITED:
+                        return flags
                     continue
             for t in range(nt):
                 rl = <RegionList>self.region_lists[t]

@@ -22,6 +22,7 @@ import argparse
 import sys
 import time
 
+from damon_tui.damos.runtime import runner_for
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.ops.sim import SimOps, builtin_workloads
 from damon_tui.options.schemes import config_from_args
@@ -41,7 +42,8 @@ def run_one(workload: str, config, duration_us: int, seed: int) -> dict:
         ns = argparse.Namespace(preset=None if profile else preset, profile=profile,
                                 param=params, profiles_dir=None, schemes=None)
         schemes, attrs = config_from_args(ns, attrs)
-    m = Monitor(ops, attrs, seed=seed, schemes=schemes)
+    m = Monitor(ops, attrs, seed=seed,
+                damos=runner_for(schemes, ops, attrs.sample_us, attrs.aggr_us))
     t0 = time.perf_counter()
     windows: dict[int, int] = {}
     prev = 0

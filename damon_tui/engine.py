@@ -2,8 +2,9 @@
 
 A thin Python layer over ``damon_tui._fast.regions`` (Cython): the region arrays, the
 PRNG and the per-sample loop live in C; this module sequences one aggregation window
-(merge, snapshot, DAMOS hook, reset, split, ops update) like the kernel's kdamond
-(damon-reference §1, era C).
+(merge, scheme hook, snapshot, reset, split, ops update) like the kernel's kdamond
+(damon-reference §1, era C).  The engine knows nothing of DAMOS: schemes reach it as a
+:class:`SchemeHook` that the composition root (a command, the TUI session) passes in.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from damon_tui._fast.regions import (
     AGGREGATE,
@@ -21,13 +22,14 @@ from damon_tui._fast.regions import (
     LIMIT,
     STOPPED,
     UPDATE,
+    WAITED,
     Core,
     RegionList,
     Rng,
     mvsum,
     nr_accesses_mvsum,
 )
-from damon_tui.damos.quota import feed
+from damon_tui.feedback import feed
 from damon_tui.ops.base import OpsError, TargetGone
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ __all__ = [
     "IntervalsGoal",
     "Monitor",
     "RegionList",
+    "SchemeHook",
     "Rng",
     "Snapshot",
     "TargetSnapshot",
@@ -188,7 +191,8 @@ class TargetSnapshot:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What DAMON saw in one aggregation window (after merge, before reset)."""
+    """What DAMON saw in one aggregation window: after merge and DAMOS, before reset
+    (where the kernel's ``damon_aggregated`` tracepoint fires)."""
 
     start_us: int
     end_us: int
@@ -202,6 +206,28 @@ class Snapshot:
         return self.aggr_us // self.sample_us
 
 
+class SchemeHook(Protocol):
+    """What the engine calls for DAMOS (``damon_tui.damos.runtime.DamosRunner``).
+
+    ``wait_us`` runs before each sample (watermarks: µs to stay idle, 0 = sample now);
+    ``apply`` after each sample, and at an aggregation boundary after merge and before
+    the snapshot and reset (``kdamond_apply_schemes``); it returns the per-scheme stats
+    carried by :attr:`Snapshot.schemes`.  ``set_attrs`` follows online attribute changes.
+    """
+
+    @property
+    def schemes(self) -> Sequence[object]:
+        """The schemes being run (for records and views)."""
+        ...
+
+    def wait_us(self, now_us: int) -> int: ...
+
+    def apply(self, region_lists: Sequence[RegionList], passed: int, next_aggr: int,
+              now_us: int, max_region_sz: Callable[[], int]) -> tuple: ...
+
+    def set_attrs(self, sample_us: int, aggr_us: int, passed: int) -> None: ...
+
+
 class Monitor:
     """A monitoring context (kdamond) over the targets of one operations set.
 
@@ -210,27 +236,21 @@ class Monitor:
     """
 
     def __init__(self, ops: Ops, attrs: Attrs | None = None, seed: int = 0,
-                 schemes: Sequence = ()) -> None:
+                 damos: SchemeHook | None = None) -> None:
         self.ops = ops
         self.attrs = attrs if attrs is not None else Attrs()
         self.seed = seed
-        self.schemes = tuple(schemes)
-        # DAMOS (issue 4): the scheme runner; refuses schemes the ops cannot apply.
-        # (Other scheme objects are left to subclasses overriding the two hooks.)
-        self.damos = None
-        from damon_tui.damos.scheme import Scheme
-
-        if self.schemes and all(isinstance(s, Scheme) for s in self.schemes):
-            from damon_tui.damos.runtime import DamosRunner
-
-            self.damos = DamosRunner(self.schemes, ops, self.attrs.sample_us,
-                                     self.attrs.aggr_us, ops.min_region_sz)
+        #: the scheme hook (None: monitoring only); replace it through :meth:`call`
+        self.damos = damos
+        self._calls: list[Callable[[Monitor], None]] = []
         self.targets = ops.targets()
         a = self.attrs
         self._core = Core(ops, len(self.targets), a.sample_us, a.aggr_us, a.update_us,
                           a.min_nr_regions, a.max_nr_regions, ops.min_region_sz, seed)
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        #: guards ``_running`` and the pending changes; held while a change made from
+        #: outside the loop is applied, so that resuming ``run()`` waits for it
+        self._lock = threading.RLock()
         self._running = False
         self._pending_attrs: Attrs | None = None
         self._initialised = False
@@ -241,6 +261,11 @@ class Monitor:
         self.nr_intervals_tunes = 0
 
     # -- state other components read -------------------------------------------------
+    @property
+    def schemes(self) -> tuple:
+        """The schemes the hook runs (empty without a hook)."""
+        return tuple(self.damos.schemes) if self.damos is not None else ()
+
     @property
     def region_lists(self) -> list[RegionList]:
         """Per-target region lists (DAMOS reads and edits them between samples)."""
@@ -301,7 +326,31 @@ class Monitor:
             if self._running:
                 self._core.interrupt = True
                 return
-        self._apply_pending_attrs()
+            self._apply_pending_attrs()
+
+    def call(self, fn: Callable[[Monitor], None]) -> None:
+        """Run ``fn(monitor)`` in the monitoring loop (``damon_call``, thread-safe).
+
+        While ``run()`` is sampling ``fn`` runs after the current sample, or within the
+        current watermarks wait when every scheme is inactive (the kernel serves
+        ``kdamond_call`` in its wait loop too); otherwise (not started, or suspended
+        at a yielded snapshot) it runs now, in this thread.  Exceptions raised by
+        ``fn`` propagate out of ``run()`` (or this call).
+        """
+        with self._lock:
+            if self._running:
+                self._calls.append(fn)
+                self._core.interrupt = True
+                return
+            fn(self)
+
+    def _run_calls(self) -> None:
+        while True:
+            with self._lock:
+                if not self._calls:
+                    return
+                fn = self._calls.pop(0)
+            fn(self)
 
     def _apply_pending_attrs(self) -> None:
         with self._lock:
@@ -325,34 +374,28 @@ class Monitor:
         core.max_nr_regions = new.max_nr_regions
         if aggregating:
             self._window_start_us = core.now_us
-        if self.damos is not None:  # DAMOS (issue 4): reschedule, re-resolve patterns
+        if self.damos is not None:  # the scheme hook reschedules its apply intervals
             self.damos.set_attrs(new.sample_us, new.aggr_us, core.passed)
         self.attrs = new
 
-    # -- DAMOS hooks --------------------------------------------------------------------
+    # -- the scheme hook -----------------------------------------------------------------
     def _wait_watermarks(self) -> int:
-        """Watermark check before each sample: µs to stay idle (0 = sample now).
-
-        No-op (returns 0) without schemes.  It is only called when ``schemes`` is
-        non-empty; when every scheme is inactive, monitoring pauses (kernel §4).
-        """
-        if self.damos is None:  # DAMOS (issue 4)
-            return 0
+        """Watermark check before each sample: µs to stay idle (0 = sample now)."""
+        assert self.damos is not None
         return self.damos.wait_us(self._core.now_us)
 
     def _apply_schemes(self, passed: int) -> tuple:
-        """DAMOS: apply due schemes to ``region_lists`` (kernel step 8).
-
-        Called after every sample when ``schemes`` is non-empty; at an aggregation
-        boundary it runs after merge and before reset, so it sees the window's full
-        counts.  Returns per-scheme stats for ``Snapshot.schemes`` (ignored outside
-        aggregation samples).  No-op without schemes.
-        """
-        if self.damos is None:  # DAMOS (issue 4)
-            return ()
+        """Apply due schemes to ``region_lists`` (kernel step 8); per-scheme stats."""
+        assert self.damos is not None
         core = self._core
         return self.damos.apply(core.region_lists, passed, core.next_aggr, core.now_us,
                                 core.region_sz_limit)
+
+    def _hooks(self) -> tuple:
+        """(wait_cb, apply_cb) for the C loop: None without a scheme hook."""
+        if self.damos is None:
+            return None, None
+        return self._wait_watermarks, self._apply_schemes
 
     # -- intervals auto-tuning ------------------------------------------------------------
     def _access_events(self) -> tuple[int, int]:
@@ -440,15 +483,15 @@ class Monitor:
                 self._running = False
                 core.interrupt = False
             self._apply_pending_attrs()
+            self._run_calls()
 
     def _loop(self, core: Core, limit: int, speed: float | None) -> Iterator[Snapshot]:
         self._apply_pending_attrs()
+        self._run_calls()
         if self._next_tune is None:
             self._next_tune = core.next_aggr * self.attrs.intervals_goal.aggrs
         core.start_clock(speed)
-        schemes = bool(self.schemes)
-        wait_cb = self._wait_watermarks if schemes else None
-        apply_cb = self._apply_schemes if schemes else None
+        wait_cb, apply_cb = self._hooks()
         while not self._stop.is_set():
             try:
                 flags = core.run_samples(limit, wait_cb, apply_cb)
@@ -457,16 +500,22 @@ class Monitor:
             snapshot = None
             if flags & AGGREGATE:
                 core.aggregate()
+            if flags & CALL:  # kdamond_call: after merge, before kdamond_apply_schemes
+                self._run_calls()
+                wait_cb, apply_cb = self._hooks()
+            if flags & AGGREGATE:
                 a = self.attrs
-                targets = self._snapshot_targets()
-                stats = self._apply_schemes(core.passed) if schemes else ()
+                # kdamond_apply_schemes, then the snapshot where the kernel's
+                # damon_aggregated tracepoint fires (kdamond_reset_aggregated): DAMOS
+                # splits and age resets are visible, like in kernel records.
+                stats = self._apply_schemes(core.passed) if apply_cb is not None else ()
                 snapshot = Snapshot(self._window_start_us, core.now_us, a.sample_us,
-                                    a.aggr_us, targets, tuple(stats or ()))
+                                    a.aggr_us, self._snapshot_targets(), tuple(stats or ()))
                 self._window_start_us = core.now_us
                 if a.intervals_goal.aggrs:
                     self._maybe_tune_intervals()
                 core.reset_and_split()
-            elif schemes and not flags & STOPPED:
+            elif apply_cb is not None and not flags & (STOPPED | WAITED):
                 self._apply_schemes(core.passed)
             if flags & UPDATE:
                 try:
@@ -477,7 +526,13 @@ class Monitor:
                     return
             if flags & CALL:
                 self._apply_pending_attrs()
+                wait_cb, apply_cb = self._hooks()
             if snapshot is not None:
+                with self._lock:  # changes made while the consumer holds us run now
+                    self._running = False
                 yield snapshot
+                with self._lock:
+                    self._running = True
+                wait_cb, apply_cb = self._hooks()
             if flags & (LIMIT | STOPPED):
                 return

@@ -1,13 +1,15 @@
 """DAMOS in the engine on the simulated workloads: the effect is measurable."""
 
 from damon_tui.damos import parse_one_line
+from damon_tui.damos.runtime import runner_for
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.ops.sim import SimOps
 
 
 def run(workload, line, seconds=25, **kw):
     ops = SimOps(workload, **kw)
-    m = Monitor(ops, Attrs(), schemes=[parse_one_line(line)] if line else [])
+    m = Monitor(ops, Attrs(), damos=runner_for([parse_one_line(line)] if line else [], ops,
+                                                 5000, 100_000))
     snaps = list(m.run(duration_us=seconds * 1_000_000))
     return ops.stats(), snaps, m
 

@@ -2,7 +2,7 @@
 ``active_mem_bp``): the sim measures its modelled LRU and the goals drive the quotas."""
 
 from damon_tui.damos.presets import PRESETS, preset_config
-from damon_tui.damos.runtime import validate_for_ops
+from damon_tui.damos.runtime import runner_for, validate_for_ops
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.ops.sim import SimOps
 
@@ -36,7 +36,7 @@ def lru_sort(active_mem_bp):
 
 def run(schemes, seconds):
     ops = SimOps("stairs")
-    m = Monitor(ops, Attrs(), schemes=schemes)
+    m = Monitor(ops, Attrs(), damos=runner_for(schemes, ops, 5000, 100_000))
     trace = [(snap.end_us, ops.active_mem_bp(), snap.schemes)
              for snap in m.run(duration_us=seconds * 1_000_000)]
     return ops, trace

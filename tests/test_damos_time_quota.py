@@ -5,7 +5,7 @@ from test_damos_apply import FakeOps, cold_pattern
 
 from damon_tui.damos import parse_one_line
 from damon_tui.damos.quota import DEFAULT_THROUGHPUT
-from damon_tui.damos.runtime import DamosRunner
+from damon_tui.damos.runtime import DamosRunner, runner_for
 from damon_tui.damos.scheme import AccessPattern, Quota, Scheme
 from damon_tui.engine import Attrs, Monitor, RegionList
 from damon_tui.ops.sim import PAGE_SIZE, ActionCosts, SimOps
@@ -77,7 +77,7 @@ def test_sim_models_action_costs_from_the_pages_changed():
 
 def _charged_per_window(line: str, seconds: int):
     ops = SimOps("stairs")
-    m = Monitor(ops, Attrs(), schemes=[parse_one_line(line)])
+    m = Monitor(ops, Attrs(), damos=runner_for([parse_one_line(line)], ops, 5000, 100_000))
     per_window: dict[int, list[int]] = {}
     prev_ns = prev_sz = 0
     for snap in m.run(duration_us=seconds * 1_000_000):

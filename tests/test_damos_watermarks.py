@@ -31,13 +31,14 @@ def test_minimum_wait_over_schemes_and_no_schemes_never_wait():
 
 
 def test_monitoring_pauses_while_every_scheme_is_inactive():
+    from damon_tui.damos.runtime import runner_for
     from damon_tui.engine import Attrs, Monitor
     from damon_tui.ops.sim import SimOps
 
     ops = SimOps("zigzag", mem_total=10 << 30)  # lots of free memory: above high
     scheme = Scheme(action="stat", watermarks=Watermarks("free_mem_rate", 1_000_000, 500,
                                                          400, 200))
-    m = Monitor(ops, Attrs(), schemes=[scheme])
+    m = Monitor(ops, Attrs(), damos=runner_for([scheme], ops, 5000, 100_000))
     snaps = list(m.run(duration_us=3_000_000))
     assert snaps == []  # no aggregation happened: nothing was sampled
     assert m.passed == 0
@@ -46,13 +47,14 @@ def test_monitoring_pauses_while_every_scheme_is_inactive():
 
 
 def test_monitoring_runs_when_schemes_are_active():
+    from damon_tui.damos.runtime import runner_for
     from damon_tui.engine import Attrs, Monitor
     from damon_tui.ops.sim import SimOps
 
     ops = SimOps("zigzag")  # 333 permil free once resident: inside 500/400/200
     scheme = Scheme(action="stat", watermarks=Watermarks("free_mem_rate", 1_000_000, 1000,
                                                          999, 0))
-    m = Monitor(ops, Attrs(), schemes=[scheme])
+    m = Monitor(ops, Attrs(), damos=runner_for([scheme], ops, 5000, 100_000))
     snaps = list(m.run(duration_us=1_000_000))
     assert len(snaps) == 10
     assert snaps[-1].schemes[0].nr_snapshots == 10

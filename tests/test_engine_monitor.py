@@ -9,7 +9,7 @@ from array import array
 import pytest
 from damon_tui._fast.regions import stripes_check
 
-from damon_tui.engine import Attrs, Monitor, Snapshot, TargetSnapshot
+from damon_tui.engine import Attrs, Monitor, SchemeHook, Snapshot, TargetSnapshot
 from damon_tui.ops.base import Ops, TargetGone, TargetInfo
 
 GIB = 1 << 30
@@ -202,46 +202,52 @@ def test_target_ranges_none_keeps_regions():
     assert snaps[-1].targets[0].total_bytes == GIB
 
 
-class HookMonitor(Monitor):
-    def __init__(self, *a, **kw):
-        super().__init__(*a, **kw)
+class RecordingHook:
+    """A :class:`SchemeHook` that records the calls the engine makes."""
+
+    schemes = ("x",)
+
+    def __init__(self, idle_first_us: int = 0):
         self.calls = []
         self.waits = 0
+        self.idle_first_us = idle_first_us
+        self.attrs_changes = []
 
-    def _wait_watermarks(self) -> int:
+    def wait_us(self, now_us):
         self.waits += 1
-        return 0
+        return self.idle_first_us if self.waits == 1 else 0
 
-    def _apply_schemes(self, passed):
-        rl = self.region_lists[0]
+    def apply(self, region_lists, passed, next_aggr, now_us, max_region_sz):
+        rl = region_lists[0]
         self.calls.append((passed, max(rl.get(i)[2] for i in range(len(rl)))))
         return ("stats",)
 
+    def set_attrs(self, sample_us, aggr_us, passed):
+        self.attrs_changes.append((sample_us, aggr_us, passed))
+
 
 def test_damos_hooks_see_full_window_counts_before_reset():
-    mon = HookMonitor(BandOps(0, GIB), Attrs(), schemes=("x",))
+    hook: SchemeHook = RecordingHook()
+    mon = Monitor(BandOps(0, GIB), Attrs(), damos=hook)
     snaps = list(mon.run(300_000))
-    assert mon.waits == 60
-    assert [p for p, _ in mon.calls] == list(range(1, 61))
-    at_aggr = [nr for p, nr in mon.calls if p % 20 == 0]
+    assert hook.waits == 60
+    assert [p for p, _ in hook.calls] == list(range(1, 61))
+    at_aggr = [nr for p, nr in hook.calls if p % 20 == 0]
     assert at_aggr == [20, 20, 20]
     assert all(s.schemes == ("stats",) for s in snaps)
+    assert mon.schemes == ("x",)
 
 
 def test_no_hooks_without_schemes():
-    mon = HookMonitor(BandOps(0, GIB), Attrs())
+    mon = Monitor(BandOps(0, GIB), Attrs())
     list(mon.run(300_000))
-    assert mon.waits == 0 and mon.calls == []
+    assert mon.damos is None and mon.schemes == ()
 
 
 def test_watermark_wait_suspends_sampling():
-    class Idle(HookMonitor):
-        def _wait_watermarks(self):
-            self.waits += 1
-            return 1_000_000 if self.waits == 1 else 0
-
     ops = BandOps(0, GIB)
-    mon = Idle(ops, Attrs(), schemes=("x",))
+    hook = RecordingHook(idle_first_us=1_000_000)
+    mon = Monitor(ops, Attrs(), damos=hook)
     snaps = list(mon.run(1_100_000))
     assert ops.checked == 20
     assert len(snaps) == 1 and snaps[0].end_us == 1_100_000

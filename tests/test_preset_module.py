@@ -117,3 +117,22 @@ def test_export_boot_parameters_and_module_writes():
     assert "quota_ms" not in text
     assert "echo 10 > quota_ms" in module_param_writes(p, params, all_params=True)
     assert "nr_quota_exceeds" not in module_param_writes(p, params, all_params=True)
+
+
+def test_modules_run_exclusively_like_damon_start_exclusive():
+    mods: dict[str, Module] = {}
+
+    def busy_for(name):
+        return lambda: next((m.preset.title for k, m in mods.items()
+                             if k != name and m.enabled), None)
+
+    for name in ("reclaim", "lru_sort"):
+        mods[name] = Module(PRESETS[name], busy=busy_for(name))
+    mods["lru_sort"].write("enabled", "Y")
+    with pytest.raises(UserError, match=r"DAMON_RECLAIM.enabled: DAMON_LRU_SORT is running"
+                                        r".*EBUSY"):
+        mods["reclaim"].write("enabled", "Y")
+    assert not mods["reclaim"].enabled and mods["lru_sort"].enabled
+    mods["lru_sort"].write("enabled", "N")
+    mods["reclaim"].write("enabled", "Y")
+    assert mods["reclaim"].enabled

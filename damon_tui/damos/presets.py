@@ -473,10 +473,14 @@ class Module:
     Inputs written while enabled take effect only on ``commit_inputs=Y``; invalid
     inputs are then refused and the running configuration is kept (newest kernels).
     ``on_commit(config)`` is called with each configuration that starts running.
+    ``busy()`` names another running module, if any: both modules start their context
+    with ``damon_start(&ctx, 1, true)`` (exclusive), so enabling one while the other
+    runs fails with EBUSY in the kernel, and here.
     """
 
     def __init__(self, preset: Preset, inputs: Mapping[str, Any] | None = None,
-                 on_commit: Callable[[PresetConfig], None] | None = None) -> None:
+                 on_commit: Callable[[PresetConfig], None] | None = None,
+                 busy: Callable[[], str | None] | None = None) -> None:
         self.preset = preset
         self.inputs = preset.defaults()
         if inputs:
@@ -486,6 +490,7 @@ class Module:
         self.running: PresetConfig | None = None
         self.running_inputs: dict[str, Any] | None = None
         self.on_commit = on_commit
+        self.busy = busy
         self._stats: dict[str, int] = {}
         #: id of the thread running the monitor (``threading.get_native_id()``), if known
         self.kdamond_pid: int | None = None
@@ -505,6 +510,12 @@ class Module:
             raise UserError(f"{self.preset.title}.{name}: {e}") from None
         if name == "enabled":
             if v and not self.enabled:
+                other = self.busy() if self.busy is not None else None
+                if other:
+                    raise UserError(
+                        f"{self.preset.title}.enabled: {other} is running and DAMON runs "
+                        "each module's context exclusively (damon_start: EBUSY); "
+                        f"disable {other} first")
                 self._start(self.inputs)
             elif not v:
                 self.running = self.running_inputs = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from damon_tui.damos.scheme import Quota, Weights
+from damon_tui.feedback import feed
 from damon_tui.units import ULONG_MAX
 
 DAMOS_MAX_SCORE = 99
@@ -21,27 +22,6 @@ DEFAULT_THROUGHPUT = 4096 * 1024
 PADDR_SCORES = {"pageout": "cold", "lru_prio": "hot", "lru_deprio": "cold",
                 "migrate_hot": "hot", "migrate_cold": "cold"}
 VADDR_SCORES = {"pageout": "cold", "migrate_hot": "hot", "migrate_cold": "cold"}
-
-
-def feed(last_input: int, score: int) -> int:
-    """``damon_feed_loop_next_input``: next tuning input for a goal score (goal 10000)."""
-    goal = 10000
-    min_input = 10000
-    if score == goal:
-        return last_input
-    if score >= goal * 2:
-        return min_input
-    over = score > goal
-    diff = score - goal if over else goal - score
-    if last_input < ULONG_MAX // diff:
-        comp = last_input * diff // goal
-    else:
-        comp = last_input // goal * diff
-    if over:
-        return max(last_input - comp, min_input)
-    if last_input < ULONG_MAX - comp:
-        return last_input + comp
-    return ULONG_MAX
 
 
 def hot_score(acc: int, age: int, max_nr_accesses: int, aggr_us: int, weights: Weights) -> int:

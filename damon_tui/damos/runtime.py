@@ -112,7 +112,7 @@ def validate_for_ops(schemes: Sequence[Scheme], ops, sample_us: int | None = Non
 
 
 class _State:
-    """Runtime state of one scheme."""
+    """Runtime state of one scheme; ``pattern`` holds the raw bounds (converted once)."""
 
     def __init__(self, scheme: Scheme, sample_us: int, aggr_us: int, min_sz: int,
                  ops_kind: str) -> None:
@@ -126,6 +126,44 @@ class _State:
         self.kind = score_kind(ops_kind, scheme.action)
         self.goal_currents = [g.current_value for g in scheme.quota.goals]
         self.s = [0] * 7  # nr_tried sz_tried nr_applied sz_applied passed qt nr_snapshots
+
+
+def runner_for(schemes: Sequence[Scheme], ops, sample_us: int, aggr_us: int,
+               ) -> DamosRunner | None:
+    """The scheme hook for a ``Monitor`` (None without schemes); validated for ``ops``."""
+    schemes = tuple(schemes)
+    if not schemes:
+        return None
+    return DamosRunner(schemes, ops, sample_us, aggr_us, ops.min_region_sz)
+
+
+def commit(monitor, schemes: Sequence[Scheme]) -> None:
+    """Commit ``schemes`` to a ``Monitor`` like the kernel's ``commit`` file.
+
+    Validated now (``UserError``: nothing changes); applied in the monitoring loop via
+    ``Monitor.call`` (served even while watermarks keep every scheme inactive), in
+    place: the running runner keeps its state (see :meth:`DamosRunner.commit`).
+    """
+    schemes = tuple(schemes)
+    a = monitor.attrs
+    validate_for_ops(schemes, monitor.ops, a.sample_us, a.aggr_us)
+
+    def do_commit(m) -> None:
+        runner = m.damos
+        if runner is None:
+            if schemes:
+                runner = DamosRunner(schemes, m.ops, m.attrs.sample_us, m.attrs.aggr_us,
+                                     m.ops.min_region_sz)
+                runner.set_attrs(m.attrs.sample_us, m.attrs.aggr_us, m.passed)
+                for st in runner.states:
+                    if not st.scheme.apply_interval_us:
+                        st.next_apply = m.next_aggr
+                runner._next_due = min(st.next_apply for st in runner.states)
+                m.damos = runner
+            return
+        runner.commit(schemes, m.passed, m.next_aggr)
+
+    monitor.call(do_commit)
 
 
 class DamosRunner:
@@ -177,35 +215,60 @@ class DamosRunner:
         return self.wmarks.wait_us()
 
     def set_attrs(self, sample_us: int, aggr_us: int, passed: int) -> None:
-        """Monitoring attributes changed online: re-resolve patterns, reschedule."""
+        """Monitoring attributes changed online (``damon_set_attrs``): reschedule.
+
+        Access patterns keep the raw values they were converted to when the schemes
+        were set or committed, like the kernel's ``damos_access_pattern`` (intervals
+        auto-tuning never converts them again).
+        """
         self.sample_us, self.aggr_us = sample_us, aggr_us
         self.nr_samples = max(1, aggr_us // max(1, sample_us))
         for st in self.states:
-            st.pattern = st.scheme.access_pattern.resolve(sample_us, aggr_us)
             st.apply_samples = max(1, (st.scheme.apply_interval_us or aggr_us)
                                    // max(1, sample_us))
             st.next_apply = passed + st.apply_samples
         self._next_due = min((st.next_apply for st in self.states), default=0)
 
-    def commit(self, schemes: Sequence[Scheme], passed: int = 0) -> None:
-        """Replace the schemes online (``damon_commit_ctx``): validated first, so invalid
-        input raises and leaves the running schemes untouched.  Schemes at the same
-        position keep their statistics and quota charge state."""
+    def commit(self, schemes: Sequence[Scheme], passed: int = 0,
+               next_aggr: int | None = None) -> None:
+        """Update the schemes in place (``damon_commit_schemes`` / ``damos_commit``).
+
+        Validated first: invalid input raises and leaves the running schemes untouched.
+        The scheme at each common position takes the new configuration (pattern,
+        action, apply interval, quota limits, weights and goals, watermarks, filters,
+        target node) and keeps its state: statistics, quota charge window, effective
+        quota, goal tuner state, measured throughput, next apply time.  Like
+        ``damos_commit`` copying watermarks of a freshly made scheme, every scheme is
+        activated again; the next watermarks check decides.  Extra old schemes go; new
+        ones start clean, first applied at the next aggregation boundary
+        (``next_aggr``) when their apply interval is the aggregation interval.
+        """
         schemes = tuple(schemes)
         validate_for_ops(schemes, self.ops, self.sample_us, self.aggr_us)
         new = [_State(s, self.sample_us, self.aggr_us, self.min_sz, self.ops.kind)
                for s in schemes]
-        for old, st in zip(self.states, new, strict=False):
-            st.s = old.s
-            st.next_apply = passed + st.apply_samples if passed else old.next_apply
-            qs = old.quota
-            qs.quota = st.quota.quota
-            st.quota = qs
-        active = self.wmarks.active
+        for i, st in enumerate(new):
+            if i < len(self.states):
+                old = self.states[i]
+                st.s = old.s
+                st.next_apply = old.next_apply
+                qs = old.quota
+                qs.quota = st.quota.quota
+                st.quota = qs
+                # goals are committed by position; a user_input goal's current value
+                # comes from the new input (damos_commit_quota_goal)
+                for gi, g in enumerate(st.scheme.quota.goals):
+                    if g.metric != "user_input" and gi < len(old.goal_currents):
+                        st.goal_currents[gi] = old.goal_currents[gi]
+            elif next_aggr is not None and not st.scheme.apply_interval_us:
+                st.next_apply = next_aggr
+            else:
+                st.next_apply = passed + st.apply_samples
+        wm = self.wmarks
         self.schemes = schemes
         self.states = new
         self.wmarks = WatermarksState([s.watermarks for s in schemes], self.ops.free_mem_rate)
-        self.wmarks.active[:len(active)] = active[:len(schemes)]
+        self.wmarks.idle_us, self.wmarks.last_metric = wm.idle_us, wm.last_metric
         self._next_due = min((st.next_apply for st in self.states), default=0)
 
     def set_goal_current(self, scheme_idx: int, goal_idx: int, value: int) -> None:

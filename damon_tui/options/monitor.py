@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from damon_tui.damos.runtime import runner_for
 from damon_tui.engine import Monitor
 from damon_tui.options.attrs import attrs_from_args
 from damon_tui.options.schemes import schemes_from_args
@@ -24,7 +25,7 @@ def monitor_from_args(args: argparse.Namespace, ops, duration_us: int | None,
         schemes = schemes_from_args(args, attrs, ops)
         attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
         monitor = Monitor(ops, attrs, seed=args.seed,
-                          **({"schemes": schemes} if schemes else {}))
+                          damos=runner_for(schemes, ops, attrs.sample_us, attrs.aggr_us))
     except BaseException:
         ops.close()
         raise

@@ -1,10 +1,10 @@
 """DAMOS for the TUI: commit schemes to a running monitor, live scheme state.
 
-The monitor runs the user's schemes followed by the schemes of each enabled preset
-module (DAMON_RECLAIM, DAMON_LRU_SORT).  Commit works as the kernel's ``commit`` file:
-the new set is validated with damos' own rules (``DamosRunner`` validates when it is
-built); an invalid set raises ``UserError`` and the running schemes stay.  A valid set
-replaces the running one at the next snapshot boundary, in the engine thread.
+The monitor runs the user's schemes followed by the schemes of the enabled preset
+module (DAMON_RECLAIM or DAMON_LRU_SORT).  Commit works as the kernel's ``commit`` file
+(``damos.runtime.commit``): the new set is validated with damos' own rules; an invalid
+set raises ``UserError`` and the running schemes stay.  A valid set updates the running
+schemes in place (statistics and quota state kept), in the engine thread.
 """
 
 from __future__ import annotations
@@ -30,21 +30,6 @@ def runner_of(monitor):
     return getattr(monitor, "damos", None)
 
 
-def make_runner(monitor, schemes):
-    """A validated DamosRunner for ``monitor``'s ops and attrs (UserError if invalid)."""
-    from damon_tui.damos.runtime import DamosRunner
-
-    a = monitor.attrs
-    return DamosRunner(tuple(schemes), monitor.ops, a.sample_us, a.aggr_us,
-                       monitor.ops.min_region_sz)
-
-
-def attach(monitor, runner) -> None:
-    """Install ``runner`` as the monitor's scheme runner (None: no schemes)."""
-    monitor.damos = runner
-    monitor.schemes = tuple(runner.schemes) if runner is not None else ()
-
-
 def effective_schemes(app, user=None, modules=None) -> list:
     """User schemes, then each enabled module's (the order of ``Snapshot.schemes``)."""
     user = list(app.session.schemes if user is None else user)
@@ -65,17 +50,13 @@ def scheme_owners(app) -> list[str]:
 
 
 def apply(app, schemes) -> None:
-    """Validate ``schemes`` and swap them into the running monitor (UserError if invalid)."""
+    """Validate ``schemes`` and commit them to the running monitor (UserError if invalid)."""
+    from damon_tui.damos.runtime import commit as commit_schemes
+
     monitor = app.session.monitor
     if monitor is None:
         raise UserError("commit: a replayed record cannot run schemes")
-    schemes = tuple(schemes)
-    runner = make_runner(monitor, schemes) if schemes else None  # raises if invalid
-
-    def swap() -> None:
-        attach(monitor, runner)
-
-    app.source.call(swap, restart=True)
+    commit_schemes(monitor, schemes)
 
 
 def commit(app, user_schemes) -> str:

@@ -42,19 +42,24 @@ def make_modules(app) -> dict:
 
     modules = {}
     for name in PRESET_NAMES:
-        modules[name] = Module(get_preset(name), on_commit=_committer(app, name))
+        modules[name] = Module(get_preset(name), on_commit=_committer(app, name),
+                               busy=_other_running(app, name))
     return modules
+
+
+def _other_running(app, name: str):
+    def busy() -> str | None:
+        return next((m.preset.title for k, m in app.modules.items()
+                     if k != name and m.enabled), None)
+    return busy
 
 
 def _committer(app, name: str):
     def on_commit(cfg) -> None:
         from damon_tui.tui import damos_bridge
 
-        others = {k: m for k, m in app.modules.items() if k != name}
-        user = list(app.session.schemes)
-        schemes = user + [s for m in others.values() if m.running is not None
-                          for s in m.running.schemes] + list(cfg.schemes)
-        damos_bridge.apply(app, schemes)
+        # the module's ``running`` is already ``cfg``: the order of scheme_owners
+        damos_bridge.apply(app, damos_bridge.effective_schemes(app))
         _apply_attrs(app, cfg)
     return on_commit
 

@@ -49,6 +49,7 @@ def replay_app(steps: int = 300, schemes: str | None = REPLAY_SCHEMES):
     import tempfile
     from pathlib import Path
 
+    from damon_tui.damos.runtime import runner_for
     from damon_tui.engine import Attrs, Monitor
     from damon_tui.ops.sim import SimOps
     from damon_tui.record import RecordWriter, make_header
@@ -64,7 +65,8 @@ def replay_app(steps: int = 300, schemes: str | None = REPLAY_SCHEMES):
 
         scheme_list = parse_one_lines(schemes)
         scheme_json = [scheme_to_dict(s) for s in scheme_list]
-    monitor = Monitor(ops, attrs, seed=0, schemes=scheme_list)
+    monitor = Monitor(ops, attrs, seed=0,
+                      damos=runner_for(scheme_list, ops, attrs.sample_us, attrs.aggr_us))
     header = make_header(ops="sim", targets=[{"target_id": 0, "description": "sim:zigzag"}],
                          attrs={"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us,
                                 "update_us": attrs.update_us}, start_time=0.0,

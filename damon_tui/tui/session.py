@@ -65,10 +65,12 @@ def sim_session(name: str = "zigzag", attrs=None, seed: int = 0, access_rate=Non
 
 def live_session(ops, attrs=None, seed: int = 0, schemes=()) -> Session:
     """A live session on any operations set."""
+    from damon_tui.damos.runtime import runner_for
     from damon_tui.engine import Attrs, Monitor
 
     attrs = attrs or Attrs()
-    monitor = Monitor(ops, attrs, seed=seed, schemes=tuple(schemes))
+    monitor = Monitor(ops, attrs, seed=seed,
+                      damos=runner_for(schemes, ops, attrs.sample_us, attrs.aggr_us))
     names = [t.description for t in ops.targets()]
     return Session(description=", ".join(names), monitor=monitor, ops=ops, attrs=attrs,
                    seed=seed, schemes=list(schemes), target_names=names)
