@@ -75,6 +75,7 @@ class Heatmap(Widget, can_focus=True):
         self._window: ViewWindow | None = None
         self._rows_shown: list = []
         self._legend_max_hz: float = 0.0
+        self._view_rows: tuple = ()  # the rows of the last view (oldest first)
 
     # -- geometry -------------------------------------------------------------
     @property
@@ -112,6 +113,14 @@ class Heatmap(Widget, can_focus=True):
             lo, hi = zlo, zlo + span
         return ViewWindow(m.space, lo, hi, self.grid_width)
 
+    def update(self, view) -> None:
+        """Draw the shown target's rows of ``view`` (a ``MonitorView``)."""
+        if view.heatmap is not None:
+            self.model = view.heatmap
+        self._view_rows = view.rows
+        self.prepare()
+        self.refresh()
+
     def prepare(self) -> None:
         """Snapshot the rows and window for this frame (called before refresh)."""
         m = self.model
@@ -119,7 +128,7 @@ class Heatmap(Widget, can_focus=True):
         if m is None:
             self._rows_shown = []
             return
-        rows = list(m.rows)[-self.grid_height:]
+        rows = list(self._view_rows[-self.grid_height:])
         rows.reverse()  # index 0 = newest
         self._rows_shown = rows
         if len(self._cache) > 2 * len(rows) + 8:  # keep the cache to the rows on screen

@@ -55,6 +55,17 @@ class LiveSource:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    @property
+    def started(self) -> bool:
+        """The worker thread was started (``step()`` only pulls while it was not)."""
+        return self._thread is not None
+
+    @property
+    def native_id(self) -> int | None:
+        """The worker thread's native id while it runs (the presets' kdamond_pid)."""
+        t = self._thread
+        return t.native_id if t is not None and t.is_alive() else None
+
     def start(self, paused: bool = False) -> None:
         if not paused:
             self._running.set()

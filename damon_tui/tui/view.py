@@ -1,0 +1,83 @@
+"""The monitor screen's view model: one immutable picture of what the panels show.
+
+The engine worker (or the UI thread when stepping) builds a ``MonitorView`` from the
+feed and the session under the feed's lock and posts it as a message; every panel
+redraws from it with ``update(view)`` and never reads the source or the feed itself.
+Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WssView:
+    """The working-set panel's figures (live window or the whole replayed record)."""
+
+    current: int = 0
+    average: float = 0.0
+    percentiles: tuple = ()
+    series: tuple = ()
+    excluded: int = 0
+    title: str = "working set"
+    subtitle: str = ""
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """Where the snapshots come from and how it is doing (the header's status)."""
+
+    virtual: bool = False
+    speed: float = 1.0
+    started: bool = False
+    paused: bool = True
+    ended: bool = False
+    error: str | None = None
+    #: CPU of this process over the last seconds (fraction of one core); None = unknown
+    cpu: float | None = None
+
+
+@dataclass(frozen=True)
+class ReplayState:
+    pos: int
+    length: int
+    playing: bool
+    first_time: str
+    pos_time: str
+    last_time: str
+
+
+@dataclass(frozen=True)
+class MonitorView:
+    """Everything the monitor screen draws, at one instant."""
+
+    generation: int
+    description: str
+    ops_line: str
+    intervals_line: str
+    attrs: object | None
+    live: bool
+    nr_regions: int
+    nr_targets: int
+    target_idx: int
+    target_label: str | None
+    #: the latest snapshot (None before the first) and the shown target in it
+    snapshot: object | None
+    target: object | None
+    #: the shown target's heatmap model and its rows at this instant (oldest first)
+    heatmap: object | None
+    rows: tuple
+    wss: WssView
+    source: SourceState | None
+    replay: ReplayState | None
+    recording: tuple | None  # (path, size) while recording
+    region_sort: str
+    schemes: object  # rich Text of the schemes panel
+
+    @property
+    def nr_samples(self) -> int:
+        snap = self.snapshot
+        if snap is None:
+            return 1
+        return max(snap.aggr_us // max(snap.sample_us, 1), 1)

@@ -1,0 +1,78 @@
+"""The regions panel: a target's regions as a table, sorted by a key (``o``)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+
+from damon_tui.tui.models import region_rows
+from damon_tui.tui.view import MonitorView
+from damon_tui.tui.widgets.text import TextBox
+from damon_tui.units import format_time_us
+
+
+def compact_size(n: int) -> str:
+    """``18.4M``-style sizes for narrow columns."""
+    for unit, div in (("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if n >= div:
+            v = n / div
+            return f"{v:.0f}{unit}" if v >= 100 else f"{v:.1f}{unit}"
+    return f"{n}B"
+
+
+def region_table(rows: list, nr_samples: int, aggr_us: int, width: int) -> Text:
+    """The region table as fixed columns that fit ``width`` (>= 32) cells."""
+    wide = width >= 46
+    head = f"{'start':<14} {'size':>6} {'acc':>5} {'age':>4}"
+    if wide:
+        head += f" {'age time':>10}"
+    out = Text(head, style="bold", no_wrap=True, overflow="crop")
+    for s, e, nr, age in rows:
+        line = f"{s:#x}"[:14].ljust(14) + f" {compact_size(e - s):>6} {nr:>2}/{nr_samples:<2}"
+        line += f" {age:>4}"
+        if wide:
+            line += f" {format_time_us(age * aggr_us):>10}"
+        out.append("\n")
+        out.append(line, style="bold" if nr else "")
+    return out
+
+
+class RegionPanel(Vertical):
+    DEFAULT_CSS = """
+    RegionPanel { height: 13; border: round $primary; }
+    RegionPanel > #regions { height: 1fr; }
+    """
+
+    #: rows shown (13 lines of panel; the screen raises it when the panel fills the column)
+    limit = 10
+    #: columns inside the border (the screen sets it from the side column's width)
+    inner_width = 32
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._key: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TextBox(id="regions")
+
+    def on_mount(self) -> None:
+        self.border_title = "regions: hottest"
+
+    def reset(self) -> None:
+        """Forget the drawn table (a new target or session)."""
+        self._key = None
+
+    def update(self, view: MonitorView) -> None:
+        self.border_title = f"regions: {view.region_sort} (o)"
+        rows, ns, aggr = [], 1, 0
+        snap, tgt = view.snapshot, view.target
+        if snap is not None and tgt is not None:
+            ns = view.nr_samples
+            aggr = snap.aggr_us
+            rows = region_rows(tgt, view.region_sort, limit=self.limit)
+        width = self.inner_width
+        key = (rows, ns, width)
+        if key != self._key:
+            self._key = key
+            self.query_one("#regions", TextBox).set_text(region_table(rows, ns, aggr, width))
