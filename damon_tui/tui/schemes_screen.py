@@ -37,6 +37,18 @@ def _actions(ops) -> list[str]:
     return [a for a in ACTIONS if a in supported]
 
 
+def running_text(pending: int, app) -> Text:
+    """``2 pending · running 3: 1 yours + 2 DAMON_LRU_SORT · ctrl+s commits yours``."""
+    from damon_tui.tui import damos_bridge
+
+    owners = damos_bridge.scheme_owners(app)
+    mine = owners.count("user")
+    parts = [f"{mine} yours"] + [f"{owners.count(o)} {o}" for o in dict.fromkeys(owners)
+                                 if o != "user"]
+    return Text(f"{pending} pending · running {len(owners)}: {' + '.join(parts)} · ctrl+s "
+                "commits yours (presets keep theirs)", style="dim")
+
+
 class PromptScreen(ModalScreen[str | None]):
     """Ask for one line of text (a path or a scheme line)."""
 
@@ -89,6 +101,10 @@ class SchemesScreen(Screen):
     SchemesScreen .hint { height: 1; padding: 0 0 0 22; color: $text-muted; }
     SchemesScreen .err { height: auto; padding: 0 0 0 22; color: $error; }
     SchemesScreen #form { height: 1fr; }
+    SchemesScreen .row:focus-within { background: $accent 25%; }
+    SchemesScreen .row:focus-within Label.name { text-style: bold; color: $accent; }
+    SchemesScreen .row Input:focus { background: $accent 40%; text-style: bold; }
+    SchemesScreen .row Select:focus > SelectCurrent { background: $accent 40%; }
     """
 
     def __init__(self) -> None:
@@ -107,7 +123,9 @@ class SchemesScreen(Screen):
         with Vertical(id="top"):
             yield DataTable(id="list", cursor_type="row")
         yield Static(id="status")
-        with VerticalScroll(id="form"):
+        form = VerticalScroll(id="form")
+        form.can_focus = False  # tab goes from the list straight to the first field
+        with form:
             for name, label, hint in FIELDS:
                 with Horizontal(classes="row"):
                     yield Label(label, classes="name")
@@ -226,10 +244,7 @@ class SchemesScreen(Screen):
             self._set_status(self._running_text())
 
     def _running_text(self) -> Text:
-        n = len(self.app.session.schemes)
-        t = Text(f"{len(self.forms)} pending, {n} running · ctrl+s commits to the "
-                 "running monitor", style="dim")
-        return t
+        return running_text(len(self.forms), self.app)
 
     def _set_status(self, text) -> None:
         self.query_one("#status", Static).update(text)

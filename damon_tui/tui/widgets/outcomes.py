@@ -24,8 +24,11 @@ def latest(s: Series) -> str:
 
 def outcomes_text(view, width: int) -> Text:
     out = Text(no_wrap=True, overflow="crop")
+    if view is None:
+        out.append("live targets only: records do not store them", style="dim")
+        return out
     if not view:
-        out.append("the target reports no outcomes", style="dim")
+        out.append("waiting for the first snapshot", style="dim")
         return out
     for i, s in enumerate(view.series):
         if i:
