@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
+from damon_tui.damos.describe import describe
 from damon_tui.errors import UserError
 from damon_tui.tui.scheme_form import FIELDS, SchemeForm
 
@@ -142,18 +143,21 @@ class SchemesScreen(Screen):
         app = self.app
         self.forms = [SchemeForm.from_scheme(s) for s in app.session.schemes]
         table = self.query_one("#list", DataTable)
-        table.add_columns("#", "scheme (one-line format)")
+        table.add_columns("#", "scheme")
         self._refresh_list()
         self._load_form()
         self._set_status(self._running_text())
 
     # -- list ---------------------------------------------------------------------
     def _refresh_list(self) -> None:
-        from damon_tui.damos.io import format_one_line
-
         table = self.query_one("#list", DataTable)
         with self.prevent(DataTable.RowHighlighted):
-            self._fill_list(table, format_one_line)
+            self._fill_list(table, self._words)
+
+    def _words(self, scheme) -> str:
+        """A scheme in words, ages as times for the monitor's aggregation interval."""
+        attrs = self.app.session.attrs
+        return describe(scheme, attrs.aggr_us if attrs is not None else None)
 
     def _fill_list(self, table, format_one_line) -> None:
         table.clear()
@@ -213,11 +217,9 @@ class SchemesScreen(Screen):
             self._field_changed(event.select.id[2:], str(value))
 
     def _refresh_list_row(self) -> None:
-        from damon_tui.damos.io import format_one_line
-
         table = self.query_one("#list", DataTable)
         scheme, errors = self.forms[self.selected].build()
-        text = format_one_line(scheme) if scheme else f"invalid: {next(iter(errors.values()))}"
+        text = self._words(scheme) if scheme else f"invalid: {next(iter(errors.values()))}"
         try:
             table.update_cell_at((self.selected, 1), text)
         except Exception:

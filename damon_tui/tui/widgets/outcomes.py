@@ -30,14 +30,16 @@ def outcomes_text(view, width: int) -> Text:
     if not view:
         out.append("waiting for the first snapshot", style="dim")
         return out
+    name_w = 18 if width >= 44 else 9
+    spark_w = max(width - name_w - 11 - 2, 4)
     for i, s in enumerate(view.series):
         if i:
             out.append("\n")
-        name = s.name + (f" ({s.note})" if s.note else "")
+        name = s.name + (f" ({s.note})" if s.note and name_w > 9 else "")
         value = latest(s)
-        out.append(f"{name:<18.18} {value:>11} ", style="bold")
+        out.append(f"{name:<{name_w}.{name_w}} {value:>11} ", style="bold")
         top = 1000 if s.unit == "permil" else None  # free memory: out of 100 %
-        out.append(spark(s.values, max(width - 31, 4), top), style="cyan")
+        out.append(spark(s.values, spark_w, top), style="cyan")
     return out
 
 
