@@ -45,7 +45,7 @@ def test_picker_lists_biggest_first_hides_kernel_threads_and_shows_details_whole
             assert isinstance(screen, TargetScreen)
             assert [e.key for e in screen.shown] == ["zigzag", "30", "20", "10"]
             why = str(screen.query_one("#why").render())
-            assert "1 kernel threads hidden (ctrl+t shows them)" in why
+            assert "1 kernel thread hidden (ctrl+t shows them)" in why
             await pilot.press("down")
             await pilot.pause()
             why = screen.query_one("#why").render()

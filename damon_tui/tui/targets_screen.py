@@ -123,7 +123,8 @@ class TargetScreen(Screen):
         e = self.current()
         why = self.query_one("#why", Static)
         hidden = sum(x.kernel_thread for x in self.entries)
-        tail = (f"{hidden} kernel threads hidden (ctrl+t shows them)"
+        tail = (f"{hidden} kernel thread{'s' if hidden > 1 else ''} hidden (ctrl+t shows "
+                "them)"
                 if hidden and not self.kernel_threads else "")
         if e is None:
             why.update(Text("nothing matches" + (f"; {tail}" if tail else ""), style="dim"))
