@@ -103,3 +103,28 @@ def test_modules_are_exclusive_and_keep_their_statistics_across_commits(tmp_path
             assert app.feed.latest.schemes[0].nr_tried >= before
             assert app.session.monitor.schemes[0].quota.ms == 10
     asyncio.run(go())
+
+
+def test_module_monitor_region_sets_the_target_region_until_disabled(tmp_path):
+    from damon_tui.tui.presets_screen import write
+
+    async def go():
+        app = make_app()
+        app.profiles_dir = str(tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.step(3)
+            await pilot.press("p")
+            await pilot.pause()
+            full = app.feed.latest.targets[0].total_bytes
+            (a0, a1), _ = app.session.ops.mappings
+            reclaim = app.modules["reclaim"]
+            reclaim.write("monitor_region_start", str(a0))
+            reclaim.write("monitor_region_end", str(a0 + (1 << 20)))
+            write(app, reclaim, "enabled", "Y")
+            app.step(2)
+            t = app.feed.latest.targets[0]
+            assert t.starts[0] == a0 and t.total_bytes == 1 << 20
+            write(app, reclaim, "enabled", "N")
+            app.step(2)
+            assert app.feed.latest.targets[0].total_bytes == full
+    asyncio.run(go())

@@ -56,7 +56,28 @@ def apply(app, schemes) -> None:
     monitor = app.session.monitor
     if monitor is None:
         raise UserError("commit: a replayed record cannot run schemes")
+    kernel_commit = getattr(monitor, "set_schemes", None)
+    if kernel_commit is not None:  # --kernel: the kernel validates; a refusal keeps them
+        kernel_commit(tuple(schemes))
+        return
     commit_schemes(monitor, schemes)
+
+
+def set_region(app, region) -> None:
+    """A module's ``monitor_region_start/end`` (None: the ops' own ranges) on every target."""
+    def apply_region(m) -> None:
+        for t in range(len(m.targets)):
+            if region is None:
+                m.clear_target_ranges(t)
+            else:
+                m.set_target_ranges(t, [region])
+
+    call = getattr(app.session.monitor, "call", None)
+    if call is None:  # --kernel: the kernel's module sets its own region
+        return
+    if region is not None and region[1] <= region[0]:
+        raise UserError("monitor_region_start/monitor_region_end: empty region")
+    call(apply_region)
 
 
 def commit(app, user_schemes) -> str:

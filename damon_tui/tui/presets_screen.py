@@ -61,6 +61,7 @@ def _committer(app, name: str):
         # the module's ``running`` is already ``cfg``: the order of scheme_owners
         damos_bridge.apply(app, damos_bridge.effective_schemes(app))
         _apply_attrs(app, cfg)
+        damos_bridge.set_region(app, cfg.monitor_region)
     return on_commit
 
 
@@ -93,6 +94,7 @@ def write(app, module, name: str, value) -> str:
         from damon_tui.tui import damos_bridge
 
         damos_bridge.apply(app, damos_bridge.effective_schemes(app))
+        damos_bridge.set_region(app, None)
     return f"{module.preset.title}.{name} = {module.read(name)}"
 
 
