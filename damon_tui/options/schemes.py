@@ -82,6 +82,8 @@ def config_from_args(args: argparse.Namespace, attrs: Any) -> tuple[tuple, Any]:
     preset, params = preset_from_args(args, attrs)
     if preset is not None:
         cfg = preset_config(preset, params)
+        #: the module's monitor_region_start/end (x addr_unit); None: the ops' own ranges
+        args.damos_region = cfg.monitor_region
         for note in cfg.notes:
             print(f"# note: {note}", file=sys.stderr)
         schemes += cfg.schemes
@@ -93,7 +95,12 @@ def config_from_args(args: argparse.Namespace, attrs: Any) -> tuple[tuple, Any]:
         except ValueError as e:
             raise UserError(f"{preset.title}: {e}") from None
     if getattr(args, "schemes", None):
-        schemes += load_schemes(args.schemes)
+        loaded = load_schemes(args.schemes)
+        for i, s in enumerate(loaded):
+            warning = s.watermarks.warning()
+            if warning:
+                print(f"# warning: {s.origin or f'scheme {i}'}: {warning}", file=sys.stderr)
+        schemes += loaded
     return schemes, attrs
 
 
