@@ -65,7 +65,11 @@ def reset_kernel() -> None:
             raw_write(params / "enabled", "N")
     for i, state in enumerate(kdamond_states()):
         if state == "on":
-            raw_write(KDAMONDS / str(i) / "state", "off")
+            try:
+                raw_write(KDAMONDS / str(i) / "state", "off")
+            except OSError:  # it stopped by itself meanwhile (its target exited)
+                if read(KDAMONDS / str(i) / "state") == "on":
+                    raise
     deadline = time.monotonic() + 20
     while any(s == "on" for s in kdamond_states()) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -166,6 +170,7 @@ class Workload:
     regions: dict[str, tuple[int, int]]
     started: float  # time.time() when the first phase began (about)
     phase_ends: list[tuple[str, float]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # masim's per-phase lines
 
     @property
     def pid(self) -> int:
@@ -218,6 +223,7 @@ def start_workload(config: Path, nr_regions: int, *extra: str, timeout: float = 
         for line in proc.stdout:
             if ":" in line:
                 w.phase_ends.append((line.split(":", 1)[0], time.time()))
+                w.lines.append(line.strip())
 
     threading.Thread(target=read_stdout, daemon=True).start()
     return w
