@@ -19,9 +19,9 @@ from textual.message import Message
 from damon_tui.errors import UserError
 from damon_tui.tui.models import Feed, next_in
 from damon_tui.tui.monitor import HelpScreen, MonitorScreen
-from damon_tui.tui.session import Session
+from damon_tui.tui.session import Session, live_session, picked_attrs
 from damon_tui.tui.source import SPEEDS, LiveSource
-from damon_tui.tui.view import MonitorView, ReplayState, SourceState, WssView
+from damon_tui.tui.view import MonitorView, ProcessCpu, ReplayState, SourceState, WssView
 from damon_tui.tui.widgets.header import header_text
 from damon_tui.units import format_size
 
@@ -78,6 +78,7 @@ class DamonApp(App):
         self._last_draw = 0.0
         #: (time, target, wss view, schemes text): the side panels' slower figures
         self._slow: tuple | None = None
+        self.cpu = ProcessCpu()  # the header's "cpu": this whole process, sampled per tick
         self.frame_times: list[float] = []  # seconds per full refresh (bench)
         self.profiles_dir: str | None = None  # presets' profile directory (None: default)
         self.replay = session.replay
@@ -189,6 +190,7 @@ class DamonApp(App):
             self.show_view(msg.view)
 
     def _tick(self) -> None:
+        self.cpu.sample()
         if self.replay is not None and self.replay_playing:
             if self.replay_pos >= len(self.replay) - 1:
                 self.replay_playing = False
@@ -318,9 +320,7 @@ class DamonApp(App):
 
     def switch_target(self, ops) -> None:
         """Monitor another target: a new session with the current attributes."""
-        from damon_tui.tui.session import live_session
-
-        attrs = self.session.attrs if self.session.live else None
+        attrs = picked_attrs(ops, self.session.attrs if self.session.live else None)
         if self.recorder is not None:
             self.stop_recording()
         if self.source is not None:
@@ -393,7 +393,7 @@ class DamonApp(App):
         if src is not None:
             source = SourceState(virtual=src.virtual, speed=src.speed, started=src.started,
                                  paused=self.paused, ended=src.ended, error=src.error,
-                                 cpu=src.cpu_fraction)
+                                 cpu=self.cpu.fraction())
         replay = None
         rp = self.replay
         if rp is not None and len(rp):

@@ -76,6 +76,25 @@ def live_session(ops, attrs=None, seed: int = 0, schemes=()) -> Session:
                    seed=seed, schemes=list(schemes), target_names=names)
 
 
+def picked_attrs(ops, attrs=None):
+    """The attributes for a target chosen in the TUI: chosen the way ``--pid`` chooses them.
+
+    Intervals as if no ``--sample`` / ``--aggr`` was given (the ops' measured low-cost
+    defaults on wall-clock targets, 5 ms / 100 ms on the sim); the region limits and
+    update interval of ``attrs`` (the session so far) carry over.
+    """
+    import argparse
+    import dataclasses
+
+    from damon_tui.engine import Attrs
+    from damon_tui.options.attrs import tuned_attrs
+
+    base = Attrs()
+    if attrs is not None:
+        base = dataclasses.replace(attrs, sample_us=base.sample_us, aggr_us=base.aggr_us)
+    return tuned_attrs(argparse.Namespace(sample=None, aggr=None), base, ops)
+
+
 def replay_session(replay) -> Session:
     """A session replaying ``replay`` (a ``damon_tui.tui.replay.Replay``)."""
     return Session(description=replay.description, replay=replay, attrs=replay.attrs,

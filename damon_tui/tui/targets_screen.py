@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from damon_tui.errors import UserError
 from damon_tui.tui.targets_model import Entry, all_entries, filter_entries, ops_for
+from damon_tui.tui.widgets.inputs import OrderedInput
 
 
 def _cut(text: str, width: int) -> str:
@@ -42,8 +43,9 @@ class TargetScreen(Screen):
         self.shown: list[Entry] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: a name, a pid, a user; or a masim .cfg path + enter",
-                    id="filter")
+        yield OrderedInput(
+            placeholder="filter: a name, a pid, a user; or a masim .cfg path + enter",
+            id="filter")
         yield DataTable(id="list", cursor_type="row")
         yield Static(id="why")
         yield Footer(compact=True)

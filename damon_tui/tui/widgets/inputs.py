@@ -1,0 +1,26 @@
+"""A text field that keeps the order of keys typed in a burst."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input
+
+
+class OrderedInput(Input):
+    """An ``Input`` that runs its own key bindings when the key arrives.
+
+    Textual lets a key that is not printable (backspace, delete, arrows, home, end,
+    enter) bubble up to the app, which runs the field's binding later; printable keys
+    behind it in the same burst are inserted first (``BSpace BSpace Y BSpace 4 K``
+    typed fast gave ``8Y``).  Here the field's own bindings run in key order.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable:
+            bindings = self._bindings.key_to_bindings.get(event.key)
+            if bindings:
+                event.stop()
+                event.prevent_default()
+                await self.run_action(bindings[0].action)
+                return
+        await super()._on_key(event)
