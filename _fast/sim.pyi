@@ -3,6 +3,8 @@
 from array import array
 from collections.abc import Sequence
 
+#: ops filter type -> code for ``Sim.apply``
+FILTER_TYPES: dict[str, int]
 #: DAMOS action name -> code for ``Sim.apply``
 ACTIONS: dict[str, int]
 
@@ -66,8 +68,15 @@ class Sim:
         step_us: int,
     ) -> tuple[float, int]:
         """(sum over mapped pages of |est - true frequency|, mapped pages)."""
-    def apply(self, action: int, start: int, end: int) -> int:
-        """Apply an action code to ``[start, end)``; bytes applied."""
+    last_passed: int
+    def apply(
+        self, action: int, start: int, end: int, ftypes: array | None = None,
+        fmatching: array | None = None, fallow: array | None = None,
+        fmin: array | None = None, fmax: array | None = None,
+        default_reject: bool = False, young_t0_us: int = 0, young_t1_us: int = 0,
+    ) -> int:
+        """Apply an action code to the pages of ``[start, end)`` passing the ops filters
+        (``FILTER_TYPES`` codes); bytes applied; ``last_passed``: pages that passed."""
     def lru_pages(self) -> tuple[int, int]:
         """(active, inactive) resident pages of the whole workload."""
     def count_flags(self, start: int, end: int) -> tuple[int, int, int, int, int]:

@@ -60,6 +60,12 @@ cdef enum:
     F_HUGE = 4
     F_SWAPPED = 8
 
+#: folio size of a page in a huge page (x86-64 PMD)
+cdef unsigned long long HUGE_BYTES = 2 * 1024 * 1024
+
+#: ops filter codes for ``Sim.apply``
+FILTER_TYPES = {"anon": 0, "active": 1, "young": 2, "hugepage_size": 3, "unmapped": 4}
+
 #: action codes for ``Sim.apply``
 ACTIONS = {
     "stat": 0, "pageout": 1, "cold": 2, "lru_deprio": 3, "lru_prio": 4, "willneed": 5,
@@ -162,6 +168,7 @@ cdef class Sim:
     cdef readonly int64_t rss, peak_rss, faults, refaults, paged_out, reclaimed
     cdef readonly int64_t willneed_pages
     cdef readonly int64_t last_mapped       # mapped pages the last ``apply`` covered
+    cdef readonly int64_t last_passed       # resident pages that passed the ops filters
     cdef int64_t clock_hand
     cdef double rss_area                    # integral of rss over ticks
     cdef int64_t area_tick
@@ -576,19 +583,42 @@ cdef class Sim:
             self.pat_epoch[k] = self.reg_epoch[r]
             self.pat_covered[k] = 0
 
-    def apply(self, int action, unsigned long long start, unsigned long long end):
+    def apply(self, int action, unsigned long long start, unsigned long long end,
+              const int[::1] ftypes=None, const unsigned char[::1] fmatching=None,
+              const unsigned char[::1] fallow=None, const unsigned long long[::1] fmin=None,
+              const unsigned long long[::1] fmax=None, bint default_reject=False,
+              long long young_t0_us=0, long long young_t1_us=0):
         """Apply action ``action`` (a code of ``ACTIONS``) to ``[start, end)``.
 
         Returns the bytes applied: paged out (pageout), resident bytes moved on the LRU
         (cold, lru_deprio, lru_prio), or mapped bytes of the range (willneed,
         hugepage, nohugepage, collapse); 0 for stat.
+
+        With ops filters (``ftypes`` codes of ``FILTER_TYPES``, per filter ``fmatching``,
+        ``fallow``, and the ``hugepage_size`` bounds ``fmin``/``fmax``) each resident
+        page is judged like ``damos_pa_filter_out``: the first filter whose match equals
+        ``fmatching`` decides (allow: pass), none: ``default_reject``.  Only passed
+        pages are acted on; ``last_passed`` counts them.  Every sim page is anonymous
+        and mapped; a page is young when touched in ``[young_t0_us, young_t1_us)``;
+        its folio is 2 MiB when it is in a huge page, else 4 KiB.
         """
-        cdef int r
-        cdef int64_t p, p_lo, p_hi, gp, applied = 0, mapped = 0
+        cdef int r, k, nf = 0 if ftypes is None else ftypes.shape[0]
+        cdef int64_t p, p_lo, p_hi, gp, applied = 0, mapped = 0, passed = 0, nv = 0, ya, ye
         cdef uint8_t f
+        cdef bint ok, m, need_young = False
+        cdef unsigned long long fsz
         self.last_mapped = 0
-        if action == 0 or end <= start:
+        self.last_passed = 0
+        if end <= start or (action == 0 and nf == 0):
             return 0
+        for k in range(nf):
+            if ftypes[k] == 2:
+                need_young = True
+        if need_young:
+            ya, ye = self._tick(young_t0_us), self._tick(young_t1_us)
+            with nogil:
+                self._advance(ye)
+            nv = self._build_views(ya, ye)
         with nogil:
             for r in range(self.nr_regions):
                 if not self._page_span(r, start, end, True, &p_lo, &p_hi):
@@ -599,6 +629,28 @@ cdef class Sim:
                 for p in range(p_lo, p_hi):
                     gp = self.reg_page0[r] + p
                     f = self.flags[gp]
+                    if nf:
+                        if not (f & F_RESIDENT):
+                            continue  # no folio to judge (or act on)
+                        ok = not default_reject
+                        for k in range(nf):
+                            if ftypes[k] == 0:      # anon
+                                m = True
+                            elif ftypes[k] == 1:    # active
+                                m = (f & F_ACTIVE) != 0
+                            elif ftypes[k] == 2:    # young
+                                m = nv > 0 and self._page_touched(r, p, self.views, nv)
+                            elif ftypes[k] == 3:    # hugepage_size
+                                fsz = HUGE_BYTES if f & F_HUGE else PAGE_SIZE
+                                m = fmin[k] <= fsz <= fmax[k]
+                            else:                   # unmapped
+                                m = False
+                            if m == (fmatching[k] != 0):
+                                ok = fallow[k] != 0
+                                break
+                        if not ok:
+                            continue
+                        passed += 1
                     if action == 1:        # pageout
                         if f & F_RESIDENT:
                             self._evict(gp, r)
@@ -621,6 +673,9 @@ cdef class Sim:
                     elif action == 7:      # nohugepage
                         self.flags[gp] = f & ~F_HUGE
         self.last_mapped = mapped
+        self.last_passed = passed
+        if action == 0:
+            return 0
         if action in (2, 3, 4, 1):
             return applied * PAGE_SIZE
         return mapped * PAGE_SIZE

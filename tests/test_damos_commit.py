@@ -170,8 +170,8 @@ def test_invalid_commit_leaves_the_running_schemes_intact():
     r = DamosRunner([old], ops, 5000, 100_000, K)
     states = r.states
     bad = Scheme(cold_pattern(), "pageout",
-                 watermarks=Watermarks("free_mem_rate", 1000, 100, 200, 300))
-    with pytest.raises(UserError, match="scheme 0: watermarks: need low <= mid <= high"):
+                 watermarks=Watermarks("free_mem_rate", -1, 300, 200, 100))
+    with pytest.raises(UserError, match="scheme 0: watermarks.interval_us: must not be neg"):
         r.commit([bad])
     assert r.schemes == (old,) and r.states is states
 

@@ -38,8 +38,8 @@ def test_invalid_commit_is_refused_and_the_running_config_stays():
     m = Module(PRESETS["reclaim"])
     m.write("enabled", "Y")
     before = m.running
-    m.write("wmarks_low", "450")  # above mid (400)
-    with pytest.raises(UserError, match="wmarks_mid"):
+    m.write("min_nr_regions", "2")  # damon_set_attrs refuses fewer than 3
+    with pytest.raises(UserError, match="min_nr_regions"):
         m.write("commit_inputs", "Y")
     assert m.enabled and m.running is before
 

@@ -100,7 +100,7 @@ def test_lru_sort_active_mem_goal_and_young_filters():
     ("lru_sort", {"active_mem_bp": 10001}, "active_mem_bp"),
     ("reclaim", {"addr_unit": 0}, "addr_unit"),
     ("reclaim", {"addr_unit": 3}, "addr_unit"),
-    ("reclaim", {"wmarks_mid": 600}, "wmarks_mid"),
+    ("reclaim", {"max_nr_regions": 5}, "max_nr_regions"),
     ("reclaim", {"min_nr_regions": 2}, "min_nr_regions"),
     ("reclaim", {"monitor_region_start": 10, "monitor_region_end": 5}, "monitor_region_start"),
 ])
@@ -123,3 +123,33 @@ def test_param_values_take_units_and_refuse_junk():
         parse_params(p, ["nr_quota_exceeds=3"])
     with pytest.raises(UserError, match="NAME=VALUE"):
         parse_params(p, ["min_age"])
+
+
+@pytest.mark.parametrize("preset, params", [
+    ("reclaim", {"quota_reset_interval_ms": 0}),
+    ("lru_sort", {"quota_reset_interval_ms": 0}),
+    ("reclaim", {"wmarks_interval": 0}),
+    ("lru_sort", {"wmarks_interval": 0}),
+    ("reclaim", {"wmarks_high": 1200}),
+])
+def test_values_the_kernel_accepts_are_accepted_silently(preset, params):
+    cfg = preset_config(PRESETS[preset], params)
+    assert not [n for n in cfg.notes if n.startswith("warning")]
+    s = cfg.schemes[0]
+    if "quota_reset_interval_ms" in params:
+        assert s.quota.reset_interval_ms == 0
+    if "wmarks_interval" in params:
+        assert s.watermarks.interval_us == 0
+
+
+@pytest.mark.parametrize("preset, params, fields", [
+    ("reclaim", {"wmarks_high": 100, "wmarks_low": 500}, "wmarks_high/wmarks_mid/wmarks_low"),
+    ("lru_sort", {"hot_thres_access_freq": 1500}, "hot_thres_access_freq"),
+    ("reclaim", {"sample_interval": 0}, "sample_interval"),
+])
+def test_values_the_kernel_accepts_but_cannot_work_warn_in_one_line(preset, params, fields):
+    cfg = preset_config(PRESETS[preset], params)
+    warnings = [n for n in cfg.notes if n.startswith("warning")]
+    assert len(warnings) == 1 and fields in warnings[0] and "\n" not in warnings[0]
+    if "sample_interval" in params:
+        assert cfg.sample_us == 1  # the kernel's ``sample_interval ? : 1``

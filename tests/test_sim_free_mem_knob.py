@@ -7,6 +7,7 @@ import pytest
 
 from damon_tui.cli import main
 from damon_tui.damos.io import parse_one_line
+from damon_tui.damos.runtime import runner_for
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.errors import UserError
 from damon_tui.ops.sim import SimOps
@@ -31,7 +32,8 @@ def test_watermarked_scheme_acts_only_when_the_knob_lowers_free_memory():
 
     def run(permil: int) -> tuple[int, int]:
         ops = SimOps("zigzag", seed=1, free_mem_permil=permil)
-        snaps = list(Monitor(ops, Attrs(), seed=1, schemes=(scheme,)).run(3_000_000))
+        hook = runner_for((scheme,), ops, 5000, 100_000)
+        snaps = list(Monitor(ops, Attrs(), seed=1, damos=hook).run(3_000_000))
         return len(snaps), (snaps[-1].schemes[0].sz_tried if snaps else 0)
 
     # alone, the resident workload leaves 333 permil free: above high, monitoring waits

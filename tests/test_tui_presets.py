@@ -31,14 +31,13 @@ def test_enabling_reclaim_runs_its_scheme_and_shows_stats(tmp_path):
             assert int(mod.read("bytes_reclaimed_regions")) > 0
             assert "DAMON_RECLAIM" in app.schemes_text(app.feed.latest).plain
             # inputs while enabled apply on commit_inputs only; invalid ones are refused
-            assert screen.do_write("wmarks_high", "100")
-            assert screen.do_write("wmarks_low", "500")
-            assert mod.running_inputs["wmarks_high"] != 100
+            assert screen.do_write("wmarks_high", "900")
+            assert screen.do_write("min_nr_regions", "2")  # damon_set_attrs: EINVAL
+            assert mod.running_inputs["wmarks_high"] != 900
             await pilot.press("c")
             assert "refused" in str(screen.query_one("#status").render())
             assert app.session.monitor.schemes == schemes and mod.enabled
-            assert screen.do_write("wmarks_high", "900")
-            assert screen.do_write("wmarks_low", "100")
+            assert screen.do_write("min_nr_regions", "10")
             await pilot.press("c")
             assert mod.running_inputs["wmarks_high"] == 900
             assert app.session.monitor.schemes[0].watermarks.high == 900

@@ -26,7 +26,6 @@ def test_form_builds_a_scheme_with_units_and_round_trips():
     ("min_sz", "5M", "min_sz"),          # min > max (max_sz below is 4K)
     ("min_age", "soon", "min_age"),
     ("action", "bogus", "action"),
-    ("wm_mid", "900", "wm_low"),         # watermark order
     ("quota_sz", "lots", "quota_sz"),
 ])
 def test_form_errors_point_at_the_field(field, value, where):
@@ -99,15 +98,14 @@ def test_editing_and_committing_schemes_valid_and_invalid(tmp_path):
             screen = app.screen
             assert screen.import_schemes("4K max 0 0 60s max pageout")
             assert len(screen.forms) == 2
-            screen.query_one("#f-wm_metric").value = "free_mem_rate"
-            screen.query_one("#f-wm_high").value = "100"
-            screen.query_one("#f-wm_low").value = "500"
+            # the sim's workload belongs to no memory cgroup: refused for this ops
+            screen.query_one("#f-filters").value = "reject memcg /workload"
             await pilot.pause()
             ok, msg = screen.commit()
-            assert not ok and "running schemes kept" in msg and "watermarks" in msg
+            assert not ok and "running schemes kept" in msg and "memcg" in msg
             assert len(app.session.schemes) == 1
             running = app.session.monitor.schemes
-            screen.query_one("#f-wm_metric").value = "none"
+            screen.query_one("#f-filters").value = ""
             await pilot.pause()
             out = tmp_path / "s.json"
             assert screen.export_schemes(str(out))
@@ -166,10 +164,10 @@ def test_editing_filters_and_goals_in_the_form_commits_or_is_refused():
             screen = app.screen
             assert screen.import_schemes("4K max 0 0 0 max stat")
             # an ops filter the simulated workload cannot evaluate: inline error, refused
-            screen.query_one("#f-filters").value = "allow anon"
+            screen.query_one("#f-filters").value = "allow memcg /workload"
             await pilot.pause()
             err = str(screen.query_one("#e-filters").render())
-            assert "cannot evaluate 'anon' filters" in err
+            assert "cannot evaluate 'memcg' filters" in err
             ok, msg = screen.commit()
             assert not ok and app.session.monitor.schemes == ()
             # core filters and a second goal are fine

@@ -323,6 +323,11 @@ def _common_checks(preset: Preset, p: Mapping[str, Any]) -> tuple[int, int, list
         raise _err(preset, "addr_unit", f"4096 / addr_unit = {min_region_sz} is not a power "
                    "of two (EINVAL)")
     sample, aggr = p["sample_interval"], p["aggr_interval"]
+    if sample == 0 and not p["autotune_monitoring_intervals"]:
+        # damon_set_attrs accepts 0 and schedules with ``sample_interval ? : 1``
+        sample = 1
+        notes.append(f"warning: {preset.title}.sample_interval=0: the kernel accepts it and "
+                     "samples back to back; damon-tui samples every 1 us (slow)")
     if p["autotune_monitoring_intervals"]:
         sample, aggr = 5000, 100_000
         notes.append("autotune_monitoring_intervals=Y: intervals start at 5 ms / 100 ms "
@@ -337,14 +342,10 @@ def _common_checks(preset: Preset, p: Mapping[str, Any]) -> tuple[int, int, list
         raise _err(preset, "aggr_interval", f"must be >= sample_interval ({sample}), got {aggr}")
     if p["monitor_region_start"] > p["monitor_region_end"]:
         raise _err(preset, "monitor_region_start", "must not be above monitor_region_end")
-    for w in ("wmarks_low", "wmarks_mid", "wmarks_high"):
-        if p[w] > 1000:
-            raise _err(preset, w, f"{p[w]} is above 1000 permil")
     if not p["wmarks_low"] <= p["wmarks_mid"] <= p["wmarks_high"]:
-        raise _err(preset, "wmarks_mid", f"need wmarks_low <= wmarks_mid <= wmarks_high, got "
-                   f"{p['wmarks_low']}/{p['wmarks_mid']}/{p['wmarks_high']}")
-    if p["wmarks_interval"] == 0:
-        raise _err(preset, "wmarks_interval", "must be positive")
+        notes.append(f"warning: {preset.title}.wmarks_high/wmarks_mid/wmarks_low "
+                     f"{p['wmarks_high']}/{p['wmarks_mid']}/{p['wmarks_low']} are out of "
+                     "order (the kernel accepts them; the module may never be activated)")
     return sample, aggr, notes
 
 
@@ -359,10 +360,6 @@ def reclaim_config(p: Mapping[str, Any]) -> PresetConfig:
     if p["aggr_interval"] == 0:
         raise _err(preset, "aggr_interval", "must not be 0 (EINVAL)")
     sample, aggr, notes = _common_checks(preset, p)
-    if p["quota_ms"] or p["quota_sz"] or p["quota_mem_pressure_us"] or \
-            p["quota_autotune_feedback"]:
-        if p["quota_reset_interval_ms"] == 0:
-            raise _err(preset, "quota_reset_interval_ms", "must be non-zero with a quota")
     goals = []
     if p["quota_mem_pressure_us"]:
         goals.append(QuotaGoal("some_mem_psi_us", p["quota_mem_pressure_us"]))
@@ -394,12 +391,11 @@ def lru_sort_config(p: Mapping[str, Any]) -> PresetConfig:
         raise _err(preset, "sample_interval", "must not be 0 (EINVAL)")
     if p["active_mem_bp"] > 10000:
         raise _err(preset, "active_mem_bp", f"{p['active_mem_bp']} is above 10000 (EINVAL)")
-    if p["hot_thres_access_freq"] > 1000:
-        raise _err(preset, "hot_thres_access_freq",
-                   f"{p['hot_thres_access_freq']} is above 1000 permil")
     sample, aggr, notes = _common_checks(preset, p)
-    if p["quota_ms"] and p["quota_reset_interval_ms"] == 0:
-        raise _err(preset, "quota_reset_interval_ms", "must be non-zero with a quota")
+    if p["hot_thres_access_freq"] > 1000:
+        notes.append(f"warning: {preset.title}.hot_thres_access_freq="
+                     f"{p['hot_thres_access_freq']} is above 1000 permil (the kernel accepts "
+                     "it; no region can be that hot, so nothing is prioritised)")
     max_nr = min(aggr // sample, UINT_MAX)
     hot_thres = max_nr * p["hot_thres_access_freq"] // 1000
     cold_age = p["cold_min_age"] // aggr

@@ -98,9 +98,12 @@ def validate_for_ops(schemes: Sequence[Scheme], ops, sample_us: int | None = Non
             raise UserError(f"{where}: target_nid: {s.action} needs a target node")
         for f in s.filters:
             if not f.is_core and f.filter_type not in filters:
-                raise UserError(
-                    f"{where}: filters: the {ops.kind} operations set cannot evaluate "
-                    f"'{f.filter_type}' filters (only addr and target filters are available)")
+                why = getattr(ops, "unsupported_filter_reason", None)
+                reason = why(f.filter_type) if why is not None else (
+                    f"the {ops.kind} operations set cannot evaluate '{f.filter_type}' "
+                    "filters")
+                usable = ", ".join(["addr", "target", *sorted(filters)])
+                raise UserError(f"{where}: filters: {reason} (available: {usable})")
         for g in s.quota.active_goals:
             if g.metric not in metrics:
                 why = getattr(ops, "goal_metric_unavailable", lambda _m: None)(g.metric)
@@ -123,6 +126,10 @@ class _State:
         self.quota = QuotaState(scheme.quota, min_region_sz=min_sz)
         self.core_filters = tuple(f for f in scheme.filters if f.is_core)
         self.core_reject, self.ops_reject = default_reject(scheme.filters)
+        #: ops filters as plain tuples for ``Ops.apply_scheme`` (judged per page there)
+        self.ops_filters = tuple(
+            (f.filter_type, f.matching, f.allow, f.hugepage_min, f.hugepage_max)
+            for f in scheme.filters if not f.is_core)
         self.kind = score_kind(ops_kind, scheme.action)
         self.goal_currents = [g.current_value for g in scheme.quota.goals]
         self.s = [0] * 7  # nr_tried sz_tried nr_applied sz_applied passed qt nr_snapshots
@@ -196,6 +203,8 @@ class DamosRunner:
         self._clock_ns = clock_ns
         self._modelled = ops.clock == "virtual" and hasattr(ops, "last_apply_cost_ns")
         self._advance = getattr(ops, "advance", None) if ops.clock == "virtual" else None
+        #: ops that judge ops filters per page and report the bytes that passed them
+        self._ops_apply_scheme = getattr(ops, "apply_scheme", None)
         self._next_due = min((st.next_apply for st in self.states), default=0)
         #: time spent inside :meth:`apply` passes that had a due scheme (ns, wall)
         self.apply_ns = 0
@@ -439,13 +448,21 @@ class DamosRunner:
         start, end = rl.get(i)[:2]
         sz = end - start
         elapsed = 0
-        if scheme.action != "stat":  # stat: nothing to do, 0 bytes applied (as in vaddr)
+        if self._ops_apply_scheme is not None and (scheme.action != "stat" or st.ops_filters):
+            # per-page ops filters; stat only counts what passes them (damon_pa_stat)
+            t0 = self._clock_ns()
+            applied, passed = self._ops_apply_scheme(t, scheme.action, start, end,
+                                                 st.ops_filters, st.ops_reject)
+            applied, passed = int(applied or 0), int(passed or 0)
+            elapsed = self._clock_ns() - t0
+            if self._modelled:
+                elapsed = int(self.ops.last_apply_cost_ns)
+        elif scheme.action != "stat":  # stat: nothing to do, 0 bytes applied
             t0 = self._clock_ns()
             applied = int(self.ops.apply_action(t, scheme.action, start, end) or 0)
             elapsed = self._clock_ns() - t0
             if self._modelled:
                 elapsed = int(self.ops.last_apply_cost_ns)
-        passed = sz
         q.charge(sz, applied, elapsed)
         if q.esz and q.charged_sz >= q.esz:
             q.charge_target_from = t

@@ -180,8 +180,6 @@ class Quota:
         for name in ("sz", "nr_accesses", "age"):
             if getattr(self.weights, name) < 0:
                 raise ValueError(f"quotas.weights.{name}_permil: must not be negative")
-        if self.is_set and self.reset_interval_ms == 0:
-            raise ValueError("quotas.reset_interval_ms: must be non-zero when a quota is set")
         if self.goal_tuner not in GOAL_TUNERS:
             raise ValueError(f"quotas.goal_tuner: unknown tuner {self.goal_tuner!r} "
                              f"(consist or temporal)")
@@ -203,15 +201,16 @@ class Watermarks:
         if self.metric not in WMARK_METRICS:
             raise ValueError(f"watermarks.metric: unknown metric {self.metric!r} "
                              f"(none or free_mem_rate)")
-        if self.metric == "none":
-            return
-        if self.interval_us <= 0:
-            raise ValueError("watermarks.interval_us: must be positive with free_mem_rate")
-        if not self.low <= self.mid <= self.high:
-            raise ValueError(f"watermarks: need low <= mid <= high, got low {self.low}, "
-                             f"mid {self.mid}, high {self.high}")
-        if self.high > 1000:
-            raise ValueError(f"watermarks.high_permil: {self.high} is above 1000 permil")
+        for name in ("interval_us", "high", "mid", "low"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"watermarks.{name}: must not be negative")
+
+    def warning(self) -> str | None:
+        """One line when the kernel accepts these watermarks but they cannot work."""
+        if self.metric != "none" and not self.low <= self.mid <= self.high:
+            return (f"watermarks high/mid/low {self.high}/{self.mid}/{self.low} are out of "
+                    "order (the kernel accepts them; the scheme may never be activated)")
+        return None
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import threading
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -203,7 +204,7 @@ class SimOps(Ops):
         action_costs: ActionCosts | None = None,
         free_mem_permil: int = 1000,
     ) -> None:
-        from damon_tui._fast.sim import ACTIONS, Sim
+        from damon_tui._fast.sim import ACTIONS, FILTER_TYPES, Sim
 
         if isinstance(name_or_path, masim.Workload):
             self.workload = name_or_path
@@ -252,6 +253,7 @@ class SimOps(Ops):
             for ph in self.workload.phases
         ]
         self._actions = ACTIONS
+        self._filter_codes = FILTER_TYPES
         self._sim = Sim(
             [s for s, _ in self.mappings],
             [r.size for r in self.workload.regions],
@@ -327,22 +329,67 @@ class SimOps(Ops):
             return _MIGRATE_REASON
         return f"the sim operations set does not know the action '{action}'"
 
+    def supported_filters(self) -> frozenset[str]:
+        """Ops filters judged per page: the sim knows anon, active, young and huge."""
+        return frozenset(self._filter_codes)
+
+    def unsupported_filter_reason(self, filter_type: str) -> str:
+        if filter_type == "memcg":
+            return ("the sim operations set cannot evaluate 'memcg' filters: its workload "
+                    "belongs to no memory cgroup")
+        return f"the sim operations set cannot evaluate '{filter_type}' filters"
+
     def apply_action(self, target_idx: int, action: str, start: int, end: int) -> int:
-        """Apply a DAMOS action; bytes applied as :meth:`damon_tui._fast.sim.Sim.apply`."""
+        """Apply an action to every page of the range (no filters, no implicit young
+        filter); bytes applied as :meth:`damon_tui._fast.sim.Sim.apply`."""
+        return self._apply(target_idx, action, start, end, [], False, 0)[0]
+
+    def apply_scheme(self, target_idx: int, action: str, start: int, end: int,
+                     filters: Sequence[tuple] = (), default_reject: bool = False,
+                     young_since_us: int | None = None) -> tuple[int, int]:
+        """Apply ``action`` to the pages passing the ops ``filters``, paddr-style.
+
+        ``filters``: ``(filter_type, matching, allow, hugepage_min, hugepage_max)`` in
+        order.  ``pageout`` adds the kernel's implicit ``young`` reject filter (pages
+        accessed since ``young_since_us``, default: the last access check, stay)
+        unless a young filter is given.  Returns ``(bytes applied, bytes that passed the
+        ops filters)``; like paddr the passed bytes count resident pages, and are 0
+        without ops filters except for the LRU actions (every valid folio passes).
+        """
+        filters = list(filters)
+        if action == "pageout" and not any(f[0] == "young" for f in filters):
+            filters.append(("young", True, False, None, None))
+        since = self._prepared_us if young_since_us is None else young_since_us
+        return self._apply(target_idx, action, start, end, filters, default_reject, since)
+
+    def _apply(self, target_idx: int, action: str, start: int, end: int, filters: list,
+               default_reject: bool, since: int) -> tuple[int, int]:
         self._check_target(target_idx)
         code = self._actions.get(action)
         if code is None:
             raise OpsError(self.unsupported_reason(action))
         sim = self._sim
+        now = self.now_us
+        args: tuple = ()
+        if filters:
+            args = (array("i", [self._filter_codes[f[0]] for f in filters]),
+                    array("B", [1 if f[1] else 0 for f in filters]),
+                    array("B", [1 if f[2] else 0 for f in filters]),
+                    array("Q", [int(f[3] or 0) for f in filters]),
+                    array("Q", [min(int(f[4] or 0), 2**64 - 1) for f in filters]),
+                    bool(default_reject), int(since), int(now))
         with self._lock:
             paged_out, willneed = sim.paged_out, sim.willneed_pages
-            applied = sim.apply(code, start, end)
+            applied = sim.apply(code, start, end, *args)
+            passed = sim.last_passed * PAGE_SIZE if filters else 0
             cost = self._action_cost_ns(action, sim.last_mapped, applied // PAGE_SIZE,
                                         sim.paged_out - paged_out,
                                         sim.willneed_pages - willneed)
+        if not filters and action in ("lru_prio", "lru_deprio"):
+            passed = applied
         self.last_apply_cost_ns = cost
         self.apply_cost_ns_total += cost
-        return applied
+        return applied, passed
 
     def _action_cost_ns(self, action: str, mapped: int, applied_pages: int,
                         paged_out: int, read_in: int) -> int:

@@ -93,7 +93,12 @@ def config_from_args(args: argparse.Namespace, attrs: Any) -> tuple[tuple, Any]:
         except ValueError as e:
             raise UserError(f"{preset.title}: {e}") from None
     if getattr(args, "schemes", None):
-        schemes += load_schemes(args.schemes)
+        loaded = load_schemes(args.schemes)
+        for i, s in enumerate(loaded):
+            warning = s.watermarks.warning()
+            if warning:
+                print(f"# warning: {s.origin or f'scheme {i}'}: {warning}", file=sys.stderr)
+        schemes += loaded
     return schemes, attrs
 
 

@@ -8,6 +8,7 @@ decoded arrays (``Record``); ``RecordWriter`` appends snapshots in our format;
 from __future__ import annotations
 
 import os
+import stat
 
 from damon_tui.errors import UserError
 from damon_tui.record.model import Intervals, Record, TargetData
@@ -52,15 +53,7 @@ def open_record(path: str | os.PathLike) -> Record:
     ``Record.warnings``.
     """
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not a record") from None
-    except OSError as e:
-        raise UserError(f"{path}: cannot read: {e.strerror}") from None
+    data = read_regular_file(path)
     if not data:
         raise UserError(f"{path}: empty file, not a record")
     fmt = detect_format(data)
@@ -78,6 +71,41 @@ def open_record(path: str | os.PathLike) -> Record:
         return read_perf_script(path, data)
     raise UserError(f"{path}: not a record: unrecognised content (expected a damon-tui "
                     "record, damo json / json_compressed or perf script text)")
+
+
+def read_regular_file(path: str) -> bytes:
+    """The bytes of a regular file; devices, FIFOs and sockets are refused (reading
+    ``/dev/zero`` never ends, a FIFO without a writer blocks forever)."""
+    try:
+        # O_NONBLOCK: opening a FIFO that has no writer must not block
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, not a record") from None
+    except OSError as e:
+        raise UserError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise UserError(f"{path}: is a directory, not a record")
+        if not stat.S_ISREG(st.st_mode):
+            raise UserError(f"{path}: not a regular file ({_file_kind(st.st_mode)}); "
+                            "records are read from regular files only")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    except OSError as e:
+        raise UserError(f"{path}: cannot read: {e.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def write_damo(path: str | os.PathLike, record: Record, compressed: bool = True) -> int:

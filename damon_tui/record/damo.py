@@ -9,6 +9,8 @@ are accepted too.  We write plain integers, which damo 3.4.3 reads.
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 import zlib
 from array import array
@@ -31,16 +33,17 @@ def _plain_int(v: Any) -> int | None:
     if v.__class__ is int:
         return v
     if isinstance(v, float):
-        return int(v)
+        return int(v) if math.isfinite(v) else None
     if isinstance(v, str):
         t = v.replace(",", "").strip()
         try:
             return int(t)
         except ValueError:
             try:
-                return int(float(t))
+                f = float(t)
             except ValueError:
-                pass
+                return None
+            return int(f) if math.isfinite(f) else None
     return None
 
 
@@ -62,7 +65,7 @@ def _bytes(v: Any, where: str, field: str) -> int:
                 return parse_size(v.replace(" ", ""), field)
             except UnitError:
                 pass
-    elif isinstance(v, float):
+    elif isinstance(v, float) and math.isfinite(v):
         return int(v)
     raise _Missing(where, field, f"expected an address or size, got {v!r}")
 
@@ -194,6 +197,8 @@ def parse_damo_json(path: str, doc: Any, fmt: str) -> Record:
                 for name, val in (("start_time", st), ("end_time", en)):
                     if not -(2**63) <= val < 2**63:
                         raise _Missing(sw, name, f"out of range: {val}")
+                if en < st:
+                    raise _Missing(sw, "end_time", f"{en} is before start_time {st}")
                 regions = _get(sn, "regions", sw)
                 if not isinstance(regions, list):
                     raise _Missing(sw, "regions", "expected a list")
@@ -227,7 +232,11 @@ def parse_damo_json(path: str, doc: Any, fmt: str) -> Record:
 
 def _from_scan(path: str, scanned: list, fmt: str) -> Record:
     targets = []
-    for tid, iv, sstart, send, offs, starts, ends, nrs, ages in scanned:
+    for ri, (tid, iv, sstart, send, offs, starts, ends, nrs, ages) in enumerate(scanned):
+        for si in range(len(sstart)):
+            if send[si] < sstart[si]:
+                raise UserError(f"{path}: record {ri}: snapshot {si}: end_time: "
+                                f"{send[si]} is before start_time {sstart[si]}")
         td = TargetData(tid, f"damo target {tid}", Intervals(*iv) if iv else None,
                         sstart, send, offs, starts, ends, nrs, ages)
         targets.append(td)
@@ -237,26 +246,65 @@ def _from_scan(path: str, scanned: list, fmt: str) -> Record:
     return Record(path, fmt, header, targets)
 
 
+#: decompressed json_compressed larger than this and than ``MAX_RATIO`` times the file
+#: is refused as a zlib bomb (``DAMON_TUI_MAX_DECOMPRESSED`` bytes overrides it)
+MAX_DECOMPRESSED = 256 << 20
+MAX_RATIO = 200
+
+
+def max_decompressed(compressed_size: int) -> int:
+    """The decompressed size allowed for a json_compressed file of this size."""
+    env = os.environ.get("DAMON_TUI_MAX_DECOMPRESSED", "")
+    if env.isdigit():
+        return int(env)
+    return max(MAX_DECOMPRESSED, MAX_RATIO * compressed_size)
+
+
+def _inflate(path: str, data: bytes) -> bytes:
+    limit = max_decompressed(len(data))
+    d = zlib.decompressobj()
+    parts = []
+    total = 0
+    tail = data
+    while tail and not d.eof:
+        part = d.decompress(tail, 16 << 20)
+        tail = d.unconsumed_tail
+        total += len(part)
+        parts.append(part)
+        if total > limit:
+            break
+    if total > limit:
+        raise UserError(f"{path}: damo json_compressed record decompresses to more than "
+                        f"{limit:,} bytes: refused as a possible zlib bomb (set "
+                        "DAMON_TUI_MAX_DECOMPRESSED=BYTES to allow more)")
+    if not d.eof:
+        raise UserError(f"{path}: truncated damo json_compressed record (the zlib "
+                        "stream ends early)")
+    return b"".join(parts)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number damo writes")
+
+
 def read_damo(path: str, data: bytes, compressed: bool) -> Record:
     fmt = "damo-json-compressed" if compressed else "damo-json"
     if compressed:
         try:
-            d = zlib.decompressobj()
-            data = d.decompress(data)
-            if not d.eof:
-                raise UserError(f"{path}: truncated damo json_compressed record (the zlib "
-                                "stream ends early)")
+            data = _inflate(path, data)
         except zlib.error as e:
             raise UserError(f"{path}: corrupted damo json_compressed record: {e}") from None
     fast = _dec.scan_damo_json(data)
     if fast is not None:
         return _from_scan(path, fast, fmt)
     try:
-        doc = json.loads(data)
+        doc = json.loads(data, parse_constant=_reject_constant)
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a damo record: not UTF-8 text") from None
     except ValueError as e:
         raise UserError(f"{path}: not a valid damo json record: {e}") from None
+    except RecursionError:
+        raise UserError(f"{path}: not a damo record: JSON nested too deeply") from None
     return parse_damo_json(path, doc, fmt)
 
 

@@ -21,11 +21,21 @@ decodable once the frames before it are.  ``ext`` is an optional extension per f
 (JSON bytes; DAMOS per-scheme stats go there).  The
 header names the format version, monitoring attributes, operations set, targets,
 resolution ("per page" / "per mapping"), start time and optional schemes.
+
+Damage: a damaged frame ends reading (the frames before it are kept, with a warning).
+A damaged header (truncated, checksum, JSON) with intact frames is resynchronised: the
+first frame is coded on its own, so every snapshot is recovered, but the target ids and
+descriptions, ops and schemes (header-only facts) are lost; a frame after the damage
+cannot be decoded without the one before it, so there is no resync past a damaged
+frame in version 1.  A newer version, or a header that is valid JSON with impossible
+values, is refused.  Only regular files are read; zlib'd frame bodies are capped at
+``MAX_FRAME_BODY``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 import time
@@ -284,6 +294,8 @@ def _parse_body(fr: _Frame, flags: int, body: bytes, nr_header_targets: int,
         raise _Bad("first frame refers to a previous frame")
     fr.start = last[0] if flags & F_START else v()
     dur = last[1] if flags & F_DUR else _unzigzag(v())
+    if dur < 0 or fr.start >= 1 << 63 or fr.start + dur >= 1 << 63:
+        raise _Bad("end_time before start_time" if dur < 0 else "time out of range")
     fr.end = fr.start + dur
     if flags & F_INTERVALS:
         fr.sample_us, fr.aggr_us = last[2], last[3]
@@ -318,6 +330,21 @@ def _parse_body(fr: _Frame, flags: int, body: bytes, nr_header_targets: int,
     fr.body = body
 
 
+#: a frame body decompressing to more than this is damage (a zlib bomb): 31 bytes per
+#: region is the coding's worst case, so this allows 8 M regions in one frame
+MAX_FRAME_BODY = 256 << 20
+
+
+def _inflate_frame(data: memoryview) -> bytes:
+    d = zlib.decompressobj()
+    body = d.decompress(data, MAX_FRAME_BODY)
+    if d.unconsumed_tail:
+        raise _Bad(f"body decompresses to more than {MAX_FRAME_BODY} bytes")
+    if not d.eof:
+        raise _Bad("compressed body ends early")
+    return body
+
+
 def header_intervals(header: dict) -> Intervals | None:
     attrs = header.get("attrs")
     if not isinstance(attrs, dict):
@@ -329,6 +356,10 @@ def header_intervals(header: dict) -> Intervals | None:
     if sample <= 0 or aggr <= 0:
         return None
     return Intervals(sample, aggr, int(attrs.get("update_us") or 0))
+
+
+class HeaderDamage(UserError):
+    """The header is damaged (truncated, checksum, JSON): frames may still be intact."""
 
 
 def read_header(path: str, data: bytes) -> tuple[dict, int]:
@@ -343,24 +374,63 @@ def read_header(path: str, data: bytes) -> tuple[dict, int]:
                         f"supported (this damon-tui reads version {VERSION})")
     blob = data[n:n + hlen]
     if len(blob) < hlen:
-        raise UserError(f"{path}: truncated damon-tui record: the header is incomplete")
+        raise HeaderDamage(f"{path}: truncated damon-tui record: the header is incomplete")
     if zlib.crc32(blob) != crc:
-        raise UserError(f"{path}: corrupted damon-tui record: header checksum mismatch")
+        raise HeaderDamage(f"{path}: corrupted damon-tui record: header checksum mismatch")
     try:
         header = json.loads(blob)
-    except ValueError as e:
-        raise UserError(f"{path}: corrupted damon-tui record header: {e}") from None
+    except (ValueError, RecursionError) as e:
+        raise HeaderDamage(f"{path}: corrupted damon-tui record header: {e}") from None
     if not isinstance(header, dict) or not isinstance(header.get("targets"), list):
         raise UserError(f"{path}: damon-tui record header: targets: missing or not a list")
+    check_header(path, header)
     return header, n + hlen
+
+
+#: the header's integer attrs, and those that must be positive
+_INT_ATTRS = ("sample_us", "aggr_us", "update_us", "min_nr_regions", "max_nr_regions")
+_POSITIVE_ATTRS = ("sample_us", "aggr_us")
+#: latest ``start_time`` a calendar date can show (9999-12-31)
+MAX_START_TIME = 253402300799
+
+
+def check_header(path: str, header: dict) -> None:
+    """Refuse header values a report would choke on or misreport, naming the field."""
+    def bad(field: str, msg: str) -> UserError:
+        return UserError(f"{path}: damon-tui record header: {field}: {msg}")
+
+    st = header.get("start_time")
+    if st is not None:
+        if isinstance(st, bool) or not isinstance(st, (int, float)):
+            raise bad("start_time", f"expected seconds since the epoch, got {st!r}")
+        if not (math.isfinite(st) and 0 <= st <= MAX_START_TIME):
+            raise bad("start_time", f"out of range: {st!r}")
+    attrs = header.get("attrs")
+    if attrs is None:
+        return
+    if not isinstance(attrs, dict):
+        raise bad("attrs", f"expected an object, got {attrs!r}")
+    for key in _INT_ATTRS:
+        if key not in attrs:
+            continue
+        v = attrs[key]
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise bad(f"attrs.{key}", f"expected an integer, got {v!r}")
+        if v < 0 or v >= 1 << 63 or (v == 0 and key in _POSITIVE_ATTRS):
+            raise bad(f"attrs.{key}", f"out of range: {v}")
 
 
 def read_ours(path: str, data: bytes) -> Record:
     """Decode a damon-tui record; damage ends reading with a warning (frames before
     the damage are kept)."""
-    header, pos = read_header(path, data)
-    ntargets = len(header["targets"])
     warnings: list[str] = []
+    try:
+        header, pos = read_header(path, data)
+    except HeaderDamage as e:
+        header, pos = _resync(path, data, e)
+        warnings.append(f"{e}; resynchronised on the frames after it (target ids, "
+                        "descriptions, ops and schemes were in the header and are lost)")
+    ntargets = len(header["targets"])
     frames: list[_Frame] = []
     mv = memoryview(data)
     size = len(data)
@@ -384,7 +454,7 @@ def read_ours(path: str, data: bytes) -> Record:
         try:
             if flags & ~0x1F:
                 raise _Bad("unknown frame flags")
-            body = zlib.decompress(payload[1:]) if flags & F_ZLIB else bytes(payload[1:])
+            body = _inflate_frame(payload[1:]) if flags & F_ZLIB else bytes(payload[1:])
             _parse_body(fr, flags, body, ntargets, last)
         except (_Bad, zlib.error) as e:
             damage = f"corrupted frame ({e}) at byte {pos}"
@@ -454,6 +524,89 @@ def read_ours(path: str, data: bytes) -> Record:
                     or (intervals.sample_us, intervals.aggr_us) != tuple(changes[0][1:])):
         header[INTERVAL_CHANGES] = changes
     return Record(path, "damon-tui", header, targets, extensions, warnings)
+
+
+#: most targets a resynchronised record can have (frames name targets by index)
+MAX_RESYNC_TARGETS = 4096
+
+
+def _frame_at(data: bytes, pos: int) -> tuple[int, _Frame] | None:
+    """The frame starting at ``pos`` if its length, checksum and body hold together and
+    it is codable on its own (a first frame: absolute times and intervals), as
+    ``(end offset, frame)``; else None."""
+    size = len(data)
+    plen, p = _dec.read_varint(data, pos + 1, min(size, pos + 11))
+    if p < 0 or plen < 1 or p + _CRC.size + plen > size:
+        return None
+    (crc,) = _CRC.unpack_from(data, p)
+    payload = memoryview(data)[p + _CRC.size: p + _CRC.size + plen]
+    if zlib.crc32(payload) != crc:
+        return None
+    flags = payload[0]
+    if flags & ~0x1F or flags & (F_START | F_DUR | F_INTERVALS):
+        return None
+    fr = _Frame(pos)
+    try:
+        body = _inflate_frame(payload[1:]) if flags & F_ZLIB else bytes(payload[1:])
+        _parse_body(fr, flags, body, MAX_RESYNC_TARGETS, None)
+    except (_Bad, zlib.error):
+        return None
+    return p + _CRC.size + plen, fr
+
+
+def _resync(path: str, data: bytes, damage: UserError) -> tuple[dict, int]:
+    """Find frame 0 after a damaged header and rebuild a minimal header from it.
+
+    Frames are self-delimiting (marker, length, CRC-32) and the first one is coded on
+    its own (absolute start and duration, intervals, regions against an empty
+    reference); every later frame is coded against the one before.  So the record is
+    recoverable from frame 0 on: the header is JSON (ASCII), which never holds the
+    0xF5 marker byte, so the first checksummed, self-contained frame after the fixed
+    part of the header is frame 0.  The number of targets is the highest target index
+    the frames use, plus one.
+    """
+    pos = len(MAGIC) + _HEAD.size
+    found = None
+    while True:
+        pos = data.find(bytes([FRAME_MARK]), pos)
+        if pos < 0:
+            break
+        found = _frame_at(data, pos)
+        if found is not None:
+            break
+        pos += 1
+    if found is None:
+        raise UserError(f"{damage}; no intact frame after it") from None
+    first = found[1]
+    # the targets the frames use: walk the chain of frames (lengths only)
+    nt = 1 + max((t[0] for t in first.targets), default=0)
+    p = found[0]
+    size = len(data)
+    while p < size and data[p] == FRAME_MARK:
+        plen, q = _dec.read_varint(data, p + 1, min(size, p + 11))
+        if q < 0 or q + _CRC.size + plen > size or plen < 2:
+            break
+        payload = memoryview(data)[q + _CRC.size: q + _CRC.size + plen]
+        if zlib.crc32(payload) != _CRC.unpack_from(data, q)[0]:
+            break
+        fr = _Frame(p)
+        try:
+            body = _inflate_frame(payload[1:]) if payload[0] & F_ZLIB else bytes(payload[1:])
+            last = (1, 1, 1, 1)  # only the target indexes matter here
+            _parse_body(fr, payload[0], body, MAX_RESYNC_TARGETS, last)
+        except (_Bad, zlib.error):
+            break
+        nt = max(nt, 1 + max((t[0] for t in fr.targets), default=0))
+        p = q + _CRC.size + plen
+    attrs = None
+    if first.sample_us > 0 and first.aggr_us > 0:
+        attrs = {"sample_us": first.sample_us, "aggr_us": first.aggr_us}
+    header = {"format": "damon-tui record", "version": VERSION, "ops": "unknown",
+              "clock": "unknown", "resolution": "unknown", "attrs": attrs,
+              "targets": [{"target_id": i, "description": "(lost with the header)"}
+                          for i in range(nt)],
+              "schemes": None, "recovered_from_damaged_header": True}
+    return header, found[1].pos
 
 
 #: decoded-header key: ``[[frame, sample_us, aggr_us], ...]`` where the per-frame

@@ -46,7 +46,9 @@ def read_perf_script(path: str, data: bytes) -> Record:
             continue
         try:
             end_ns = int(float(fields[ts_idx][:-1]) * 1000000000)
-        except ValueError:
+            if not 0 <= end_ns < 2**63:
+                raise ValueError
+        except (ValueError, OverflowError):
             raise located(path, lineno, "timestamp", f"expected seconds, got "
                           f"{fields[ts_idx]!r}") from None
         tid = _int_field(path, lineno, tid_f, "target_id", "target_id=")
@@ -64,9 +66,12 @@ def read_perf_script(path: str, data: bytes) -> Record:
             age = int(age_f) if age_f is not None else 0
         except ValueError:
             raise located(path, lineno, "nr_accesses/age", "expected integers") from None
-        if not (0 <= start < 2**64 and 0 <= end < 2**64 and -1 <= nr_acc < 2**32
-                and -1 <= age < 2**32):
-            raise located(path, lineno, "region", "value out of range")
+        if not (0 <= start < 2**64 and 0 <= end < 2**64):
+            raise located(path, lineno, "region", f"address out of range: {range_f!r}")
+        if end < start:
+            raise located(path, lineno, "region", f"end {end} is below start {start}")
+        if not (-1 <= nr_acc < 2**32 and -1 <= age < 2**32):
+            raise located(path, lineno, "nr_accesses/age", "value out of range")
         td = records.get(tid)
         if td is None:
             td = records[tid] = TargetData(tid, f"perf target {tid}", None)

@@ -1,0 +1,309 @@
+"""The ``recorded`` operations set: a record's access pattern replayed as a workload.
+
+``RecordedOps(record, target=0)`` turns one target of a record (ours, damo json /
+json_compressed, perf script) into a workload the engine can monitor and DAMOS can
+act on, in virtual time, for ``damon-tui whatif``.
+
+The model, stated plainly:
+
+- **Accesses**: snapshot ``k`` of the record is replayed for its own duration; during
+  it, every page of a recorded region is touched in each sampling interval with
+  probability ``nr_accesses / nr_samples`` (the snapshot's intervals), independently
+  of other pages and intervals.  Accesses are uniform inside a region within a
+  snapshot: the record's own resolution (its regions, its aggregation interval) is
+  the finest structure the replay has.
+- **Memory**: the sim's model (``damon_tui.ops.sim``): pages start non-resident, the
+  first touch faults them in, a touch after ``pageout`` is a refault costing
+  ``refault_cost_us``; the modelled machine has ``mem_total`` bytes (default 1.5 x the
+  recorded ranges) and a CLOCK reclaim evicts inactive pages first under pressure.
+  Memory the record never sees accessed is never resident, so it is never "saved".
+- **Action costs**: the sim's :class:`~damon_tui.ops.sim.ActionCosts`, charged to the
+  time quota like the sim does.
+- Faults are counted per window (at most one record snapshot, cut where DAMOS acts),
+  at the window's end.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from dataclasses import dataclass
+
+from damon_tui._fast.recorded import ACTIONS, RecordedMemory
+from damon_tui.errors import UserError
+from damon_tui.ops.base import ALL_ACTIONS, Ops, OpsError, Range, TargetInfo
+from damon_tui.ops.sim import (
+    _MIGRATE_REASON,
+    DEFAULT_REFAULT_COST_US,
+    MAX_FOOTPRINT,
+    PAGE_SIZE,
+    ActionCosts,
+    SimOps,
+    SimStats,
+)
+from damon_tui.record.model import Intervals, Record
+from damon_tui.report.intervals import snapshot_intervals
+
+#: intervals assumed when a record does not carry them (DAMON's defaults)
+DEFAULT_INTERVALS = Intervals(5000, 100_000)
+
+MODEL_NOTE = ("model: accesses uniform inside a region within a snapshot, at the record's "
+              "own resolution (its regions and aggregation interval); memory never seen "
+              "accessed is never resident")
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where each record snapshot sits in replay time (us) and its sampling interval."""
+
+    start_us: array  # 'q', per snapshot
+    end_us: array
+    sample_us: array
+    nr_samples: array
+
+    @property
+    def duration_us(self) -> int:
+        return self.end_us[-1] if len(self.end_us) else 0
+
+    def index(self, t_us: int, hint: int = 0) -> int:
+        """The snapshot whose window holds ``t_us`` (the last one past the end)."""
+        n = len(self.end_us)
+        k = max(0, min(hint, n - 1))
+        while k > 0 and t_us < self.start_us[k]:
+            k -= 1
+        while k < n - 1 and t_us >= self.end_us[k]:
+            k += 1
+        return k
+
+
+def _intervals_of(record: Record, t) -> list[Intervals]:
+    per = snapshot_intervals(record, t)
+    default = t.intervals or record.intervals or DEFAULT_INTERVALS
+    if per is None:
+        return [default] * t.nr_snapshots
+    return [iv or default for iv in per]
+
+
+def timeline(record: Record, target: int = 0) -> Timeline:
+    """Snapshots laid end to end in replay time (gaps in the record are skipped)."""
+    t = record.targets[target]
+    ivs = _intervals_of(record, t)
+    starts, ends, samples, nrs = array("q"), array("q"), array("q"), array("q")
+    now = 0
+    for k in range(t.nr_snapshots):
+        iv = ivs[k]
+        dur = (t.snap_end[k] - t.snap_start[k]) // 1000
+        if dur <= 0:
+            dur = iv.aggr_us
+        starts.append(now)
+        now += dur
+        ends.append(now)
+        samples.append(max(1, iv.sample_us))
+        nrs.append(max(1, iv.nr_samples))
+    return Timeline(starts, ends, samples, nrs)
+
+
+def _union(starts: array, ends: array) -> list[Range]:
+    """The merged address ranges the regions cover (page aligned)."""
+    pairs = sorted(set(zip(starts, ends, strict=True)))
+    out: list[list[int]] = []
+    for s, e in pairs:
+        s &= ~(PAGE_SIZE - 1)
+        e = -(-e // PAGE_SIZE) * PAGE_SIZE
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+class RecordedOps(Ops):
+    """One target of a record, replayed as a workload in virtual time."""
+
+    kind = "recorded"
+    clock = "virtual"
+    resolution = "per page"
+    access_check = "replayed record"
+    min_region_sz = PAGE_SIZE
+
+    # the sim's modelled action costs (same formula, same defaults)
+    _action_cost_ns = SimOps._action_cost_ns
+
+    def __init__(self, record: Record, target: int = 0, *, mem_total: int | None = None,
+                 refault_cost_us: float = DEFAULT_REFAULT_COST_US,
+                 action_costs: ActionCosts | None = None, seed: int = 0) -> None:
+        if not 0 <= target < len(record.targets):
+            raise UserError(f"{record.path}: target {target}: the record has "
+                            f"{len(record.targets)} target(s) (0..{len(record.targets) - 1})")
+        t = record.targets[target]
+        if t.nr_snapshots == 0:
+            raise UserError(f"{record.path}: target {target} has no snapshot to replay")
+        if refault_cost_us < 0:
+            raise UserError(f"refault cost: expected >= 0 us, got {refault_cost_us}")
+        self.record = record
+        self.target_index = target
+        self.description = t.description or f"target {t.target_id}"
+        self.data = t
+        self.timeline = timeline(record, target)
+        self.spans = _union(t.starts, t.ends)
+        self.footprint = sum(e - s for s, e in self.spans)
+        if self.footprint > MAX_FOOTPRINT:
+            raise UserError(f"{record.path}: the recorded ranges total {self.footprint} "
+                            f"bytes; the replay models every page and takes at most "
+                            f"{MAX_FOOTPRINT >> 30} GiB")
+        if mem_total is None:
+            mem_total = self.footprint * 3 // 2
+        if mem_total < PAGE_SIZE:
+            raise UserError(f"mem_total: expected at least {PAGE_SIZE} bytes, got {mem_total}")
+        self.mem_total = int(mem_total) // PAGE_SIZE * PAGE_SIZE
+        self.refault_cost_us = float(refault_cost_us)
+        self.action_costs = action_costs or ActionCosts()
+        self.last_apply_cost_ns = 0
+        self.apply_cost_ns_total = 0
+        self._actions = ACTIONS
+        self._mem = RecordedMemory([s for s, _ in self.spans], [e for _, e in self.spans],
+                                   self.mem_total // PAGE_SIZE, seed)
+        self._lock = threading.Lock()
+        self._loaded = -1      # snapshot whose regions the memory model holds
+        self._done_us = 0      # faults processed up to here
+        self._now_us = 0
+        self._window = 0
+        self._sample_id = 0
+
+    # -- replay ------------------------------------------------------------------
+
+    @property
+    def duration_us(self) -> int:
+        """Replay time of the whole record."""
+        return self.timeline.duration_us
+
+    def _load(self, k: int) -> None:
+        if k == self._loaded:
+            return
+        t = self.data
+        a, b = t.offsets[k], t.offsets[k + 1]
+        n = self.timeline.nr_samples[k]
+        q = array("d", (min(1.0, nr / n) for nr in t.nr_accesses[a:b]))
+        self._mem.set_regions(t.starts[a:b], t.ends[a:b], q)
+        self._loaded = k
+
+    def _flush(self, now_us: int) -> None:
+        """Process the faults of ``[done, now)``, one window per snapshot piece."""
+        tl = self.timeline
+        k = tl.index(self._done_us, max(self._loaded, 0))
+        while self._done_us < now_us:
+            end = min(now_us, tl.end_us[k]) if k < len(tl.end_us) - 1 else now_us
+            self._load(k)
+            self._window += 1
+            self._mem.touch((end - self._done_us) / tl.sample_us[k], self._window, end)
+            self._done_us = end
+            if end >= tl.end_us[k] and k < len(tl.end_us) - 1:
+                k += 1
+        self._load(tl.index(max(now_us - 1, 0), k))
+
+    def advance(self, now_us: int) -> None:
+        """Replay up to ``now_us`` without monitoring (the no-scheme baseline)."""
+        with self._lock:
+            self._now_us = max(self._now_us, now_us)
+            self._flush(now_us)
+
+    # -- Ops interface ---------------------------------------------------------------
+
+    def targets(self) -> list[TargetInfo]:
+        return [TargetInfo(0, f"record:{self.description}")]
+
+    def target_ranges(self, target_idx: int) -> list[Range] | None:
+        if target_idx != 0:
+            raise OpsError(f"a replayed record has one target (0), got {target_idx}")
+        k = self.timeline.index(self._now_us, max(self._loaded, 0))
+        t = self.data
+        a, b = t.offsets[k], t.offsets[k + 1]
+        return _union(t.starts[a:b], t.ends[a:b]) or None
+
+    def prepare_access_checks(self, target_idx: int, addrs: array, now_us: int) -> None:
+        pass
+
+    def check_accesses(self, target_idx: int, addrs: array, out: array, now_us: int) -> None:
+        with self._lock:
+            self._now_us = max(self._now_us, now_us)
+            tl = self.timeline
+            k = tl.index(max(now_us - 1, 0), max(self._loaded, 0))
+            if k != self._loaded:  # a new snapshot: finish the previous ones' windows
+                self._flush(tl.start_us[k] if k else 0)
+                self._load(k)
+            self._sample_id += 1
+            self._mem.check(addrs, out, self._sample_id)
+
+    def free_mem_rate(self) -> int:
+        with self._lock:
+            self._flush(self._now_us)
+            rss = self._mem.rss * PAGE_SIZE
+        return max(0, (self.mem_total - rss) * 1000 // self.mem_total)
+
+    def supported_actions(self) -> frozenset[str]:
+        return frozenset(a for a in ALL_ACTIONS if not a.startswith("migrate_"))
+
+    def unsupported_reason(self, action: str) -> str:
+        if action.startswith("migrate_"):
+            return _MIGRATE_REASON
+        return f"the recorded operations set does not know the action '{action}'"
+
+    def apply_action(self, target_idx: int, action: str, start: int, end: int) -> int:
+        code = self._actions.get(action)
+        if code is None:
+            raise OpsError(self.unsupported_reason(action))
+        mem = self._mem
+        with self._lock:
+            self._flush(self._now_us)
+            paged_out, willneed = mem.paged_out, mem.willneed_pages
+            applied = mem.apply(code, start, end)
+            cost = self._action_cost_ns(action, mem.last_mapped, applied // PAGE_SIZE,
+                                        mem.paged_out - paged_out,
+                                        mem.willneed_pages - willneed)
+        self.last_apply_cost_ns = cost
+        self.apply_cost_ns_total += cost
+        return applied
+
+    def lru_pages(self) -> tuple[int, int]:
+        with self._lock:
+            return self._mem.lru_pages()
+
+    def active_mem_bp(self) -> int:
+        act, inact = self.lru_pages()
+        return act * 10000 // (act + inact) if act + inact else 0
+
+    def inactive_mem_bp(self) -> int:
+        act, inact = self.lru_pages()
+        return inact * 10000 // (act + inact) if act + inact else 0
+
+    # -- measures ---------------------------------------------------------------------
+
+    @property
+    def rss_bytes(self) -> int:
+        return self._mem.rss * PAGE_SIZE
+
+    def stats(self) -> SimStats:
+        """The modelled process after the replay so far (the sim's measures)."""
+        with self._lock:
+            self._flush(self._now_us)
+            m = self._mem
+            m.account(self._now_us)
+            elapsed = self._now_us
+            act, inact = m.lru_pages()
+            return SimStats(
+                elapsed_us=elapsed, nr_accesses=0,
+                phase=f"snapshot {self._loaded + 1}/{len(self.timeline.end_us)}",
+                rss_bytes=m.rss * PAGE_SIZE, peak_rss_bytes=m.peak_rss * PAGE_SIZE,
+                avg_rss_bytes=m.avg_rss_pages() * PAGE_SIZE, page_faults=m.faults,
+                refaults=m.refaults, bytes_paged_out=m.paged_out * PAGE_SIZE,
+                bytes_reclaimed=m.reclaimed * PAGE_SIZE,
+                willneed_bytes=m.willneed_pages * PAGE_SIZE,
+                refault_cost_us=self.refault_cost_us,
+                slowdown=m.refaults * self.refault_cost_us / elapsed if elapsed else 0.0,
+                mem_total=self.mem_total, footprint=self.footprint,
+                free_mem_rate=max(0, (self.mem_total - m.rss * PAGE_SIZE) * 1000
+                                  // self.mem_total),
+                apply_cost_us=self.apply_cost_ns_total / 1000,
+                active_mem_bp=act * 10000 // (act + inact) if act + inact else 0)
