@@ -21,6 +21,7 @@ from damon_tui.ops.vaddr import VaddrOps  # noqa: E402
 from damon_tui.options.attrs import attrs_from_args  # noqa: E402
 from damon_tui.tui import targets_screen  # noqa: E402
 from damon_tui.tui.scenes import make_app  # noqa: E402
+from damon_tui.tui.view import ProcessCpu  # noqa: E402
 from damon_tui.tui.widgets.header import HeaderBar  # noqa: E402
 
 
@@ -102,7 +103,7 @@ def test_a_process_picked_with_g_gets_the_intervals_pid_gets(tmp_path, monkeypat
 
 def test_header_cpu_is_the_whole_process_and_says_so():
     async def go():
-        app = make_app()
+        app = make_app(cpu=ProcessCpu())  # scenes fix it at "-"
         async with app.run_test(size=(120, 40)) as pilot:
             app.step(3)  # the engine thread itself never runs
             stop = time.perf_counter() + 1.5

@@ -53,7 +53,8 @@ class DamonApp(App):
 
     def __init__(self, session: Session, *, speed: float = 1.0, autostart: bool = True,
                  record_path: str | None = None, fine_bins: int = 2048,
-                 max_rows: int = 600, pid_provider=None, target_entries=None) -> None:
+                 max_rows: int = 600, pid_provider=None, target_entries=None,
+                 cpu: ProcessCpu | None = None) -> None:
         super().__init__()
         #: what the target picker lists (workloads, paddr, live processes); tests and
         #: screenshots inject a fixed list so they do not depend on the machine
@@ -78,7 +79,8 @@ class DamonApp(App):
         self._last_draw = 0.0
         #: (time, target, wss view, schemes text): the side panels' slower figures
         self._slow: tuple | None = None
-        self.cpu = ProcessCpu()  # the header's "cpu": this whole process, sampled per tick
+        #: the header's "cpu": this whole process, sampled per tick (scenes fix it)
+        self.cpu = cpu or ProcessCpu()
         self.frame_times: list[float] = []  # seconds per full refresh (bench)
         self.profiles_dir: str | None = None  # presets' profile directory (None: default)
         self.replay = session.replay

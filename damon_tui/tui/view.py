@@ -107,3 +107,13 @@ class ProcessCpu:
         if len(q) < 2 or q[-1][0] - q[0][0] < 0.2:
             return None
         return (q[-1][1] - q[0][1]) / (q[-1][0] - q[0][0])
+
+
+class NoCpu(ProcessCpu):
+    """A meter that never has a figure (deterministic scenes show ``cpu -``)."""
+
+    def sample(self, wall: float | None = None, cpu: float | None = None) -> float | None:
+        return None
+
+    def fraction(self) -> float | None:
+        return None
