@@ -1,32 +1,52 @@
 """The ``damon-tui`` command line: one small module per subcommand.
 
-Every module in ``damon_tui.commands`` that defines ``NAME``, ``HELP``,
-``add_arguments(parser)`` and ``run(args) -> int`` becomes a subcommand; heavy imports
-belong inside ``run`` so that ``damon-tui --help`` stays fast.
+Every subcommand is a module of ``damon_tui.commands`` named in ``COMMANDS`` below; it
+defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.  Heavy
+imports belong inside ``run`` so that ``damon-tui --help`` stays fast.  The registry is
+explicit: a module that fails to import is an error, never a silently missing command.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
+from types import ModuleType
 
-from damon_tui import __version__, commands
+from damon_tui import __version__
 from damon_tui.errors import UserError
 from damon_tui.units import UnitError
 
-#: the subcommand run when none is given (the TUI once it exists, else monitor)
-DEFAULT_COMMANDS = ("tui", "monitor")
+#: every subcommand, in the order ``--help`` lists them: name -> module
+COMMANDS: dict[str, str] = {
+    "tui": "damon_tui.commands.tui",
+    "monitor": "damon_tui.commands.monitor",
+    "record": "damon_tui.commands.record",
+    "report": "damon_tui.commands.report",
+    "convert": "damon_tui.commands.convert",
+    "whatif": "damon_tui.commands.whatif",
+    "export": "damon_tui.commands.export",
+    "status": "damon_tui.commands.status",
+    "stop": "damon_tui.commands.stop",
+    "preset": "damon_tui.commands.preset",
+    "workload": "damon_tui.commands.workload",
+    "workloads": "damon_tui.commands.workloads",
+    "doctor": "damon_tui.commands.doctor",
+}
+
+#: the subcommand run when none is given
+DEFAULT_COMMAND = "tui"
 
 
-def _command_modules() -> dict:
-    found = {}
-    for info in pkgutil.iter_modules(commands.__path__):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        if hasattr(module, "NAME") and hasattr(module, "run"):
-            found[module.NAME] = module
-    return dict(sorted(found.items()))
+def _command_modules() -> dict[str, ModuleType]:
+    modules = {}
+    for name, path in COMMANDS.items():
+        module = importlib.import_module(path)
+        if getattr(module, "NAME", None) != name:
+            raise RuntimeError(f"{path} defines NAME={getattr(module, 'NAME', None)!r}, "
+                               f"registered as {name!r}")
+        modules[name] = module
+    return modules
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
@@ -48,9 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser, modules = build_parser()
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
-        default = next((c for c in DEFAULT_COMMANDS if c in modules), None)
-        if default is not None:
-            argv = [default, *argv]
+        argv = [DEFAULT_COMMAND, *argv]
     args = parser.parse_args(argv)
     # lets a command tell "-- COMMAND" from a stray word argparse's REMAINDER swallowed
     args.argv_after_dashdash = argv[argv.index("--") + 1:] if "--" in argv else []

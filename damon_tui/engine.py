@@ -243,6 +243,8 @@ class Monitor:
         #: the scheme hook (None: monitoring only); replace it through :meth:`call`
         self.damos = damos
         self._calls: list[Callable[[Monitor], None]] = []
+        #: user-set monitoring ranges per target (ops updates leave these targets alone)
+        self._fixed_ranges: dict[int, list[tuple[int, int]]] = {}
         self.targets = ops.targets()
         a = self.attrs
         self._core = Core(ops, len(self.targets), a.sample_us, a.aggr_us, a.update_us,
@@ -428,11 +430,25 @@ class Monitor:
         self.nr_intervals_tunes += 1
 
     # -- the loop -----------------------------------------------------------------------
+    def set_target_ranges(self, target_idx: int, ranges: Sequence[tuple[int, int]]) -> None:
+        """Set a target's monitoring regions to ``ranges`` (``damon_set_regions`` with
+        user ranges, as DAMON_RECLAIM's ``monitor_region_start/end``); the ops' range
+        updates no longer change them.  ``ValueError`` for empty or overlapping ranges.
+        """
+        if not 0 <= target_idx < len(self.targets):
+            raise ValueError(f"target {target_idx}: no such target")
+        ranges = [(int(s), int(e)) for s, e in ranges]
+        if not ranges or any(e <= s for s, e in ranges):
+            raise ValueError(f"monitoring ranges must be non-empty, got {ranges}")
+        if self._initialised:
+            self._core.region_lists[target_idx].set_regions(ranges, self._core.min_region_sz)
+        self._fixed_ranges[target_idx] = ranges
+
     def _init_regions(self) -> None:
         core = self._core
         for t, rl in enumerate(core.region_lists):
             try:
-                ranges = self.ops.target_ranges(t)
+                ranges = self._fixed_ranges.get(t) or self.ops.target_ranges(t)
             except TargetGone:
                 ranges = None  # the first update interval ends the run
             if ranges:
@@ -446,6 +462,8 @@ class Monitor:
         if not self.ops.update_each_interval():
             return
         for t, rl in enumerate(core.region_lists):
+            if t in self._fixed_ranges:
+                continue
             try:
                 ranges = self.ops.target_ranges(t)
             except TargetGone:

@@ -1,18 +1,18 @@
 """damo 3.4.3 itself reads the json_compressed we write and prints the same report
-numbers as ours (skipped, with the reason, when damo or ``file`` is missing)."""
+numbers as ours (damo and ``file`` are required under CI; see tests/support.py)."""
 
 from __future__ import annotations
 
 import importlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 from array import array
 from pathlib import Path
 
 import pytest
+from support import damo_exe
 
 from damon_tui.cli import main
 from damon_tui.record import RecordWriter, make_header, open_record, write_damo
@@ -21,13 +21,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _damo() -> str:
-    exe = Path(sys.executable).parent / "damo"
-    found = str(exe) if exe.exists() else shutil.which("damo")
-    if not found:
-        pytest.skip("damo 3.4.3 is not installed (pip install damo==3.4.3, the test extra)")
-    if not shutil.which("file"):
-        pytest.skip("damo detects record formats with the `file` command, which is missing")
-    return found
+    return damo_exe()
 
 
 def _run_damo(args: list[str], cwd) -> str:

@@ -134,3 +134,22 @@ def test_commit_validates_before_touching_the_running_schemes():
     with pytest.raises(UserError, match="action"):
         commit(mon, [Scheme(AccessPattern(), "hugepage")])
     assert mon.damos is runner and mon.schemes == (stat_scheme(),)
+
+
+def test_time_and_percent_bounds_are_converted_once_not_at_each_retune():
+    from damon_tui.damos.scheme import Accesses, Age
+
+    ops = FakeOps()
+    pattern = AccessPattern(min_nr_accesses=Accesses(50, "percent"),
+                            min_age=Age(2_000_000, "usec"))
+    runner = runner_for([Scheme(pattern, "stat")], ops, 5000, 100_000)
+    raw = runner.states[0].pattern
+    assert (raw.min_nr_accesses, raw.min_age) == (10, 20)  # 50 % of 20 samples; 2 s / 100 ms
+    # the intervals auto-tuner doubles the intervals: the kernel keeps the raw values
+    runner.set_attrs(10_000, 200_000, 40)
+    assert runner.states[0].pattern == raw
+    # a commit converts the new input with the intervals in force
+    mon = Monitor(ops, Attrs(sample_us=10_000, aggr_us=200_000), damos=runner)
+    commit(mon, [Scheme(pattern, "stat")])
+    assert (runner.states[0].pattern.min_nr_accesses, runner.states[0].pattern.min_age) == (
+        10, 10)

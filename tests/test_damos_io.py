@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from support import require
 
 from damon_tui.damos.io import (
     format_one_line,
@@ -115,7 +116,7 @@ def _damo():
 
     spec = importlib.util.find_spec("damo")
     if spec is None or not spec.submodule_search_locations:
-        pytest.skip("damo is not installed")
+        require(False, "damo 3.4.3 is not installed (pip install damo==3.4.3, the test extra)")
     path = list(spec.submodule_search_locations)[0]
     if path not in sys.path:
         sys.path.append(path)

@@ -329,3 +329,15 @@ def test_update_failure_keeps_regions_and_target_gone_at_update_ends():
     assert ops.ranges_calls == 3
     assert len(snaps) == 6  # the window ending at the second update is still yielded
     assert snaps[-1].targets[0].total_bytes == GIB
+
+
+def test_snapshot_is_taken_after_the_schemes_ran_like_the_damon_aggregated_tracepoint():
+    class AgeStamper(RecordingHook):
+        def apply(self, region_lists, passed, next_aggr, now_us, max_region_sz):
+            if passed >= next_aggr:  # at the aggregation boundary: act like DAMOS would
+                region_lists[0].set_age(0, 12345)
+            return super().apply(region_lists, passed, next_aggr, now_us, max_region_sz)
+
+    mon = Monitor(BandOps(0, GIB), Attrs(), damos=AgeStamper())
+    snaps = list(mon.run(300_000))
+    assert [s.targets[0].ages[0] for s in snaps] == [12345] * 3

@@ -99,3 +99,60 @@ def test_missing_schemes_file_is_named(capsys):
     assert err.startswith("damon-tui monitor: error: --schemes /nonexistent/rules.json: "
                           "no such file")
     assert "\n" not in err
+
+
+ACTIVE = ["--param", "wmarks_high=1000", "--param", "wmarks_mid=999", "--param",
+          "wmarks_low=0"]
+
+
+@pytest.mark.parametrize("command", ["monitor", "record"])
+def test_preset_runs_end_with_the_modules_statistics_under_their_names(command, tmp_path,
+                                                                       capsys):
+    out = ["-o", str(tmp_path / "r.rec")] if command == "record" else []
+    assert main([command, "--sim", "zigzag", "--duration", "15s", "--preset", "reclaim",
+                 "--param", "min_age=2s", *ACTIVE, *out]) == 0
+    text = capsys.readouterr()
+    lines = (text.out + text.err).splitlines()
+    scheme = next(x for x in lines if "0 pageout:" in x)
+    module = next(x for x in lines if x.startswith("# DAMON_RECLAIM (damon_reclaim):"))
+    words = module.split()
+    values = dict(zip(words[3::2], words[4::2], strict=True))
+    sw = scheme.replace("(", " ").replace(";", " ").split()
+    per_scheme = {k: sw[sw.index(k) + 1] for k in ("nr_tried", "sz_tried", "nr_applied",
+                                                    "sz_applied", "qt_exceeds")}
+    assert int(values["nr_reclaim_tried_regions"]) == int(per_scheme["nr_tried"]) > 0
+    assert values["bytes_reclaim_tried_regions"] == per_scheme["sz_tried"]
+    assert values["nr_reclaimed_regions"] == per_scheme["nr_applied"]
+    assert values["bytes_reclaimed_regions"] == per_scheme["sz_applied"]
+    assert values["nr_quota_exceeds"] == per_scheme["qt_exceeds"]
+
+
+def test_lru_sort_statistics_come_from_its_own_hot_and_cold_schemes(capsys):
+    assert main(["monitor", "--sim", "zigzag", "--duration", "5s", "--preset", "lru_sort",
+                 *ACTIVE]) == 0
+    text = capsys.readouterr()
+    module = next(x for x in (text.out + text.err).splitlines()
+                  if x.startswith("# DAMON_LRU_SORT (damon_lru_sort):"))
+    words = module.split()
+    values = dict(zip(words[3::2], words[4::2], strict=True))
+    assert int(values["nr_lru_sort_tried_hot_regions"]) > 0
+    assert set(values) >= {"nr_lru_sort_tried_cold_regions", "nr_hot_quota_exceeds",
+                           "bytes_lru_sorted_cold_regions"}
+
+
+@pytest.mark.parametrize("unit", [1, 2])
+def test_monitor_region_start_end_and_addr_unit_set_the_target_region(unit, tmp_path):
+    from damon_tui.ops.sim import SimOps
+    from damon_tui.record import open_record
+
+    (a0, a1), _ = SimOps("zigzag").mappings
+    start, end = a0 // unit, (a0 + (a1 - a0) // 2 // 8192 * 8192) // unit  # page-aligned
+    out = tmp_path / "r.rec"
+    assert main(["record", "--sim", "zigzag", "--duration", "1s", "--preset", "reclaim",
+                 "--param", f"monitor_region_start={start}", "--param",
+                 f"monitor_region_end={end}", "--param", f"addr_unit={unit}",
+                 *ACTIVE, "-o", str(out)]) == 0
+    t = open_record(str(out)).targets[0]
+    regions = t.regions(t.nr_snapshots - 1)  # (start, end, nr_accesses, age)
+    assert regions[0][0] == start * unit and regions[-1][1] == end * unit
+    assert sum(e - s for s, e, *_ in regions) == (end - start) * unit

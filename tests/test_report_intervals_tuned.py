@@ -7,7 +7,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zlib
@@ -15,6 +14,7 @@ from array import array
 from pathlib import Path
 
 import pytest
+from support import damo_exe
 
 from damon_tui.cli import main
 from damon_tui.record import RecordWriter, make_header, open_record
@@ -200,13 +200,7 @@ GOAL_ARGS = ["--sim", "zigzag", "--access-rate", "1e4", "--intervals-goal", "40"
 
 
 def _damo() -> str:
-    exe = Path(sys.executable).parent / "damo"
-    found = str(exe) if exe.exists() else shutil.which("damo")
-    if not found:
-        pytest.skip("damo 3.4.3 is not installed (pip install damo==3.4.3, the test extra)")
-    if not shutil.which("file"):
-        pytest.skip("damo detects record formats with the `file` command, which is missing")
-    return found
+    return damo_exe()
 
 
 def test_tuned_sim_record_heatmap_matches_damos_own_reading(tmp_path, capsys):

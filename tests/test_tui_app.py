@@ -5,13 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
-
-pytest.importorskip("textual")
-
-from damon_tui.tui.app import HelpScreen, MonitorScreen  # noqa: E402
-from damon_tui.tui.heatmap import Heatmap  # noqa: E402
-from damon_tui.tui.scenes import make_app  # noqa: E402
+from damon_tui.tui.app import HelpScreen, MonitorScreen
+from damon_tui.tui.heatmap import Heatmap
+from damon_tui.tui.scenes import make_app
 
 
 def run(coro):

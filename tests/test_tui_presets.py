@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from damon_tui.errors import UserError
 from damon_tui.tui.presets_screen import PresetScreen  # noqa: E402
 from damon_tui.tui.scenes import make_app  # noqa: E402
 
@@ -65,4 +66,40 @@ def test_kdamond_pid_comes_from_the_injected_provider():
             assert app.screen.module.read("kdamond_pid") == "-1"  # disabled
             await pilot.press("y")
             assert app.screen.module.read("kdamond_pid") == "777"
+    asyncio.run(go())
+
+
+def test_modules_are_exclusive_and_keep_their_statistics_across_commits(tmp_path):
+    from damon_tui.tui.presets_screen import write
+
+    async def go():
+        app = make_app()
+        app.profiles_dir = str(tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.step(5)
+            await pilot.press("p")
+            await pilot.pause()
+            lru = app.modules["lru_sort"]
+            reclaim = app.modules["reclaim"]
+            for k, v in (("wmarks_high", "1000"), ("wmarks_mid", "999"), ("wmarks_low", "0"),
+                         ("cold_min_age", "1s")):
+                lru.write(k, v)
+            write(app, lru, "enabled", "Y")
+            app.step(40)
+            # DAMON_RECLAIM cannot start while DAMON_LRU_SORT runs (damon_start EBUSY)
+            try:
+                write(app, reclaim, "enabled", "Y")
+                raise AssertionError("enabling a second module was accepted")
+            except UserError as e:
+                assert "EBUSY" in str(e) and "DAMON_LRU_SORT" in str(e)
+            assert not reclaim.enabled and [s.action for s in app.session.monitor.schemes] \
+                == ["lru_prio", "lru_deprio"]
+            before = app.feed.latest.schemes[0].nr_tried
+            assert before > 0
+            # commit_inputs updates the running schemes in place: statistics go on
+            write(app, lru, "quota_ms", "20")
+            write(app, lru, "commit_inputs", "Y")
+            app.step(1)
+            assert app.feed.latest.schemes[0].nr_tried >= before
+            assert app.session.monitor.schemes[0].quota.ms == 10
     asyncio.run(go())

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("pytest_textual_snapshot")
-
-from damon_tui.tui.scenes import scene  # noqa: E402
+from damon_tui.tui.scenes import scene
 
 SIZES = [(80, 24), (200, 60)]
 

@@ -7,6 +7,7 @@ import sys
 
 from damon_tui.damos.summary import print_scheme_summary
 from damon_tui.options.attrs import add_attrs_arguments, attrs_from_args, retuner_from_args
+from damon_tui.options.kernel import add_kernel_arguments
 from damon_tui.options.monitor import monitor_from_args
 from damon_tui.options.schemes import add_scheme_arguments
 from damon_tui.options.targets import add_target_arguments, ops_from_args
@@ -32,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hottest", metavar="N", type=int, default=3,
                         help="hottest regions shown per line (3)")
     add_scheme_arguments(parser)
+    add_kernel_arguments(parser)
 
 
 def _region_text(start: int, end: int, nr: int, age: int, nr_samples: int) -> str:
@@ -62,9 +64,16 @@ def run(args: argparse.Namespace) -> int:
     every_us = parse_time_us(args.every, "--every")
     if args.hottest < 0:
         raise UserError(f"--hottest: expected 0 or more regions, got {args.hottest}")
-    ops = ops_from_args(args, seed=args.seed)
-    monitor, duration_us = monitor_from_args(args, ops, duration_us, DEFAULT_SIM_DURATION_US)
-    retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
+    if args.kernel:
+        from damon_tui.options.kernel import kernel_monitor_from_args
+
+        monitor = kernel_monitor_from_args(args)  # the kernel's own DAMON (our kdamond)
+        ops, retune = monitor.ops, None
+    else:
+        ops = ops_from_args(args, seed=args.seed)
+        monitor, duration_us = monitor_from_args(args, ops, duration_us,
+                                                 DEFAULT_SIM_DURATION_US)
+        retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
     attrs = monitor.attrs
     out = sys.stdout
     target = ", ".join(t.description for t in ops.targets())
@@ -107,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         ops.close()
     if not wss_history:
         print("# no aggregation interval completed", file=out)
-        print_scheme_summary(monitor, out)
+        _summary(monitor, out)
         return 0
     # the engine's clock, not the last window's end: watermarks may pause monitoring
     print(f"# {len(wss_history)} aggregation intervals, "
@@ -116,5 +125,12 @@ def run(args: argparse.Namespace) -> int:
     for p, value in wss_percentiles(wss_history):
         print(f"#   {p:>3} {format_size(value):>12}", file=out)
     print(f"#   avr {format_size(sum(wss_history) / len(wss_history)):>12}", file=out)
-    print_scheme_summary(monitor, out)
+    _summary(monitor, out)
     return 0
+
+
+def _summary(monitor, out) -> None:
+    """DAMOS statistics: the engine's, or the kernel's as read from its stats files."""
+    print_scheme_summary(monitor, out)
+    for line in getattr(monitor, "summary_lines", list)():
+        print(line, file=out)

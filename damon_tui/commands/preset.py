@@ -22,9 +22,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--profiles-dir", metavar="DIR",
                        help="profile directory (default $XDG_CONFIG_HOME/damon-tui/profiles)")
 
+    from damon_tui.options.kernel import add_kernel_arguments
+
     p = sub.add_parser("show", help="parameters (name, unit, value, default, docs' default, "
-                       "help) and the resulting schemes")
+                       "help) and the resulting schemes; with --kernel: the real module's "
+                       "current values and read-only statistics")
     common(p)
+    add_kernel_arguments(p)
+    p = sub.add_parser("apply", help="with --kernel: validate, write the real module's "
+                       "parameters and enable it (commit_inputs=Y when already enabled)")
+    common(p, need_name=False)
+    add_kernel_arguments(p)
+    p = sub.add_parser("disable", help="with --kernel: disable the real module (enabled=N)")
+    p.add_argument("preset", choices=("reclaim", "lru_sort"))
+    add_kernel_arguments(p)
     p = sub.add_parser("list", help="built-in and saved profiles")
     p.add_argument("--profiles-dir", metavar="DIR")
     p = sub.add_parser("save", help="save the parameters as a named profile")
@@ -155,5 +166,57 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kernel(args: argparse.Namespace) -> int:
+    """apply / show / disable on the real kernel module."""
+    from damon_tui.damos.presets import get_preset, load_profile
+    from damon_tui.errors import UserError
+    from damon_tui.kernel import modules
+    from damon_tui.kernel.sysfs import new_io
+    from damon_tui.options.kernel import paths_from_args
+
+    io, paths = new_io(), paths_from_args(args)
+    cmd = args.preset_cmd
+    if cmd == "disable":
+        print(modules.disable(io, paths, get_preset(args.preset)))
+        return 0
+    profile = None
+    if getattr(args, "profile", None):
+        profile = load_profile(args.profile, args.profiles_dir)
+        if args.preset and get_preset(args.preset).name != profile.preset:
+            raise UserError(f"--profile {args.profile} is a {profile.preset} profile, "
+                            f"not {args.preset}")
+    name = args.preset or (profile.preset if profile else None)
+    if not name:
+        raise UserError("name a preset (reclaim or lru_sort) or a --profile")
+    preset = get_preset(name)
+    if cmd == "show":
+        if args.param:
+            raise UserError("preset show --kernel shows the kernel's values: --param is "
+                            "for preset apply")
+        params = modules.read_params(io, paths, preset)
+        d = modules.params_dir(paths, preset)
+        print(f"{preset.title} ({d}):")
+        ro = {p.name for p in preset.params if p.readonly}
+        for n, v in params.items():
+            if n not in ro and not n.startswith(("nr_", "bytes_")):
+                print(f"  {n} = {v}")
+        print("  read-only statistics:")
+        for n, v in params.items():
+            if n in ro or n.startswith(("nr_", "bytes_")):
+                print(f"    {n} = {v}")
+        return 0
+    for line in modules.apply(io, paths, preset, profile.params if profile else {},
+                              args.param):
+        print(line)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    from damon_tui.errors import UserError
+
+    if getattr(args, "kernel", False):
+        return _kernel(args)
+    if args.preset_cmd in ("apply", "disable"):
+        raise UserError(f"preset {args.preset_cmd} drives the kernel's module: add --kernel "
+                        "(for damon-tui's own engine use --preset with monitor/record/tui)")
     return {"show": _show, "list": _list, "save": _save, "export": _export}[args.preset_cmd](args)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from damon_tui.damos.summary import print_scheme_summary
 from damon_tui.options.attrs import add_attrs_arguments, attrs_from_args, retuner_from_args
+from damon_tui.options.kernel import add_kernel_arguments
 from damon_tui.options.monitor import monitor_from_args
 from damon_tui.options.schemes import add_scheme_arguments
 from damon_tui.options.targets import add_target_arguments, ops_from_args
@@ -29,8 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fsync", action="store_true",
                         help="fsync every frame (survives power loss, slower)")
     add_scheme_arguments(parser)
-
-
+    add_kernel_arguments(parser)
 
 
 def _schemes_json(schemes) -> object:
@@ -80,9 +81,18 @@ def run(args: argparse.Namespace) -> int:
     attrs_from_args(args)  # refuse bad attributes before launching or attaching to anything
     duration_us = None if args.duration is None else parse_time_us(args.duration, "--duration")
     _check_output(args.output)
-    ops = ops_from_args(args, seed=args.seed)
-    monitor, duration_us = monitor_from_args(args, ops, duration_us, DEFAULT_SIM_DURATION_US)
-    retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
+    extra = {}
+    if args.kernel:
+        from damon_tui.options.kernel import kernel_attrs_json, kernel_monitor_from_args
+
+        monitor = kernel_monitor_from_args(args)  # the kernel's own DAMON (our kdamond)
+        ops, retune = monitor.ops, None
+        extra["kernel"] = kernel_attrs_json(monitor)
+    else:
+        ops = ops_from_args(args, seed=args.seed)
+        monitor, duration_us = monitor_from_args(args, ops, duration_us,
+                                                 DEFAULT_SIM_DURATION_US)
+        retune = retuner_from_args(args, monitor)  # real targets: follow the measured cost
     attrs, schemes = monitor.attrs, monitor.schemes
     out = args.output
     damo_out = None
@@ -99,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
             schemes=_schemes_json(schemes),
             seed=args.seed,
             duration_us=duration_us,
+            **extra,
         )
         if args.format == "damo-json":
             import tempfile
@@ -140,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         ops.close()
     per_region = writer.bytes_written / writer.nr_regions if writer.nr_regions else 0
+    print_scheme_summary(monitor, sys.stderr)
     if damo_out is not None:
         from damon_tui.record import open_record, write_damo
 

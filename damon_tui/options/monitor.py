@@ -6,6 +6,7 @@ import argparse
 
 from damon_tui.damos.runtime import runner_for
 from damon_tui.engine import Monitor
+from damon_tui.errors import UserError
 from damon_tui.options.attrs import attrs_from_args
 from damon_tui.options.schemes import schemes_from_args
 
@@ -26,6 +27,13 @@ def monitor_from_args(args: argparse.Namespace, ops, duration_us: int | None,
         attrs = getattr(args, "damos_attrs", None) or attrs  # a DAMOS preset's own intervals
         monitor = Monitor(ops, attrs, seed=args.seed,
                           damos=runner_for(schemes, ops, attrs.sample_us, attrs.aggr_us))
+        region = getattr(args, "damos_region", None)
+        if region is not None:  # DAMON_RECLAIM/LRU_SORT's monitor_region_start/end
+            try:
+                for t in range(len(monitor.targets)):
+                    monitor.set_target_ranges(t, [region])
+            except ValueError as e:
+                raise UserError(f"monitor_region_start/monitor_region_end: {e}") from None
     except BaseException:
         ops.close()
         raise

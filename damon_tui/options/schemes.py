@@ -82,6 +82,8 @@ def config_from_args(args: argparse.Namespace, attrs: Any) -> tuple[tuple, Any]:
     preset, params = preset_from_args(args, attrs)
     if preset is not None:
         cfg = preset_config(preset, params)
+        #: the module's monitor_region_start/end (x addr_unit); None: the ops' own ranges
+        args.damos_region = cfg.monitor_region
         for note in cfg.notes:
             print(f"# note: {note}", file=sys.stderr)
         schemes += cfg.schemes

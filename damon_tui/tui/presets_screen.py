@@ -77,7 +77,7 @@ def _apply_attrs(app, cfg) -> None:
                   min_nr_regions=cfg.min_nr_regions, max_nr_regions=cfg.max_nr_regions,
                   intervals_goal=goal)
     if new != a:
-        app.source.call(lambda: monitor.set_attrs(new))
+        monitor.set_attrs(new)  # thread-safe; served even during watermark waits
         app.session.attrs = new
 
 

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import pytest
 from guestlib import Cli, in_test_vm, reset_kernel
 
-
 if not in_test_vm():  # checked again before every write (guestlib.require_test_vm)
     pytest.exit("tests/vm/guest writes the kernel's DAMON sysfs: they run only inside "
                 "the VM of `python tests/vm/run.py test`", returncode=4)

@@ -1,0 +1,360 @@
+"""The kernel DAMON backend against a fake sysfs tree (tests/fake_damon.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fake_damon import FakeDamon
+
+from damon_tui.cli import main
+from damon_tui.damos.scheme import (
+    Accesses,
+    AccessPattern,
+    Age,
+    Filter,
+    Quota,
+    QuotaGoal,
+    Scheme,
+    Watermarks,
+    Weights,
+)
+from damon_tui.engine import Attrs
+from damon_tui.errors import UserError
+from damon_tui.kernel import sysfs
+from damon_tui.kernel.session import KernelMonitor, KernelOps, KernelSession
+from damon_tui.kernel.sysfs import KernelError, Paths, SysfsIO
+from damon_tui.kernel.tree import KernelConfig, KernelTarget, read_dir
+from damon_tui.ops.base import TargetInfo
+
+TESTS = Path(__file__).parent
+
+
+@pytest.fixture
+def fake(tmp_path):
+    return FakeDamon(tmp_path / "sys")
+
+
+@pytest.fixture
+def paths(tmp_path):
+    return Paths(tmp_path / "sys", state_dir=tmp_path / "run", proc_root=tmp_path)
+
+
+@pytest.fixture
+def cli_fake(fake, monkeypatch):
+    monkeypatch.setattr(sysfs, "IO_FACTORY", lambda: SysfsIO(fake.write))
+    return fake
+
+
+def _args(paths: Paths) -> list[str]:
+    return ["--sysfs-root", str(paths.sysfs_root), "--state-dir", str(paths.state_dir)]
+
+
+RICH = Scheme(
+    access_pattern=AccessPattern(min_sz=8192, max_sz=1 << 30, min_nr_accesses=Accesses(0),
+                                 max_nr_accesses=Accesses(10, "percent"),
+                                 min_age=Age(2_000_000, "usec"), max_age=Age(50)),
+    action="pageout", apply_interval_us=200_000,
+    quota=Quota(ms=10, sz=1 << 20, reset_interval_ms=500, weights=Weights(1, 2, 3),
+                goals=(QuotaGoal("some_mem_psi_us", 1000),)),
+    watermarks=Watermarks("free_mem_rate", 1_000_000, 900, 500, 100),
+    filters=(Filter("anon", matching=True), Filter("addr", addr_start=4096, addr_end=8192)),
+)
+
+
+DEFAULT_TARGETS = (KernelTarget(4321),)
+DEFAULT_ATTRS = Attrs()
+
+
+def _start(fake, paths, schemes=(), targets=DEFAULT_TARGETS, attrs=DEFAULT_ATTRS):
+    session = KernelSession(paths, SysfsIO(fake.write))
+    session.start(KernelConfig("vaddr", attrs, tuple(targets), tuple(schemes)))
+    return session
+
+
+def test_config_written_matches_the_schemes_and_attrs(fake, paths):
+    session = _start(fake, paths, schemes=(RICH,),
+                     attrs=Attrs(sample_us=10_000, aggr_us=200_000, min_nr_regions=5))
+    ctx = read_dir(SysfsIO(), paths.kdamond(0) / "contexts/0")
+    assert ctx["operations"] == "vaddr"
+    assert ctx["monitoring_attrs"]["intervals"] == {"sample_us": 10_000, "aggr_us": 200_000,
+                                                    "update_us": 60_000_000}
+    assert ctx["monitoring_attrs"]["nr_regions"] == {"min": 5, "max": 1000}
+    assert ctx["targets"]["items"][0]["pid_target"] == 4321
+    s0, snap = ctx["schemes"]["items"]
+    assert s0["action"] == "pageout" and s0["apply_interval_us"] == 200_000
+    ap = s0["access_pattern"]
+    assert ap["sz"] == {"min": 8192, "max": 1 << 30}
+    assert ap["nr_accesses"] == {"min": 0, "max": 2}  # 10% of 20 samples
+    assert ap["age"] == {"min": 10, "max": 50}  # 2 s / 200 ms
+    q = s0["quotas"]
+    assert (q["ms"], q["bytes"], q["reset_interval_ms"]) == (10, 1 << 20, 500)
+    assert q["weights"] == {"sz_permil": 1, "nr_accesses_permil": 2, "age_permil": 3}
+    goal = q["goals"]["items"][0]
+    assert goal["target_metric"] == "some_mem_psi_us" and goal["target_value"] == 1000
+    assert s0["watermarks"] == {"metric": "free_mem_rate", "interval_us": 1_000_000,
+                                "high": 900, "mid": 500, "low": 100}
+    f0, f1 = s0["filters"]["items"]
+    assert (f0["type"], f0["matching"]) == ("anon", "Y")
+    assert (f1["type"], f1["addr_start"], f1["addr_end"]) == ("addr", 4096, 8192)
+    assert snap["action"] == "stat" and snap["access_pattern"]["sz"]["min"] == 0
+    assert fake.is_on(0)
+    owner = json.loads((paths.state_dir / "kdamond-0.json").read_text())
+    assert owner["pid"] == session.pid and owner["index"] == 0
+    session.close()
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
+    assert not (paths.state_dir / "kdamond-0.json").exists()
+
+
+def test_snapshots_carry_the_kernels_regions_and_scheme_stats(fake, paths):
+    fake.regions[0] = [[(0x1000, 0x3000, 5, 1), (0x3000, 0x9000, 0, 9)]]
+    session = _start(fake, paths, schemes=(Scheme(action="pageout",
+                                                   access_pattern=AccessPattern(
+                                                       max_nr_accesses=Accesses(0))),))
+    mon = KernelMonitor(KernelOps(session, [TargetInfo(0, "pid 4321", 4321)], "vaddr"),
+                        Attrs(aggr_us=20_000))
+    snaps = []
+    for snap in mon.run():
+        snaps.append(snap)
+        if len(snaps) == 3:
+            break
+    assert list(snaps[0].targets[0]) == [(0x1000, 0x3000, 5, 1), (0x3000, 0x9000, 0, 9)]
+    # the pageout scheme matched the idle region once per snapshot: stats grow
+    assert [s.schemes[0].nr_tried for s in snaps] == [1, 2, 3]
+    assert snaps[2].schemes[0].sz_applied == 3 * 0x6000
+    session.close()
+
+
+def test_two_targets_are_told_apart_by_target_filters(fake, paths):
+    fake.live_pids.add(77)
+    fake.regions[0] = [[(0x1000, 0x2000, 1, 0)], [(0x5000, 0x8000, 2, 3)]]
+    session = _start(fake, paths, targets=(KernelTarget(4321), KernelTarget(77)))
+    regions = session.snapshot_regions()
+    assert regions == [[(0x1000, 0x2000, 1, 0)], [(0x5000, 0x8000, 2, 3)]]
+    session.close()
+
+
+def test_foreign_kdamond_is_never_written_and_blocks_kernel_with_its_pid(cli_fake, paths,
+                                                                        capsys):
+    pid = cli_fake.start_foreign()
+    before = cli_fake.snapshot_tree()
+    nr_writes = len(cli_fake.writes)
+    rc = main(["monitor", "--kernel", "--pid", "4321", *_args(paths)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert f"kdamond 0 (pid {pid}) is running and was not started by damon-tui" in err
+    assert len(err.strip().splitlines()) == 1
+    assert len(cli_fake.writes) == nr_writes and cli_fake.snapshot_tree() == before
+    rc = main(["stop", *_args(paths)])
+    assert rc == 0 and "left alone" in capsys.readouterr().out
+    assert len(cli_fake.writes) == nr_writes and cli_fake.is_on(0)
+
+
+def test_status_describes_a_foreign_kdamond_read_only(cli_fake, paths, capsys):
+    pid = cli_fake.start_foreign()
+    nr_writes = len(cli_fake.writes)
+    assert main(["status", *_args(paths)]) == 0
+    out = capsys.readouterr().out
+    assert f"kdamond 0: state on, pid {pid}, not ours (read-only)" in out
+    assert "operations paddr" in out and "action pageout" in out
+    assert "0x100000-0x40000000" in out
+    assert "DAMON_RECLAIM: enabled N" in out
+    assert main(["status", "--json", *_args(paths)]) == 0
+    st = json.loads(capsys.readouterr().out)
+    assert st["kdamonds"][0]["ours"] is False and st["kdamonds"][0]["pid"] == pid
+    assert len(cli_fake.writes) == nr_writes
+
+
+def test_commit_refused_by_the_kernel_keeps_the_running_config(fake, paths):
+    session = _start(fake, paths)
+    running = fake.running[0]
+    mon = KernelMonitor(KernelOps(session, [], "vaddr"), Attrs())
+    bad = KernelConfig("vaddr", Attrs(), (KernelTarget(99999),))  # no such process
+    with pytest.raises(KernelError, match=r"state: the kernel refused 'commit'.*keeps its "
+                       "running configuration"):
+        session.commit(bad)
+    assert fake.running[0] == running
+    assert fake.read_config(0) == running  # the files read back as the running config
+    # a good commit goes through
+    mon.set_attrs(Attrs(sample_us=2000, aggr_us=40_000))
+    assert fake.running[0]["items"][0]["monitoring_attrs"]["intervals"]["aggr_us"] == 40_000
+    session.close()
+
+
+def test_record_kernel_writes_snapshots_with_kernel_attrs(cli_fake, paths, tmp_path):
+    from damon_tui.record import open_record
+
+    cli_fake.regions[0] = [[(0x1000, 0x3000, 4, 2)]]
+    out = tmp_path / "k.rec"
+    rc = main(["record", "--kernel", "--pid", "4321", "--aggr", "20ms", "--sample", "1ms",
+               "--duration", "150ms", "-o", str(out), *_args(paths)])
+    assert rc == 0
+    rec = open_record(str(out))
+    assert rec.header["kernel"]["operations"] == "vaddr"
+    assert rec.header["kernel"]["kdamond"] == 0
+    frames = list(rec.snapshots())
+    assert len(frames) >= 2
+    assert not cli_fake.is_on(0) if (paths.kdamonds / "0").exists() else True
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
+
+
+def test_monitor_kernel_ends_when_the_kdamond_stops_by_itself(cli_fake, paths, capsys):
+    cli_fake.regions[0] = [[(0x1000, 0x3000, 4, 2)]]
+    calls = {"n": 0}
+    orig = cli_fake._fill_tried
+
+    def fill(idx):
+        calls["n"] += 1
+        orig(idx)
+        if calls["n"] == 3:
+            cli_fake.stop_kdamond(idx)  # the process exited
+
+    cli_fake._fill_tried = fill
+    rc = main(["monitor", "--kernel", "--pid", "4321", "--aggr", "10ms", "--sample", "1ms",
+               "--every", "0", *_args(paths)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "kdamond stopped (its targets are gone)" in out
+    assert "nr_kdamonds back to 0" in out
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
+
+
+def test_stop_turns_off_only_ours_left_by_a_crashed_run(fake, paths, capsys, monkeypatch):
+    session = _start(fake, paths)
+    # the damon-tui process crashed: its note says another (dead) process owned it
+    note = json.loads((paths.state_dir / "kdamond-0.json").read_text())
+    note["owner_pid"] = 2**22 + 12345
+    (paths.state_dir / "kdamond-0.json").write_text(json.dumps(note))
+    monkeypatch.setattr(sysfs, "IO_FACTORY", lambda: SysfsIO(fake.write))
+    rc = main(["monitor", "--kernel", "--pid", "4321", *_args(paths)])
+    assert rc == 2 and "damon-tui stop" in capsys.readouterr().err
+    assert main(["stop", *_args(paths)]) == 0
+    out = capsys.readouterr().out
+    assert f"kdamond 0 (on, pid {session.pid}): turned off" in out
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
+    assert not (paths.state_dir / "kdamond-0.json").exists()
+
+
+def test_old_kernel_says_what_it_lacks(tmp_path):
+    fake = FakeDamon(tmp_path / "sys", version="6.1")
+    paths = Paths(tmp_path / "sys", state_dir=tmp_path / "run")
+    with pytest.raises(UserError, match=r"no DAMON apply_interval_us .*Linux 6.7\+"):
+        _start(fake, paths, schemes=(RICH,))
+    with pytest.raises(UserError, match=r"no DAMON quota goals \(quotas/goals, Linux 6.8\+\)"):
+        _start(fake, paths, schemes=(Scheme(action="stat", quota=Quota(
+            goals=(QuotaGoal("user_input", 10),))),))
+    # refused before any configuration: the tree is as found
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
+    with pytest.raises(UserError, match=r"no DAMOS filters' allow \(Linux 6.14\+\)"):
+        _start(fake, paths, schemes=(Scheme(action="stat", filters=(
+            Filter("anon", allow=True),)),))
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
+    # monitoring itself works without tried_regions/total_bytes
+    fake.regions[0] = [[(0x1000, 0x2000, 1, 1)]]
+    session = _start(fake, paths)
+    assert session.snapshot_regions() == [[(0x1000, 0x2000, 1, 1)]]
+    session.close()
+
+
+def test_intervals_goal_needs_a_615_kernel(fake, paths):
+    from damon_tui.engine import IntervalsGoal
+
+    attrs = Attrs(intervals_goal=IntervalsGoal(40, 3, 1000, 10_000))
+    with pytest.raises(UserError, match=r"intervals_goal .*Linux 6.15\+"):
+        _start(fake, paths, attrs=attrs)
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
+
+
+# -- modules --------------------------------------------------------------------------------
+def test_preset_apply_enables_then_commits(cli_fake, paths, capsys):
+    a = _args(paths)
+    assert main(["preset", "apply", "reclaim", "--kernel", "--param", "min_age=30s",
+                 "--param", "quota_ms=20", *a]) == 0
+    assert cli_fake.param("damon_reclaim", "min_age") == "30000000"
+    assert cli_fake.param("damon_reclaim", "quota_ms") == "20"
+    assert cli_fake.param("damon_reclaim", "enabled") == "Y"
+    assert "DAMON_RECLAIM enabled" in capsys.readouterr().out
+    assert main(["preset", "apply", "reclaim", "--kernel", "--param", "quota_ms=30", *a]) == 0
+    out = capsys.readouterr().out
+    assert "commit_inputs=Y written" in out and "read the new inputs" in out
+    assert ("module/damon_reclaim/parameters/commit_inputs", "Y") in cli_fake.writes
+    assert main(["preset", "show", "reclaim", "--kernel", *a]) == 0
+    out = capsys.readouterr().out
+    assert "quota_ms = 30" in out and "nr_reclaimed_regions = 0" in out
+    assert main(["preset", "disable", "reclaim", "--kernel", *a]) == 0
+    assert cli_fake.param("damon_reclaim", "enabled") == "N"
+
+
+def test_preset_apply_invalid_writes_nothing(cli_fake, paths, capsys):
+    before = cli_fake.snapshot_tree()
+    rc = main(["preset", "apply", "reclaim", "--kernel", "--param", "min_age=10s",
+               "--param", "min_nr_regions=2000", *_args(paths)])
+    assert rc == 2
+    assert "max_nr_regions: must be >= min_nr_regions" in capsys.readouterr().err
+    rc = main(["preset", "apply", "lru_sort", "--kernel", "--param", "hot_thres_access_freq=x",
+               *_args(paths)])
+    assert rc == 2
+    assert cli_fake.writes == [] and cli_fake.snapshot_tree() == before
+
+
+def test_preset_apply_of_a_parameter_the_kernel_lacks_writes_nothing(tmp_path, monkeypatch,
+                                                                    capsys):
+    fake = FakeDamon(tmp_path / "sys", version="6.1")
+    monkeypatch.setattr(sysfs, "IO_FACTORY", lambda: SysfsIO(fake.write))
+    rc = main(["preset", "apply", "reclaim", "--kernel", "--param", "min_age=10s",
+               "--param", "skip_anon=Y", "--sysfs-root", str(tmp_path / "sys")])
+    assert rc == 2
+    assert "has no parameter 'skip_anon'" in capsys.readouterr().err
+    assert fake.writes == []
+
+
+def test_module_and_sysfs_exclusion_is_said_plainly(cli_fake, paths, capsys):
+    assert main(["preset", "apply", "lru_sort", "--kernel", *_args(paths)]) == 0
+    capsys.readouterr()
+    rc = main(["monitor", "--kernel", "--pid", "4321", *_args(paths)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "DAMON_LRU_SORT is enabled" in err and "exclude each other" in err
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
+
+
+# -- signals --------------------------------------------------------------------------------
+def test_sigterm_turns_the_kdamond_off_and_restores_the_tree(tmp_path):
+    FakeDamon(tmp_path / "sys")  # build the tree; the child drives its own fake writer
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from pathlib import Path;"
+        "from fake_damon import FakeDamon;"
+        "from damon_tui.kernel import sysfs;"
+        "fk = FakeDamon(Path(sys.argv[2]), create=False);"
+        "fk.regions[0] = [[(4096, 8192, 1, 1)]];"
+        "sysfs.IO_FACTORY = lambda: sysfs.SysfsIO(fk.write);"
+        "from damon_tui.cli import main;"
+        "sys.exit(main(sys.argv[3:]))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(TESTS), str(tmp_path / "sys"), "monitor",
+         "--kernel", "--pid", "4321", "--aggr", "50ms", "--sample", "5ms",
+         "--sysfs-root", str(tmp_path / "sys"), "--state-dir", str(tmp_path / "run")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    state = tmp_path / "sys/kernel/mm/damon/admin/kdamonds/0/state"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if state.exists() and state.read_text().strip() == "on":
+            break
+        time.sleep(0.05)
+    assert state.read_text().strip() == "on"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "turned off" in out
+    nr = tmp_path / "sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds"
+    assert nr.read_text().strip() == "0"
+    assert not (tmp_path / "run/kdamond-0.json").exists()
+    assert os.listdir(tmp_path / "sys/kernel/mm/damon/admin/kdamonds") == ["nr_kdamonds"]
