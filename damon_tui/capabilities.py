@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from damon_tui.kernel.status import doctor_checks
+from damon_tui.kernel.sysfs import DEFAULT_STATE_DIR, Paths
 from damon_tui.ops.procfs import ProcFS
 
 DAMON_ADMIN = "sys/kernel/mm/damon/admin"
@@ -223,9 +225,14 @@ def detect(
                          "clearing can hide accesses from our checks")
         else:
             parts.append("no kdamond running")
-        parts.append("read only: damon-tui never writes DAMON sysfs")
+        parts.append("doctor only reads; damon-tui writes only kdamonds it starts (--kernel)")
         kd_detail = "; ".join(parts)
     checks.append(Check("kernel_damon", "kernel DAMON (sysfs)", damon_sysfs, kd_detail))
+    state_dir = Path(DEFAULT_STATE_DIR) if str(procfs.root) == "/" else \
+        procfs.root / DEFAULT_STATE_DIR.lstrip("/")
+    for key, label, ok, detail in doctor_checks(Paths(procfs.root / "sys",
+                                                      state_dir=state_dir), is_root):
+        checks.append(Check(key, label, ok, detail))
 
     ops = [Check("ops:sim", "ops sim", True, "per page (simulated, virtual time)")]
     if page_idle:

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "whatif": "damon_tui.commands.whatif",
     "export": "damon_tui.commands.export",
     "status": "damon_tui.commands.status",
+    "commit": "damon_tui.commands.commit",
     "stop": "damon_tui.commands.stop",
     "preset": "damon_tui.commands.preset",
     "workload": "damon_tui.commands.workload",

@@ -35,6 +35,13 @@ class FakeKernel:
             "10000000-1fffffff : System RAM\n"
             "fe000000-fe0fffff : PCI Bus\n")
 
+    def set_kpageflags(self, flags: dict[int, int], nr_pfns: int = 1 << 16) -> None:
+        """``/proc/kpageflags``: one u64 of KPF_* bits per PFN (others 0)."""
+        words = [0] * nr_pfns
+        for pfn, f in flags.items():
+            words[pfn] = f
+        (self.proc / "kpageflags").write_bytes(struct.pack(f"<{nr_pfns}Q", *words))
+
     # -- machine memory -----------------------------------------------------
     def set_meminfo(self, total_kb: int, free_kb: int, active_kb: int | None,
                     inactive_kb: int | None, swap_kb: int = 0) -> None:
@@ -87,10 +94,11 @@ class FakeKernel:
         (d / "maps").write_text("\n".join(maps) + "\n")
         (d / "smaps").write_text("".join(smaps))
 
-    def map_page(self, pid: int, vaddr: int, pfn: int | None) -> None:
-        """Point the pagemap entry of ``vaddr`` at ``pfn`` (None = not present)."""
+    def map_page(self, pid: int, vaddr: int, pfn: int | None, file: bool = False) -> None:
+        """Point the pagemap entry of ``vaddr`` at ``pfn`` (None = not present);
+        ``file``: a file page or shared anon (pagemap bit 61)."""
         path = self.proc / str(pid) / "pagemap"
-        entry = 0 if pfn is None else PRESENT | pfn
+        entry = 0 if pfn is None else PRESENT | pfn | (1 << 61 if file else 0)
         with open(path, "r+b") as f:
             f.seek((vaddr // PAGE) * 8)
             f.write(struct.pack("<Q", entry))

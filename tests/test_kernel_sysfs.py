@@ -358,3 +358,89 @@ def test_sigterm_turns_the_kdamond_off_and_restores_the_tree(tmp_path):
     assert nr.read_text().strip() == "0"
     assert not (tmp_path / "run/kdamond-0.json").exists()
     assert os.listdir(tmp_path / "sys/kernel/mm/damon/admin/kdamonds") == ["nr_kdamonds"]
+
+
+# -- commit -----------------------------------------------------------------------------------
+def test_commit_cli_refused_keeps_running_config_and_files(cli_fake, paths, capsys):
+    session = _start(cli_fake, paths)
+    running = cli_fake.running[0]
+    files = cli_fake.read_config(0)
+    rc = main(["commit", "--min-nr-regions", "2", *_args(paths)])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1
+    assert "kdamonds/0/state: the kernel refused 'commit' as invalid (EINVAL)" in err
+    assert "keeps its running configuration" in err and "regions 10..1000" in err
+    assert cli_fake.running[0] == running and cli_fake.read_config(0) == files
+    session.close()
+
+
+def test_commit_cli_changes_attrs_and_schemes_keeping_the_snapshot_scheme(cli_fake, paths,
+                                                                         capsys):
+    cli_fake.regions[0] = [[(0x1000, 0x3000, 0, 5)]]
+    session = _start(cli_fake, paths)
+    rc = main(["commit", "--aggr", "200ms", "--schemes", "4K max 0 0 1s max pageout",
+               *_args(paths)])
+    assert rc == 0, capsys.readouterr().err
+    assert "aggr 200 ms" in capsys.readouterr().out
+    ctx = cli_fake.running[0]["items"][0]
+    assert [s["action"] for s in ctx["schemes"]["items"]] == ["pageout", "stat"]
+    # the running session still snapshots through its (moved) stat scheme
+    assert session.snapshot_regions() == [[(0x1000, 0x3000, 0, 5)]]
+    assert session.current_intervals() == (5000, 200_000)
+    assert len(session.scheme_stats()) == 1
+    session.close()
+
+
+def test_commit_cli_never_writes_a_foreign_kdamond(cli_fake, paths, capsys):
+    cli_fake.start_foreign()
+    nr = len(cli_fake.writes)
+    assert main(["commit", "--kdamond", "0", "--aggr", "1s", *_args(paths)]) == 2
+    assert "was not started by damon-tui" in capsys.readouterr().err
+    assert main(["commit", "--aggr", "1s", *_args(paths)]) == 2
+    assert len(cli_fake.writes) == nr
+
+
+def test_doctor_reports_the_kernel_backend_modules_and_tracefs(tmp_path):
+    from damon_tui.capabilities import detect
+
+    fake = FakeDamon(tmp_path / "sys")
+    (tmp_path / "proc").mkdir()
+    caps = detect(tmp_path, euid=0, madvise_probe=lambda: (False, "n/a"), our_pids=())
+    assert caps.get("kernel_backend").ok
+    assert "DAMON_RECLAIM built in (enabled N)" in caps.line("kernel_modules")
+    assert not caps.get("tracefs").ok
+    pid = fake.start_foreign()
+    caps = detect(tmp_path, euid=0, madvise_probe=lambda: (False, "n/a"), our_pids=())
+    assert not caps.get("kernel_backend").ok
+    assert f"kdamond 0 (pid {pid}) is running and was not started by damon-tui" in \
+        caps.line("kernel_backend")
+
+
+# -- TUI --------------------------------------------------------------------------------------
+def test_tui_kernel_session_shows_the_kernels_snapshots_and_cleans_up(cli_fake, paths):
+    import asyncio
+
+    from damon_tui.cli import build_parser
+    from damon_tui.tui.app import DamonApp
+    from damon_tui.tui.session import session_from_args
+
+    cli_fake.regions[0] = [[(0x10000, 0x30000, 7, 3), (0x30000, 0x90000, 0, 9)]]
+    parser, _ = build_parser()
+    args = parser.parse_args(["tui", "--kernel", "--pid", "4321", "--aggr", "20ms",
+                              "--sample", "1ms", *_args(paths)])
+    session = session_from_args(args)
+    assert "kernel vaddr" in session.description and cli_fake.is_on(0)
+
+    async def go():
+        app = DamonApp(session, speed=1.0, autostart=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert app.step(3) == 3
+            await pilot.pause()
+            assert "ops vaddr" in app.header_text().plain
+            table = app.screen.query_one("#regions").text.plain
+            assert "0x10000" in table
+        app.shutdown()
+
+    asyncio.run(go())
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"

@@ -123,3 +123,25 @@ def test_explicit_page_idle_without_bitmap_says_why(kernel):
 def test_missing_pid_is_a_user_error(kernel):
     with pytest.raises(UserError, match="no process with PID 999"):
         VaddrOps([999], root=kernel.root)
+
+
+def test_anon_filter_is_judged_per_page_from_pagemap(kernel):
+    from damon_tui.damos.runtime import DamosRunner, validate_for_ops
+    from damon_tui.damos.scheme import Filter, Scheme
+    from damon_tui.engine import RegionList
+
+    base = 0x400000
+    kernel.map_page(PID, base, 0x100)                  # anonymous
+    kernel.map_page(PID, base + 0x1000, 0x101, file=True)  # file page
+    kernel.map_page(PID, base + 0x2000, 0x102)         # anonymous
+    ops = _ops(kernel, "clear-refs")
+    region = [RegionList([(base, base + 0x4000, 0, 0, 0)])]  # 4th page not present
+
+    def passed(f):
+        r = DamosRunner([Scheme(action="stat", filters=(f,))], ops, 5000, 100_000)
+        return r.apply(region, 20, 20, 0)[0].sz_ops_filter_passed
+
+    assert passed(Filter("anon", matching=True, allow=True)) == 2 * 4096
+    assert passed(Filter("anon", matching=True, allow=False)) == 4096
+    with pytest.raises(UserError, match="pagemap.*'young'"):
+        validate_for_ops([Scheme(action="stat", filters=(Filter("young"),))], ops)

@@ -6,6 +6,7 @@ import argparse
 
 from damon_tui.errors import UserError
 from damon_tui.options.attrs import add_attrs_arguments
+from damon_tui.options.kernel import add_kernel_arguments
 from damon_tui.options.schemes import add_scheme_arguments
 from damon_tui.options.targets import add_target_arguments
 
@@ -34,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="file the record toggle (w) writes (default: damon-tui-<time>.damon)")
     add_scheme_arguments(parser, preset_help="start with the DAMON_RECLAIM or "
                          "DAMON_LRU_SORT preset enabled", profile_help="preset profile to load")
+    add_kernel_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -26,6 +26,8 @@ class Owner:
     sysfs_root: str
     nr_kdamonds_found: int
     path: Path
+    #: the last this many schemes are damon-tui's snapshot ``stat`` schemes
+    nr_snapshot_schemes: int = 0
 
     @property
     def owner_alive(self) -> bool:
@@ -67,7 +69,8 @@ def read_owner(paths: Paths, idx: int) -> Owner | None:
     try:
         d = json.loads(path.read_text())
         owner = Owner(int(d["index"]), int(d["pid"]), int(d["owner_pid"]), str(d["sysfs_root"]),
-                      int(d.get("nr_kdamonds_found", 0)), path)
+                      int(d.get("nr_kdamonds_found", 0)), path,
+                      int(d.get("nr_snapshot_schemes", 0)))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if owner.index != idx or Path(owner.sysfs_root) != paths.sysfs_root:
@@ -75,13 +78,15 @@ def read_owner(paths: Paths, idx: int) -> Owner | None:
     return owner
 
 
-def write_owner(paths: Paths, idx: int, kdamond_pid: int, nr_found: int) -> Path:
+def write_owner(paths: Paths, idx: int, kdamond_pid: int, nr_found: int,
+                nr_snapshot_schemes: int = 0) -> Path:
     paths.state_dir.mkdir(parents=True, exist_ok=True)
     path = state_file(paths, idx)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"index": idx, "pid": kdamond_pid, "owner_pid": os.getpid(),
                                "sysfs_root": str(paths.sysfs_root),
-                               "nr_kdamonds_found": nr_found}) + "\n")
+                               "nr_kdamonds_found": nr_found,
+                               "nr_snapshot_schemes": nr_snapshot_schemes}) + "\n")
     os.replace(tmp, path)
     return path
 

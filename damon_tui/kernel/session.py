@@ -121,7 +121,8 @@ class KernelSession:
                 raise
             pid_text = io.read_opt(self.dir / "pid") or "-1"
             self.pid = int(pid_text) if pid_text.lstrip("-").isdigit() else -1
-            ownership.write_owner(paths, self.index, self.pid, self.nr_found)
+            ownership.write_owner(paths, self.index, self.pid, self.nr_found,
+                                  nr_snapshot_schemes=len(cfg.all_schemes()) - len(cfg.schemes))
             self.config = cfg
         except BaseException:
             self._teardown()
@@ -145,8 +146,9 @@ class KernelSession:
         """Per target: the regions of the next scheme application (blocks ~1 aggr)."""
         cfg = self.config
         assert cfg is not None
-        first = len(cfg.schemes)
-        nr_snap = len(cfg.all_schemes()) - first
+        nr_snap = len(cfg.all_schemes()) - len(cfg.schemes)
+        # the snapshot schemes are the last ones (a `damon-tui commit` may change the rest)
+        first = self.io.read_int(self.ctx_dir / "schemes/nr_schemes") - nr_snap
         for _attempt in range(3):
             self.command("update_schemes_tried_regions")
             out = []
@@ -168,11 +170,15 @@ class KernelSession:
         from damon_tui.damos.runtime import DamosStats
 
         cfg = self.config
-        if not cfg or not cfg.schemes:
+        if not cfg:
+            return ()
+        nr_snap = len(cfg.all_schemes()) - len(cfg.schemes)
+        nr_user = self.io.read_int(self.ctx_dir / "schemes/nr_schemes") - nr_snap
+        if nr_user <= 0:
             return ()
         self.command("update_schemes_stats")
         out = []
-        for i in range(len(cfg.schemes)):
+        for i in range(nr_user):
             st = read_dir(self.io, self.scheme_dir(i) / "stats")
             esz = self.io.read_opt(self.scheme_dir(i) / "quotas/effective_bytes")
             out.append(DamosStats(
@@ -192,8 +198,8 @@ class KernelSession:
         ivs = self.ctx_dir / "monitoring_attrs/intervals"
         if cfg.attrs.intervals_goal.enabled and (ivs / "intervals_goal").exists():
             self.command("update_tuned_intervals")
-            return self.io.read_int(ivs / "sample_us"), self.io.read_int(ivs / "aggr_us")
-        return cfg.attrs.sample_us, cfg.attrs.aggr_us
+        # read every time: a `damon-tui commit` from another process may change them
+        return self.io.read_int(ivs / "sample_us"), self.io.read_int(ivs / "aggr_us")
 
     def commit(self, cfg: KernelConfig) -> None:
         """Write ``cfg`` and ``commit``; on refusal rewrite the running config and raise.

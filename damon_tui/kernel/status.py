@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from damon_tui.damos.presets import PRESETS
+from damon_tui.errors import UserError
 from damon_tui.kernel import ownership
 from damon_tui.kernel.modules import read_params
-from damon_tui.kernel.sysfs import KernelLacks, Paths, SysfsIO
+from damon_tui.kernel.session import foreign_refusal
+from damon_tui.kernel.sysfs import Paths, SysfsIO
 from damon_tui.kernel.tree import read_dir
 from damon_tui.units import format_size, format_time_us
 
@@ -21,7 +23,7 @@ def collect(io: SysfsIO, paths: Paths) -> dict[str, Any]:
     out: dict[str, Any] = {"sysfs": str(paths.admin), "kdamonds": [], "modules": {}}
     try:
         states = ownership.kdamond_states(io, paths)
-    except KernelLacks as e:
+    except UserError as e:  # absent, or unreadable (not root)
         out["sysfs_error"] = str(e)
         states = []
     for st in states:
@@ -35,7 +37,7 @@ def collect(io: SysfsIO, paths: Paths) -> dict[str, Any]:
     for preset in PRESETS.values():
         try:
             params = read_params(io, paths, preset)
-        except KernelLacks:
+        except UserError:
             out["modules"][preset.module] = None
             continue
         out["modules"][preset.module] = params
@@ -147,3 +149,42 @@ def _scheme_lines(si: int, s: dict) -> list[str]:
     if "total_bytes" in tried:
         out.append(f"      tried regions total: {format_size(tried['total_bytes'])}")
     return out
+
+
+def doctor_checks(paths: Paths, is_root: bool) -> list[tuple[str, str, bool, str]]:
+    """``doctor`` rows (key, label, ok, detail) for the kernel backend; reads only."""
+    io = SysfsIO()
+    rows = []
+    try:
+        states = ownership.kdamond_states(io, paths)
+        sysfs_ok = True
+    except UserError as e:  # absent, or unreadable (not root)
+        states, sysfs_ok = [], False
+        rows.append(("kernel_backend", "kernel DAMON backend (--kernel)", False, str(e)))
+    if sysfs_ok:
+        refusal = foreign_refusal(states, paths)
+        ours = [st for st in states if st.ours]
+        detail = refusal or (f"can start a kdamond at {paths.kdamonds} (operations are "
+                             "checked against avail_operations when it starts)")
+        if ours:
+            detail += "; started by damon-tui: " + ", ".join(st.describe() for st in ours)
+        rows.append(("kernel_backend", "kernel DAMON backend (--kernel)",
+                     refusal is None and is_root,
+                     detail if is_root else detail + "; needs root"))
+    mods = []
+    for preset in PRESETS.values():
+        d = paths.module_params(preset.module)
+        if d.is_dir():
+            enabled = io.read_opt(d / "enabled")
+            mods.append(f"{preset.title} built in (enabled {enabled})")
+        else:
+            mods.append(f"{preset.title} not built in")
+    rows.append(("kernel_modules", "DAMON_RECLAIM / DAMON_LRU_SORT",
+                 any("built in (" in m for m in mods),
+                 "; ".join(mods) + "; they and sysfs kdamonds exclude each other (EBUSY) on "
+                 "kernels running them exclusively"))
+    events = paths.tracefs / "events" / "damon"
+    rows.append(("tracefs", "tracefs DAMON events", events.is_dir(),
+                 f"{events} present" if events.is_dir() else
+                 f"{events} not found (tracefs not mounted there, or no DAMON tracepoints)"))
+    return rows

@@ -313,3 +313,30 @@ def read_tried_regions(io: SysfsIO, scheme_dir: Path) -> list[tuple[int, int, in
             break
         idx += 1
     return out
+
+
+#: files a read-back holds that are outputs, never written back
+READ_ONLY = {"avail_operations", "stats", "tried_regions", "effective_bytes", "pid", "state"}
+
+
+def read_inputs(io: SysfsIO, d: Path) -> dict:
+    """The input files under ``d`` (what ``commit`` would read), for a later restore."""
+    return read_dir(io, d, ReadOptions(skip=set(READ_ONLY)))
+
+
+def write_inputs(io: SysfsIO, d: Path, values: dict) -> None:
+    """Write a :func:`read_inputs` result back: ``nr_*`` first (they make the dirs)."""
+    for key in sorted(values):
+        if key.startswith("nr_") and not isinstance(values[key], dict):
+            io.write(d / key, values[key])
+    for key in sorted(values):
+        v = values[key]
+        if key in READ_ONLY or key == "items" or (key.startswith("nr_")
+                                                   and not isinstance(v, dict)):
+            continue
+        if isinstance(v, dict):
+            write_inputs(io, d / key, v)
+        else:
+            io.write(d / key, v)
+    for i, item in enumerate(values.get("items", [])):
+        write_inputs(io, d / str(i), item)

@@ -16,7 +16,19 @@ from collections.abc import Sequence
 
 from damon_tui.errors import UserError
 from damon_tui.ops.base import Ops, OpsError, TargetInfo
-from damon_tui.ops.procfs import PAGE_SHIFT, HostMemMetrics, PageIdleBitmap, ProcFS
+from damon_tui.ops.procfs import (
+    KPF_ACTIVE,
+    KPF_ANON,
+    KPF_HUGE,
+    KPF_LRU,
+    KPF_MMAP,
+    KPF_THP,
+    PAGE_SHIFT,
+    PAGE_SIZE,
+    HostMemMetrics,
+    PageIdleBitmap,
+    ProcFS,
+)
 
 #: (sample_us, aggr_us): ~3 syscalls per region per sample
 DEFAULT_INTERVALS = (20_000, 400_000)
@@ -30,6 +42,63 @@ class PaddrOps(HostMemMetrics, Ops):
     resolution = "per page"
     access_check = "page idle"
     default_intervals = DEFAULT_INTERVALS
+
+    def supported_filters(self) -> frozenset[str]:
+        """Ops filters judged per page from /proc/kpageflags (and page idle for young)."""
+        try:
+            self.procfs.kpageflags(0, 1)
+        except OpsError:
+            return frozenset()
+        return frozenset({"anon", "active", "young", "hugepage_size", "unmapped"})
+
+    def unsupported_filter_reason(self, filter_type: str) -> str:
+        """Why an ops (per page) filter is refused, in one sentence."""
+        if filter_type == "memcg":
+            return ("the paddr operations set cannot evaluate 'memcg' filters (it does not "
+                    "map memory cgroup paths to /proc/kpagecgroup)")
+        return (f"the paddr operations set judges '{filter_type}' page by page from "
+                f"{self.procfs.proc / 'kpageflags'}, which cannot be read here")
+
+    def apply_scheme(self, target_idx: int, action: str, start: int, end: int,
+                     filters: Sequence[tuple] = (), default_reject: bool = False,
+                     young_since_us: int | None = None) -> tuple[int, int]:
+        """``damon_pa_stat``: (0 applied, bytes of LRU pages passing the ops filters).
+
+        Page facts come from /proc/kpageflags; young is "not idle" in the page idle
+        bitmap, and judged pages are marked idle again (the kernel's mkold).
+        """
+        if action != "stat" or not filters:
+            return 0, 0
+        pfn0, pfn1 = start >> PAGE_SHIFT, (end + (1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT
+        flags = self.procfs.kpageflags(pfn0, pfn1 - pfn0)
+        pfns = list(range(pfn0, pfn1))
+        young = None
+        if any(f[0] == "young" for f in filters) and self._bitmap is not None:
+            young = [not i for i in self._bitmap.idle(pfns)]
+            self._bitmap.set_idle(pfns)
+        passed = 0
+        for k, fl in enumerate(flags):
+            if not fl >> KPF_LRU & 1:
+                continue  # damon_get_folio: not an LRU folio, nothing to judge
+            ok = not default_reject
+            for ftype, matching, allow, hmin, hmax in filters:
+                if ftype == "anon":
+                    m = bool(fl >> KPF_ANON & 1)
+                elif ftype == "active":
+                    m = bool(fl >> KPF_ACTIVE & 1)
+                elif ftype == "young":
+                    m = bool(young and young[k])
+                elif ftype == "hugepage_size":
+                    sz = 2 << 20 if fl >> KPF_THP & 1 or fl >> KPF_HUGE & 1 else PAGE_SIZE
+                    m = (hmin or 0) <= sz <= (hmax or 0)
+                else:  # unmapped
+                    m = not fl >> KPF_MMAP & 1
+                if m == bool(matching):
+                    ok = bool(allow)
+                    break
+            if ok:
+                passed += PAGE_SIZE
+        return 0, passed
 
     def __init__(self, ranges: Sequence[tuple[int, int]] | None = None, *,
                  root: str | os.PathLike | None = None, euid: int | None = None) -> None:

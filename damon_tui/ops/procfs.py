@@ -25,9 +25,12 @@ PAGE_SHIFT = 12
 #: pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst)
 PM_PRESENT = 1 << 63
 PM_SWAP = 1 << 62
+PM_FILE = 1 << 61  # file page or shared anon
 PM_PFN_MASK = (1 << 55) - 1
 #: marker for "no page" in PFN arrays
 NO_PFN = -1
+#: /proc/kpageflags bits (Documentation/admin-guide/mm/pagemap.rst)
+KPF_LRU, KPF_ACTIVE, KPF_MMAP, KPF_ANON, KPF_HUGE, KPF_THP = 5, 6, 11, 12, 17, 22
 
 PAGE_IDLE_BITMAP = "sys/kernel/mm/page_idle/bitmap"
 
@@ -175,6 +178,21 @@ class ProcFS:
     def page_idle_path(self) -> Path:
         return self.root / PAGE_IDLE_BITMAP
 
+    def kpageflags(self, pfn: int, count: int) -> list[int]:
+        """``/proc/kpageflags`` of PFNs ``[pfn, pfn + count)`` (0 past its end);
+        ``OpsError`` when it cannot be read (needs root and CONFIG_PROC_PAGE_MONITOR)."""
+        path = self.proc / "kpageflags"
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as e:
+            raise OpsError(f"cannot read {path}: {e.strerror}") from None
+        try:
+            data = os.pread(fd, 8 * count, 8 * pfn)
+        finally:
+            os.close(fd)
+        words = list(struct.unpack(f"<{len(data) // 8}Q", data[:len(data) // 8 * 8]))
+        return words + [0] * (count - len(words))
+
     def open_page_idle(self) -> PageIdleBitmap:
         return PageIdleBitmap(self.page_idle_path())
 
@@ -302,6 +320,20 @@ class Pagemap:
                 data = b""
             out.append(struct.unpack("<Q", data)[0] if len(data) == 8 else 0)
         return out
+
+    def range_entries(self, start: int, end: int) -> list[int]:
+        """Raw pagemap entries of every page of ``[start, end)`` in one read."""
+        first, last = start >> PAGE_SHIFT, (end + PAGE_SIZE - 1) >> PAGE_SHIFT
+        try:
+            data = os.pread(self.fd, 8 * (last - first), first * 8)
+        except ProcessLookupError:
+            raise TargetGone(f"process {self.pid} has exited") from None
+        except OSError as e:
+            if e.errno == 3:
+                raise TargetGone(f"process {self.pid} has exited") from None
+            data = b""
+        n = len(data) // 8
+        return list(struct.unpack(f"<{n}Q", data[:n * 8])) + [0] * (last - first - n)
 
     def pfns(self, vaddrs: Sequence[int]) -> list[int]:
         """PFN of each page, or ``NO_PFN`` when not present (swapped or never touched)."""

@@ -13,7 +13,16 @@ from collections.abc import Callable, Iterable, Sequence
 from damon_tui.errors import UserError
 from damon_tui.ops.base import Ops, OpsError, TargetGone, TargetInfo
 from damon_tui.ops.names import mapping_name
-from damon_tui.ops.procfs import NO_PFN, HostMemMetrics, PageIdleBitmap, Pagemap, ProcFS
+from damon_tui.ops.procfs import (
+    NO_PFN,
+    PAGE_SIZE,
+    PM_FILE,
+    PM_PRESENT,
+    HostMemMetrics,
+    PageIdleBitmap,
+    Pagemap,
+    ProcFS,
+)
 
 Range = tuple[int, int]
 
@@ -460,6 +469,55 @@ class VaddrOps(HostMemMetrics, Ops):
             out[i] = 1 if referenced_hit(addr, sample, frac) else 0
 
     # -- DAMOS -------------------------------------------------------------
+
+    def supported_filters(self) -> frozenset[str]:
+        """``anon``: judged per page from /proc/PID/pagemap (present, not a file page)."""
+        return frozenset({"anon"})
+
+    def unsupported_filter_reason(self, filter_type: str) -> str:
+        """Why an ops (per page) filter is refused, in one sentence."""
+        return (f"the {self.kind} operations set judges pages only from /proc/PID/pagemap, "
+                f"which tells anonymous from file pages but not '{filter_type}'")
+
+    def apply_scheme(self, target_idx: int, action: str, start: int, end: int,
+                     filters: Sequence[tuple] = (), default_reject: bool = False,
+                     young_since_us: int | None = None) -> tuple[int, int]:
+        """Apply ``action`` to the present pages passing the ``anon`` filters, in runs;
+        ``(bytes applied, bytes that passed)`` (0 passed without ops filters)."""
+        if not filters:
+            return self.apply_action(target_idx, action, start, end), 0
+        t = self._targets[target_idx]
+        if t.gone:
+            return 0, 0
+        lo = start & ~(PAGE_SIZE - 1)
+        pagemap = self.procfs.open_pagemap(t.pid)
+        try:
+            entries = pagemap.range_entries(lo, end)
+        finally:
+            pagemap.close()
+        runs: list[list[int]] = []
+        passed = 0
+        for k, e in enumerate(entries):
+            if not e & PM_PRESENT:
+                continue  # no folio to judge
+            ok = not default_reject
+            for ftype, matching, allow, *_ in filters:
+                if ftype == "anon" and (not e & PM_FILE) == bool(matching):
+                    ok = bool(allow)
+                    break
+            if not ok:
+                continue
+            passed += PAGE_SIZE
+            addr = lo + k * PAGE_SIZE
+            if runs and runs[-1][1] == addr:
+                runs[-1][1] = addr + PAGE_SIZE
+            else:
+                runs.append([addr, addr + PAGE_SIZE])
+        applied = 0
+        if action != "stat":
+            for s, e in runs:
+                applied += self.apply_action(target_idx, action, s, e)
+        return applied, passed
 
     def supported_actions(self) -> frozenset[str]:
         if self._madvise_ok:

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 from damon_tui.engine import Attrs
 from damon_tui.options.attrs import attrs_from_args, tuned_attrs
+from damon_tui.options.kernel import kernel_monitor_from_args
 from damon_tui.options.targets import ops_from_args
 from damon_tui.units import format_time_us
 
@@ -98,8 +99,21 @@ def replay_session(replay) -> Session:
                    notes=list(replay.notes), target_names=replay.target_names())
 
 
+def kernel_session(args) -> Session:
+    """A live session on our own kdamond (``--kernel``): the kernel applies the schemes."""
+    monitor = kernel_monitor_from_args(args)
+    names = [t.description for t in monitor.targets]
+    return Session(description=", ".join(names), monitor=monitor, ops=monitor.ops,
+                   attrs=monitor.attrs, seed=0, schemes=list(monitor.schemes),
+                   target_names=names,
+                   notes=[f"kernel kdamond {monitor.session.index} (pid "
+                          f"{monitor.session.pid}); schemes run in the kernel"])
+
+
 def session_from_args(args) -> Session:
     """The session the ``tui`` command line asks for (a bad option is a UserError)."""
+    if getattr(args, "kernel", False):
+        return kernel_session(args)
 
     if getattr(args, "replay", None):
         from damon_tui.tui.replay import load_replay
