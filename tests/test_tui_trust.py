@@ -101,26 +101,33 @@ def test_a_process_picked_with_g_gets_the_intervals_pid_gets(tmp_path, monkeypat
     run(go())
 
 
+class FixedCpu(ProcessCpu):
+    def fraction(self) -> float | None:
+        return 0.75
+
+
 def test_header_cpu_is_the_whole_process_and_says_so():
     async def go():
-        app = make_app(cpu=ProcessCpu())  # scenes fix it at "-"
+        app = make_app(cpu=FixedCpu())
         async with app.run_test(size=(120, 40)) as pilot:
-            app.step(3)  # the engine thread itself never runs
-            stop = time.perf_counter() + 1.5
-
-            def burn():
-                while time.perf_counter() < stop:
-                    sum(range(1000))
-
-            t = threading.Thread(target=burn)
-            t.start()
-            await pilot.pause(1.6)
-            t.join()
+            app.step(3)  # the engine thread never ran: its own CPU share is 0
+            await pilot.pause()
             state = app.header_text(120).plain.splitlines()[-1]
-            assert "(damon-tui)" in state
-            pct = int(state.split("cpu ")[1].split("%")[0])
-            assert pct >= 10  # another thread of this process burned CPU (shared cores)
+            assert "cpu 75% (damon-tui)" in state
     run(go())
+
+
+def test_process_cpu_counts_every_thread_over_its_window():
+    meter = ProcessCpu(window_s=2.0)
+    assert meter.sample(0.0, 10.0) is None  # one sample: no figure yet
+    assert meter.sample(1.0, 10.9) == pytest.approx(0.9)
+    meter.sample(2.0, 11.0)
+    assert meter.sample(4.0, 11.1) == pytest.approx(0.05)  # 2..4 s: older samples left
+    start = time.process_time()
+    t = threading.Thread(target=lambda: sum(range(3_000_000)))
+    t.start()
+    t.join()
+    assert time.process_time() > start  # process time includes other threads
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)])
