@@ -444,3 +444,45 @@ def test_tui_kernel_session_shows_the_kernels_snapshots_and_cleans_up(cli_fake, 
 
     asyncio.run(go())
     assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
+
+
+def test_tui_scheme_commit_goes_to_the_kernel_and_a_refusal_keeps_the_running_one(cli_fake,
+                                                                                paths):
+    from types import SimpleNamespace
+
+    from damon_tui.cli import build_parser
+    from damon_tui.tui import damos_bridge
+    from damon_tui.tui.session import session_from_args
+
+    parser, _ = build_parser()
+    args = parser.parse_args(["tui", "--kernel", "--pid", "4321", *_args(paths)])
+    session = session_from_args(args)
+    app = SimpleNamespace(session=session, modules={})
+    damos_bridge.commit(app, [Scheme(action="pageout")])
+    actions = [s["action"] for s in cli_fake.running[0]["items"][0]["schemes"]["items"]]
+    assert actions == ["pageout", "stat"]
+    running = cli_fake.running[0]
+    with pytest.raises(UserError, match=r"schemes/0/action: the kernel refused 'collapse'"):
+        damos_bridge.commit(app, [Scheme(action="collapse")])  # this kernel lacks it
+    assert cli_fake.running[0] == running and cli_fake.read_config(0) == running
+    session.monitor.ops.close()
+    assert (paths.kdamonds / "nr_kdamonds").read_text().strip() == "0"
+
+
+def test_a_state_command_pending_elsewhere_is_retried_not_fatal(fake, paths):
+    import errno as errno_
+
+    fake.regions[0] = [[(0x1000, 0x2000, 1, 1)]]
+    session = _start(fake, paths)
+    orig, calls = fake.write, {"busy": 2}
+
+    def busy_then_ok(path, text):
+        if path.name == "state" and text == "update_schemes_tried_regions" and calls["busy"]:
+            calls["busy"] -= 1
+            raise OSError(errno_.EBUSY, "busy", str(path))
+        orig(path, text)
+
+    session.io.writer = busy_then_ok
+    assert session.snapshot_regions() == [[(0x1000, 0x2000, 1, 1)]]
+    assert calls["busy"] == 0
+    session.close()

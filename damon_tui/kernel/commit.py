@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from damon_tui.kernel import ownership
+from damon_tui.kernel.session import busy_command
 from damon_tui.kernel.sysfs import KernelError, Paths, SysfsIO
 from damon_tui.kernel.tree import (
     read_dir,
@@ -76,7 +77,7 @@ def commit(io: SysfsIO, paths: Paths, index: int | None, attrs: Mapping[str, int
             io.write(ctx / "monitoring_attrs" / ATTR_FILES[name], value)
         if schemes is not None:
             _write_schemes(io, ctx, st, schemes)
-        io.write(kdir / "state", "commit")
+        busy_command(io, kdir / "state", "commit")
     except KernelError as e:
         restored = _restore(io, ctx, old)
         back = read_inputs(io, ctx)

@@ -16,6 +16,7 @@ scheme(s) matching every region.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import signal
 import threading
 import time
@@ -33,7 +34,7 @@ from damon_tui.kernel.tree import (
     read_tried_regions,
     write_config,
 )
-from damon_tui.ops.base import TargetInfo
+from damon_tui.ops.base import ALL_ACTIONS, TargetInfo
 
 
 def foreign_refusal(states: list[ownership.KdamondState], paths: Paths) -> str | None:
@@ -80,6 +81,8 @@ class KernelSession:
         self.nr_found = 0
         self._closed = False
         self._lock = threading.Lock()
+        #: one kernel command at a time: the kernel answers a second pending one with EBUSY
+        self.io_lock = threading.RLock()
 
     @property
     def closed(self) -> bool:
@@ -112,12 +115,12 @@ class KernelSession:
                 io.write(self.dir / "state", "on")
             except KernelError as e:
                 mods = _module_enabled(io, paths)
-                if e.errno == 16 and mods:  # EBUSY
+                if e.errno == errno.EBUSY and mods:
                     raise KernelError(f"{self.dir / 'state'}: the kernel refused 'on' (EBUSY): "
                                       f"{' and '.join(mods)} is enabled, and on this kernel "
                                       "the DAMON modules and sysfs kdamonds exclude each "
                                       "other; disable it first (damon-tui preset disable)",
-                                      16, str(self.dir / "state")) from None
+                                      errno.EBUSY, str(self.dir / "state")) from None
                 raise
             pid_text = io.read_opt(self.dir / "pid") or "-1"
             self.pid = int(pid_text) if pid_text.lstrip("-").isdigit() else -1
@@ -137,7 +140,7 @@ class KernelSession:
         return self.io.read_opt(self.dir / "state") or "off"
 
     def command(self, cmd: str) -> None:
-        self.io.write(self.dir / "state", cmd)
+        busy_command(self.io, self.dir / "state", cmd)
 
     def scheme_dir(self, i: int) -> Path:
         return self.ctx_dir / "schemes" / str(i)
@@ -202,6 +205,10 @@ class KernelSession:
         return self.io.read_int(ivs / "sample_us"), self.io.read_int(ivs / "aggr_us")
 
     def commit(self, cfg: KernelConfig) -> None:
+        with self.io_lock:
+            self._commit(cfg)
+
+    def _commit(self, cfg: KernelConfig) -> None:
         """Write ``cfg`` and ``commit``; on refusal rewrite the running config and raise.
 
         The kernel validates on commit and keeps the running context when it refuses;
@@ -243,6 +250,19 @@ class KernelSession:
                 ownership.remove_owner(self.paths, self.index)
 
 
+def busy_command(io: SysfsIO, state_file: Path, cmd: str, tries: int = 20) -> None:
+    """Write a ``state`` command, retrying while another command is pending (EBUSY:
+    e.g. a `damon-tui commit` from another process during a snapshot request)."""
+    for attempt in range(tries):
+        try:
+            io.write(state_file, cmd)
+            return
+        except KernelError as e:
+            if e.errno != errno.EBUSY or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
+
+
 def _wait_off(io: SysfsIO, kdamond_dir: Path, timeout_s: float = 5.0) -> None:
     """``off`` returns before the thread exits on some kernels; nr_kdamonds needs it gone."""
     deadline = time.monotonic() + timeout_s
@@ -265,6 +285,13 @@ class KernelOps:
 
     def targets(self) -> list[TargetInfo]:
         return list(self._targets)
+
+    def supported_actions(self) -> frozenset[str]:
+        """Every action: the kernel validates them on commit."""
+        return frozenset(ALL_ACTIONS)
+
+    def unsupported_reason(self, action: str) -> str:
+        return f"the kernel refuses '{action}'"
 
     def close(self) -> None:
         self.session.close()
@@ -342,16 +369,17 @@ class KernelMonitor:
                 wait_s = (self._last_end + self.attrs.aggr_us / 2) / 1e6 - self.now_us / 1e6
                 if self._last_end and wait_s > 0:
                     time.sleep(wait_s)
-                try:
-                    per_target = self.session.snapshot_regions()
-                except KernelError:
-                    if self.session.state() != "on":
-                        self.ended_reason = "the kdamond stopped (its targets are gone)"
-                        return
-                    raise
-                stats = self.session.scheme_stats()
+                with self.session.io_lock:
+                    try:
+                        per_target = self.session.snapshot_regions()
+                    except KernelError:
+                        if self.session.state() != "on":
+                            self.ended_reason = "the kdamond stopped (its targets are gone)"
+                            return
+                        raise
+                    stats = self.session.scheme_stats()
+                    sample_us, aggr_us = self.session.current_intervals()
                 self.last_stats = stats
-                sample_us, aggr_us = self.session.current_intervals()
                 end = self.now_us
                 targets = []
                 nr = 0
