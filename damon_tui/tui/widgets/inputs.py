@@ -5,6 +5,15 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
+#: keys that edit the text or move in it; others (up, down, enter, pageup...) stay for
+#: the screen's bindings (the target picker moves its list with up / down)
+EDIT_KEYS = frozenset({
+    "backspace", "delete", "left", "right", "home", "end", "ctrl+a", "ctrl+e", "ctrl+k",
+    "ctrl+u", "ctrl+w", "ctrl+d", "ctrl+left", "ctrl+right", "ctrl+backspace",
+    "alt+backspace", "shift+left", "shift+right", "shift+home", "shift+end",
+    "ctrl+shift+left", "ctrl+shift+right",
+})
+
 
 class OrderedInput(Input):
     """An ``Input`` that runs its own key bindings when the key arrives.
@@ -16,7 +25,7 @@ class OrderedInput(Input):
     """
 
     async def _on_key(self, event: events.Key) -> None:
-        if not event.is_printable:
+        if event.key in EDIT_KEYS:
             bindings = self._bindings.key_to_bindings.get(event.key)
             if bindings:
                 event.stop()
