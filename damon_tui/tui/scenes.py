@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from damon_tui.tui.view import NoCpu
+
 #: the kdamond_pid the scenes show (the real one is a thread id that changes per run)
 SCENE_PID = 4242
 
@@ -24,6 +26,7 @@ def make_app(steps: int = 0, workload: str = "zigzag", seed: int = 0, **kwargs):
     session = sim_session(workload, seed=seed)
     kwargs.setdefault("pid_provider", lambda: SCENE_PID)
     kwargs.setdefault("target_entries", scene_target_entries)
+    kwargs.setdefault("cpu", NoCpu())
     return DamonApp(session, autostart=False, **kwargs)
 
 
