@@ -22,9 +22,9 @@ from damon_tui.report.histograms import SzHistogram
 from damon_tui.tui.models import Feed, next_in
 from damon_tui.tui.monitor import HelpScreen, MonitorScreen
 from damon_tui.tui.outcomes import OutcomesModel, pageout_applied, read_outcomes
-from damon_tui.tui.session import Session
+from damon_tui.tui.session import Session, live_session, picked_attrs
 from damon_tui.tui.source import SPEEDS, LiveSource
-from damon_tui.tui.view import MonitorView, ReplayState, SourceState, WssView
+from damon_tui.tui.view import MonitorView, ProcessCpu, ReplayState, SourceState, WssView
 from damon_tui.tui.widgets.header import header_text
 from damon_tui.units import format_size
 
@@ -67,7 +67,8 @@ class DamonApp(App):
 
     def __init__(self, session: Session, *, speed: float = 1.0, autostart: bool = True,
                  record_path: str | None = None, fine_bins: int = 2048,
-                 max_rows: int = 600, pid_provider=None, target_entries=None) -> None:
+                 max_rows: int = 600, pid_provider=None, target_entries=None,
+                 cpu: ProcessCpu | None = None) -> None:
         super().__init__()
         #: what the target picker lists (workloads, paddr, live processes); tests and
         #: screenshots inject a fixed list so they do not depend on the machine
@@ -93,6 +94,8 @@ class DamonApp(App):
         #: (time, target, wss view, schemes text, histograms, outcomes): the side
         #: panels' slower figures
         self._slow: tuple | None = None
+        #: the header's "cpu": this whole process, sampled per tick (scenes fix it)
+        self.cpu = cpu or ProcessCpu()
         #: RSS, reclaimed, refaults, free memory over time (fed by the engine thread)
         self.outcomes = OutcomesModel()
         #: (monotonic time, target, NameIndex) of the shown target's mapping names
@@ -215,6 +218,7 @@ class DamonApp(App):
             self.show_view(msg.view)
 
     def _tick(self) -> None:
+        self.cpu.sample()
         if self.replay is not None and self.replay_playing:
             if self.replay_pos >= len(self.replay) - 1:
                 self.replay_playing = False
@@ -355,9 +359,7 @@ class DamonApp(App):
 
     def switch_target(self, ops) -> None:
         """Monitor another target: a new session with the current attributes."""
-        from damon_tui.tui.session import live_session
-
-        attrs = self.session.attrs if self.session.live else None
+        attrs = picked_attrs(ops, self.session.attrs if self.session.live else None)
         if self.recorder is not None:
             self.stop_recording()
         if self.source is not None:
@@ -432,7 +434,7 @@ class DamonApp(App):
         if src is not None:
             source = SourceState(virtual=src.virtual, speed=src.speed, started=src.started,
                                  paused=self.paused, ended=src.ended, error=src.error,
-                                 cpu=src.cpu_fraction)
+                                 cpu=self.cpu.fraction())
         replay = None
         rp = self.replay
         if rp is not None and len(rp):

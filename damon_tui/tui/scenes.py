@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from damon_tui.tui.view import NoCpu
+
 #: the kdamond_pid the scenes show (the real one is a thread id that changes per run)
 SCENE_PID = 4242
 
-SCENES = ("monitor", "monitor_cursor", "help", "schemes", "presets", "replay", "targets")
+SCENES = ("monitor", "monitor_cursor", "help", "schemes", "presets", "replay", "targets",
+          "histograms", "damos")
 
 
 def make_app(steps: int = 0, workload: str = "zigzag", seed: int = 0, **kwargs):
@@ -23,6 +26,7 @@ def make_app(steps: int = 0, workload: str = "zigzag", seed: int = 0, **kwargs):
     session = sim_session(workload, seed=seed)
     kwargs.setdefault("pid_provider", lambda: SCENE_PID)
     kwargs.setdefault("target_entries", scene_target_entries)
+    kwargs.setdefault("cpu", NoCpu())
     return DamonApp(session, autostart=False, **kwargs)
 
 
@@ -109,7 +113,10 @@ def write_two_target_record(path, steps: int = 60,
 
 def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[None]]]:
     """``(app, run_before)`` for scene ``name``."""
-    app = replay_app() if name == "replay" else make_app()
+    if name == "replay":
+        app = replay_app()
+    else:  # kvstore: a multi-mapping workload with named regions and idle parts
+        app = make_app(workload="kvstore" if name == "histograms" else "zigzag")
 
     async def run_before(pilot) -> None:
         await pilot.pause()
@@ -144,6 +151,24 @@ def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[
             await pilot.press("g")
             await pilot.pause()
             await pilot.press(*"zig")
+        elif name == "histograms":  # idle-time histogram, names on the cursor line
+            if app.screen.compact:
+                await pilot.press("tab", "tab", "tab")
+            await pilot.press("right", "right")
+        elif name == "damos":  # a user scheme and DAMON_LRU_SORT, each saying why
+            await pilot.press("e")
+            await pilot.pause()
+            app.screen.import_schemes("4K max 0 0 1s max pageout 10ms 16M 1s")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            for key in ("escape", "p", "tab", "y", "escape"):
+                await pilot.press(key)
+                await pilot.pause()
+            app.step(40)
+            app.clear_notifications()  # the commit's toast
+            app.refresh_views(force=True)
+            if app.screen.compact:
+                await pilot.press("tab", "tab")
         await pilot.pause()
 
     if name not in SCENES:

@@ -15,6 +15,7 @@ from damon_tui.damos.describe import describe
 from damon_tui.errors import UserError
 from damon_tui.safe_output import safe_output
 from damon_tui.tui.scheme_form import FIELDS, SchemeForm
+from damon_tui.tui.widgets.inputs import OrderedInput
 
 _SELECTS = {"action", "wm_metric", "goal_metric"}
 
@@ -70,7 +71,7 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text)
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt")
+            yield OrderedInput(value=self.value, placeholder=self.placeholder, id="prompt")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
@@ -135,7 +136,7 @@ class SchemesScreen(Screen):
                         yield Select([(v, v) for v in self._choices[name]], id=f"f-{name}",
                                      allow_blank=False, compact=True)
                     else:
-                        yield Input(id=f"f-{name}", compact=True)
+                        yield OrderedInput(id=f"f-{name}", compact=True)
                 yield Label(hint, classes="hint", id=f"h-{name}", markup=False)
                 yield Label("", classes="err", id=f"e-{name}", markup=False)
         yield Footer(compact=True)

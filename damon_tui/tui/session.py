@@ -6,9 +6,12 @@ picker, and knows how to describe itself for the header.  Nothing here imports T
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from damon_tui.options.attrs import attrs_from_args
+from damon_tui.engine import Attrs
+from damon_tui.options.attrs import attrs_from_args, tuned_attrs
 from damon_tui.options.kernel import kernel_monitor_from_args
 from damon_tui.options.targets import ops_from_args
 from damon_tui.units import format_time_us
@@ -75,6 +78,19 @@ def live_session(ops, attrs=None, seed: int = 0, schemes=()) -> Session:
     names = [t.description for t in ops.targets()]
     return Session(description=", ".join(names), monitor=monitor, ops=ops, attrs=attrs,
                    seed=seed, schemes=list(schemes), target_names=names)
+
+
+def picked_attrs(ops, attrs=None):
+    """The attributes for a target chosen in the TUI: chosen the way ``--pid`` chooses them.
+
+    Intervals as if no ``--sample`` / ``--aggr`` was given (the ops' measured low-cost
+    defaults on wall-clock targets, 5 ms / 100 ms on the sim); the region limits and
+    update interval of ``attrs`` (the session so far) carry over.
+    """
+    base = Attrs()
+    if attrs is not None:
+        base = dataclasses.replace(attrs, sample_us=base.sample_us, aggr_us=base.aggr_us)
+    return tuned_attrs(SimpleNamespace(sample=None, aggr=None), base, ops)
 
 
 def replay_session(replay) -> Session:

@@ -38,6 +38,9 @@ class LiveSource:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._running = threading.Event()  # set = not paused
+        #: wakes the pacing sleep: a speed change, a pause or a stop takes effect now
+        self._wake = threading.Event()
+        self._speed_gen = 0  # bumps on every speed change (the pacing re-anchors)
         self.ended = False
         self.error: str | None = None
         #: CPU seconds the worker spent inside the engine / wall seconds, recent window
@@ -75,16 +78,21 @@ class LiveSource:
 
     def pause(self) -> None:
         self._running.clear()
+        self._wake.set()
 
     def resume(self) -> None:
         self._running.set()
 
     def set_speed(self, speed: float) -> None:
+        """Pace at ``speed`` from now on (virtual time already run does not count)."""
         self.speed = speed
+        self._speed_gen += 1
+        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
         self._running.set()
+        self._wake.set()
         try:
             self.monitor.stop()
         except Exception:
@@ -154,6 +162,7 @@ class LiveSource:
 
     def _loop(self) -> None:
         anchor_wall = anchor_virt = None
+        anchor_gen = self._speed_gen
         cpu_window: list[tuple[float, float]] = []
         while not self._stop.is_set():
             if not self._running.wait(0.1):
@@ -169,13 +178,19 @@ class LiveSource:
                 break
             self.on_snapshot(snap)
             cpu_window.append((c1 - c0, w1))
-            if self.virtual and self.speed:
+            if anchor_gen != self._speed_gen:  # new speed: pace from this snapshot on
+                anchor_gen, anchor_wall = self._speed_gen, None
+            speed = self.speed
+            if self.virtual and speed:
                 if anchor_wall is None:
                     anchor_wall, anchor_virt = w1, snap.end_us
-                due = anchor_wall + (snap.end_us - anchor_virt) / 1e6 / self.speed
+                due = anchor_wall + (snap.end_us - anchor_virt) / 1e6 / speed
                 lag = due - time.perf_counter()
                 if lag > 0:
-                    self._stop.wait(lag)
+                    self._wake.clear()
+                    if (anchor_gen == self._speed_gen and not self.paused
+                            and not self._stop.is_set()):
+                        self._wake.wait(lag)  # a speed change, pause or stop ends it
                 elif lag < -1.0:  # too slow for this speed: re-anchor, don't burst
                     anchor_wall, anchor_virt = time.perf_counter(), snap.end_us
             # CPU use over the last ~2 s of wall time

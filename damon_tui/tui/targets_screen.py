@@ -17,6 +17,7 @@ from damon_tui.tui.targets_model import (
     filter_entries,
     ops_for,
 )
+from damon_tui.tui.widgets.inputs import OrderedInput
 
 
 def _cut(text: str, width: int) -> str:
@@ -56,8 +57,9 @@ class TargetScreen(Screen):
         self.kernel_threads = False
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: a name, a pid, a user; or a masim .cfg path + enter",
-                    id="filter")
+        yield OrderedInput(
+            placeholder="filter: a name, a pid, a user; or a masim .cfg path + enter",
+            id="filter")
         yield DataTable(id="list", cursor_type="row")
         yield Static(id="why")
         yield Footer(compact=True)

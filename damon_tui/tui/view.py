@@ -8,6 +8,8 @@ Nothing here imports Textual.
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from dataclasses import dataclass
 
 
@@ -87,3 +89,37 @@ class MonitorView:
         if snap is None:
             return 1
         return max(snap.aggr_us // max(snap.sample_us, 1), 1)
+
+
+class ProcessCpu:
+    """This process's CPU use (all threads: engine, UI, recorder) over a recent window."""
+
+    def __init__(self, window_s: float = 2.0) -> None:
+        self.window_s = window_s
+        self._samples: deque[tuple[float, float]] = deque()
+
+    def sample(self, wall: float | None = None, cpu: float | None = None) -> float | None:
+        """Record now; the fraction of one core used over the window (None: too early)."""
+        wall = time.perf_counter() if wall is None else wall
+        cpu = time.process_time() if cpu is None else cpu
+        q = self._samples
+        q.append((wall, cpu))
+        while len(q) > 2 and wall - q[1][0] >= self.window_s:
+            q.popleft()
+        return self.fraction()
+
+    def fraction(self) -> float | None:
+        q = self._samples
+        if len(q) < 2 or q[-1][0] - q[0][0] < 0.2:
+            return None
+        return (q[-1][1] - q[0][1]) / (q[-1][0] - q[0][0])
+
+
+class NoCpu(ProcessCpu):
+    """A meter that never has a figure (deterministic scenes show ``cpu -``)."""
+
+    def sample(self, wall: float | None = None, cpu: float | None = None) -> float | None:
+        return None
+
+    def fraction(self) -> float | None:
+        return None

@@ -36,8 +36,8 @@ def header_text(view: MonitorView, width: int = 200) -> Text:
     if src is not None:
         if src.virtual:
             state.append(f" · speed {speed_label(src.speed)}")
-        cpu = f"{src.cpu * 100:.0f}%" if src.started and src.cpu is not None else "-"
-        state.append(f" · cpu {cpu}")
+        cpu = f"{src.cpu * 100:.0f}%" if src.cpu is not None else "-"
+        state.append(f" · cpu {cpu} (damon-tui)")
         if src.ended:
             state.append(" · ended" + (f": {src.error}" if src.error else ""),
                          style="bold red" if src.error else "bold")
@@ -58,12 +58,11 @@ def header_text(view: MonitorView, width: int = 200) -> Text:
         lines = [line1 + Text(" · ") + mid, state]
     else:
         lines = [line1, mid, state]
-    for line in lines:
-        line.no_wrap = True
-        line.overflow = "ellipsis"
+    inner = max(width - 2, 10)  # inside the bar's padding
+    for line in lines:  # cut here: the status line never wraps away
+        line.truncate(inner, overflow="ellipsis")
     out = Text("\n").join(lines)
     out.no_wrap = True
-    out.overflow = "ellipsis"
     return out
 
 
