@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 GUEST_MARK = "damon_tui_vm=1"
@@ -61,7 +65,11 @@ def reset_kernel() -> None:
             raw_write(params / "enabled", "N")
     for i, state in enumerate(kdamond_states()):
         if state == "on":
-            raw_write(KDAMONDS / str(i) / "state", "off")
+            try:
+                raw_write(KDAMONDS / str(i) / "state", "off")
+            except OSError:  # it stopped by itself meanwhile (its target exited)
+                if read(KDAMONDS / str(i) / "state") == "on":
+                    raise
     deadline = time.monotonic() + 20
     while any(s == "on" for s in kdamond_states()) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -72,6 +80,45 @@ def reset_kernel() -> None:
     raw_write(KDAMONDS / "nr_kdamonds", 0)
     for state in Path("/run/damon-tui").glob("*"):
         state.unlink()
+
+
+@dataclass
+class Result:
+    """What one in-process CLI run printed and returned."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str) -> Result:
+    """``damon-tui ARGS`` through the CLI's own ``main`` in this process.
+
+    A Python start costs seconds under TCG; the short commands (status, stop, preset)
+    run in-process: same argument parsing, exit codes and one-line errors.
+    """
+    require_test_vm()
+    from damon_tui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = main(list(args))
+        except SystemExit as e:  # argparse
+            rc = e.code if isinstance(e.code, int) else 2
+    return Result(rc, out.getvalue(), err.getvalue())
+
+
+def tree_text(root: Path) -> dict[str, str]:
+    """Every readable file under ``root``: relative path -> content."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            try:
+                out[str(p.relative_to(root))] = p.read_text()
+            except OSError:
+                pass
+    return out
 
 
 class Cli:
@@ -113,3 +160,70 @@ def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, proc.stderr
     return lines[0]
+
+
+@dataclass
+class Workload:
+    """A ``damon-tui workload`` process: its mappings and when each phase ended."""
+
+    proc: subprocess.Popen
+    regions: dict[str, tuple[int, int]]
+    started: float  # time.time() when the first phase began (about)
+    phase_ends: list[tuple[str, float]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # masim's per-phase lines
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def phases(self) -> list[tuple[str, float, float]]:
+        """``(name, start, end)`` in time.time() of every finished phase."""
+        out, start = [], self.started
+        for name, end in list(self.phase_ends):
+            out.append((name, start, end))
+            start = end
+        return out
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
+def start_workload(config: Path, nr_regions: int, *extra: str, timeout: float = 120
+                   ) -> Workload:
+    """Run a masim config as a real process (``damon-tui workload``) and wait for its
+    mappings; a thread notes the wall time each phase line is printed (its end)."""
+    require_test_vm()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "damon_tui.commands.workload", str(config), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+    )
+    regions: dict[str, tuple[int, int]] = {}
+    ready = threading.Event()
+
+    def read_stderr() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.startswith("# region "):
+                name, rest = line[len("# region "):].split(":", 1)
+                start, end = rest.split()[0].split("-")
+                regions[name] = (int(start, 16), int(end, 16))
+                if len(regions) == nr_regions:
+                    ready.set()
+
+    threading.Thread(target=read_stderr, daemon=True).start()
+    if not ready.wait(timeout):
+        proc.kill()
+        raise AssertionError(f"workload {config} printed no mappings in {timeout:.0f} s")
+    w = Workload(proc, regions, time.time())
+
+    def read_stdout() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if ":" in line:
+                w.phase_ends.append((line.split(":", 1)[0], time.time()))
+                w.lines.append(line.strip())
+
+    threading.Thread(target=read_stdout, daemon=True).start()
+    return w
