@@ -67,13 +67,18 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
 
 
 class _CheckedOutput:
-    """``sys.stdout`` whose write errors (a full disk, ``> /dev/full``) are a
-    ``UserError`` naming stdout instead of a traceback."""
+    """``sys.stdout`` (and its binary ``buffer``) whose write errors (a full disk,
+    ``> /dev/full``) are a ``UserError`` naming stdout instead of a traceback."""
 
     def __init__(self, stream) -> None:
         self._stream = stream
 
-    def write(self, text: str) -> int:
+    @property
+    def buffer(self) -> _CheckedOutput:
+        """The binary stream under stdout (``report raw`` writes bytes), checked alike."""
+        return _CheckedOutput(self._stream.buffer)
+
+    def write(self, text: str | bytes) -> int:
         try:
             return self._stream.write(text)
         except BrokenPipeError:

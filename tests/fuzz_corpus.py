@@ -209,8 +209,8 @@ def cases(full: bool = False) -> Iterator[Case]:
                                        "-o", "/dev/full"], tags=("output",))
     yield Case("convert -o input", ["convert", "{d}/good.rec", "-o", "{d}/./good.rec"],
                output="{d}/good.rec", tags=("output",))
-    for args in (["workloads"], ["preset", "export", "reclaim"], ["report", "info",
-                                                                  "{d}/good.rec"]):
+    for args in (["workloads"], ["preset", "export", "reclaim"],
+                 ["report", "info", "{d}/good.rec"], ["report", "raw", "{d}/good.rec"]):
         yield Case(f"{args[0]} > /dev/full", args, subprocess=True, tags=("output",))
 
 
