@@ -284,6 +284,9 @@ mount -t devpts devpts $R/dev/pts
 mount -t tmpfs tmpfs $R/dev/shm
 mkdir -p $R@GUEST_OUT@
 mount -t 9p -o $O out $R@GUEST_OUT@ || fail "mount output share"
+# the checkout (and its .venv) at its own path: it may live under /tmp, hidden above
+mkdir -p $R@CHECKOUT@
+mount -t 9p -o $O,ro checkout $R@CHECKOUT@ || fail "mount checkout"
 hostname damon-tui-vm
 echo "@MARK_RUNNING@ $(cut -d' ' -f1 /proc/uptime) s"
 chroot $R /bin/sh @GUEST_OUT@/cmd.sh </dev/null 2>&1 | tee $R@GUEST_OUT@/output.log
@@ -295,7 +298,8 @@ poweroff -f
 
 def init_script() -> str:
     return (INIT.replace("@MARK_FAIL@", MARK_FAIL).replace("@MARK_INIT@", MARK_INIT)
-            .replace("@MARK_RUNNING@", MARK_RUNNING).replace("@GUEST_OUT@", GUEST_OUT))
+            .replace("@MARK_RUNNING@", MARK_RUNNING).replace("@GUEST_OUT@", GUEST_OUT)
+            .replace("@CHECKOUT@", shlex.quote(str(CHECKOUT))))
 
 
 def build_initramfs(kernel: Kernel, work: Path) -> Path:
@@ -371,6 +375,8 @@ def qemu_argv(kernel: Kernel, initrd: Path, out: Path, *, memory: int, smp: int)
         "-virtfs",
         "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
         "-virtfs", f"local,path={out},mount_tag=out,security_model=none,multidevs=remap",
+        "-virtfs", f"local,path={CHECKOUT},mount_tag=checkout,security_model=none,"
+        "readonly=on,multidevs=remap",
     ]
 
 
