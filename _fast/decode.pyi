@@ -17,3 +17,25 @@ def scan_damo_json(
     data: bytes,
 ) -> list[tuple[int | None, tuple[int, int, int] | None, array, array, array, array, array,
                 array, array]] | None: ...
+
+class FrameWalker:
+    starts: list[array]
+    ends: list[array]
+    nr: list[array]
+    ages: list[array]
+    offsets: list[array]
+    snap_start: list[array]
+    snap_end: list[array]
+    counts: array
+    frame_sample: array
+    frame_aggr: array
+    exts: list[tuple[int, bytes]]
+    error: str | None
+    nframes: int
+    frames_total: int
+    ntargets: int
+    max_body: int
+    def __init__(self, ntargets: int, max_body: int) -> None: ...
+    def restart(self) -> None: ...
+    def walk(self, data: bytes, pos: int, end: int, max_frames: int) -> tuple[int, int]: ...
+    def trimmed(self) -> None: ...

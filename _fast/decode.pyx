@@ -769,3 +769,284 @@ def scan_damo_json(bytes data):
     snap_end, offsets, starts, ends, nr_accesses, ages)``, or None when the document is
     not of the common shape (the caller then parses it generically)."""
     return _DamoScan().scan(data)
+
+
+# ---------------------------------------------------------------------------
+# frame walker: many frames of a record decoded per call (no Python per frame except
+# zlib for compressed bodies and the CRC), for streaming readers
+# ---------------------------------------------------------------------------
+
+from cpython.bytes cimport PyBytes_FromStringAndSize
+
+import zlib as _zlib
+
+cdef object _crc32 = _zlib.crc32
+
+DEF W_OK = 0          # max_frames decoded
+DEF W_MORE = 1        # the buffer ends inside a frame (or at its end): give more data
+DEF W_BAD = 2         # damage at pos (message in walker.error)
+
+
+cdef inline int _ensure(array.array a, Py_ssize_t n) except -1:
+    if Py_SIZE(a) < n:
+        array.resize_smart(a, n + n // 2 + 1024)
+    return 0
+
+
+cdef class FrameWalker:
+    """Decodes consecutive frames of a damon-tui record into growing per-target arrays.
+
+    Per target ``i``: ``starts[i], ends[i], nr[i], ages[i]`` (array Q, Q, I, I) hold the
+    reference snapshot (the target's previous one) at ``[0, ref_n[i])`` followed by the
+    decoded snapshots; ``offsets[i]`` (array q) their bounds (``offsets[i][0] ==
+    ref_n[i]``), ``snap_start[i]``/``snap_end[i]`` (array q) their times.  Per frame:
+    ``frame_sample``/``frame_aggr`` (array Q) and ``exts`` ``[(frame, bytes)]``.
+    ``restart()`` keeps each target's last snapshot as the next reference and empties
+    the rest (bounded memory).  ``max_body`` caps a zlib'd body.
+    """
+    cdef public list starts, ends, nr, ages, offsets, snap_start, snap_end
+    cdef public array.array frame_sample, frame_aggr, counts
+    cdef public list exts
+    cdef public object error
+    cdef public Py_ssize_t nframes, ntargets, max_body, frames_total
+    cdef public long long last_end, last_dur
+    cdef public unsigned long long last_sample, last_aggr
+    cdef public int has_last
+
+    def __init__(self, Py_ssize_t ntargets, Py_ssize_t max_body):
+        self.ntargets = ntargets
+        self.max_body = max_body
+        self.starts = [array.array("Q") for _ in range(ntargets)]
+        self.ends = [array.array("Q") for _ in range(ntargets)]
+        self.nr = [array.array("I") for _ in range(ntargets)]
+        self.ages = [array.array("I") for _ in range(ntargets)]
+        self.offsets = [array.array("q", [0]) for _ in range(ntargets)]
+        self.snap_start = [array.array("q") for _ in range(ntargets)]
+        self.snap_end = [array.array("q") for _ in range(ntargets)]
+        self.counts = array.array("q", [0] * ntargets)  # snapshots per target
+        self.frame_sample = array.array("Q")
+        self.frame_aggr = array.array("Q")
+        self.exts = []
+        self.error = None
+        self.nframes = 0
+        self.frames_total = 0
+        self.has_last = 0
+
+    def restart(self):
+        """Drop decoded snapshots, keeping each target's last one as its reference."""
+        cdef Py_ssize_t i, k, a, b, n
+        cdef array.array off
+        for i in range(self.ntargets):
+            off = self.offsets[i]
+            k = self.counts[i]
+            a = off.data.as_longlongs[k - 1] if k else 0
+            b = off.data.as_longlongs[k]
+            n = b - a
+            for arr in (self.starts[i], self.ends[i], self.nr[i], self.ages[i]):
+                del arr[b:]
+                del arr[:a]
+            del off[:]
+            off.append(n)
+            del self.snap_start[i][:]
+            del self.snap_end[i][:]
+            self.counts[i] = 0
+        del self.frame_sample[:]
+        del self.frame_aggr[:]
+        self.exts = []
+        self.nframes = 0
+
+    def walk(self, bytes data, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t max_frames):
+        """Decode frames from ``data[pos:end]``; returns ``(status, pos)``: 0 = did
+        ``max_frames``, 1 = needs more data (``pos`` = the incomplete frame), 2 = damage
+        at ``pos`` (``self.error`` says what)."""
+        cdef const unsigned char *B = <const unsigned char *>PyBytes_AS_STRING(data)
+        cdef Py_ssize_t p, plen_end, body_end, bp, frame_end, ti, n, nbytes, idx
+        cdef Py_ssize_t nt, k, out, poff, pn, r, done = 0
+        cdef u64 v, plen, crc, start, sample, aggr
+        cdef long long dur
+        cdef int flags, shift
+        cdef const unsigned char *body
+        cdef object body_obj
+        cdef array.array S, E, N, A, off
+        cdef long long saved[4096]
+        if end > len(data):
+            end = len(data)
+        if self.ntargets > 4096:
+            raise ValueError("too many targets")
+        while done < max_frames:
+            if pos >= end:
+                return W_MORE, pos
+            if B[pos] != 0xF5:
+                self.error = "bad frame marker"
+                return W_BAD, pos
+            p = _pget_varint(B, pos + 1, end if end < pos + 11 else pos + 11, &plen)
+            if p < 0:
+                if end - pos < 11:
+                    return W_MORE, pos
+                self.error = "truncated frame"
+                return W_BAD, pos
+            if plen > <u64>(end - p - 4) or p + 4 > end:
+                return W_MORE, pos
+            frame_end = p + 4 + <Py_ssize_t>plen
+            crc = (<u64>B[p]) | (<u64>B[p + 1] << 8) | (<u64>B[p + 2] << 16) | (<u64>B[p + 3] << 24)
+            if plen < 1 or <u64>_crc32(memoryview(data)[p + 4:frame_end]) != crc:
+                self.error = "corrupted frame (checksum mismatch)"
+                return W_BAD, pos
+            flags = B[p + 4]
+            if flags & ~0x1F:
+                self.error = "corrupted frame (unknown frame flags)"
+                return W_BAD, pos
+            if flags & 1:
+                d = _zlib.decompressobj()
+                try:
+                    body_obj = d.decompress(memoryview(data)[p + 5:frame_end], self.max_body)
+                except _zlib.error as e:
+                    self.error = f"corrupted frame ({e})"
+                    return W_BAD, pos
+                if d.unconsumed_tail:
+                    self.error = f"corrupted frame (body decompresses to more than {self.max_body} bytes)"
+                    return W_BAD, pos
+                if not d.eof:
+                    self.error = "corrupted frame (compressed body ends early)"
+                    return W_BAD, pos
+                body = <const unsigned char *>PyBytes_AS_STRING(body_obj)
+                bp = 0
+                body_end = len(body_obj)
+            else:
+                body_obj = data
+                body = B
+                bp = p + 5
+                body_end = frame_end
+            if flags & (2 | 4 | 8) and not self.has_last:
+                self.error = "corrupted frame (first frame refers to a previous frame)"
+                return W_BAD, pos
+            if flags & 2:
+                start = <u64>self.last_end
+            else:
+                bp = _pget_varint(body, bp, body_end, &start)
+                if bp < 0:
+                    self.error = "corrupted frame (frame ends inside a field)"
+                    return W_BAD, pos
+            if flags & 4:
+                dur = self.last_dur
+            else:
+                bp = _pget_varint(body, bp, body_end, &v)
+                if bp < 0:
+                    self.error = "corrupted frame (frame ends inside a field)"
+                    return W_BAD, pos
+                dur = <long long>((v >> 1) ^ (<u64>0 - (v & 1)))
+            if dur < 0 or start >= (<u64>1 << 63) or start + <u64>dur >= (<u64>1 << 63):
+                self.error = ("corrupted frame (end_time before start_time)" if dur < 0
+                              else "corrupted frame (time out of range)")
+                return W_BAD, pos
+            if flags & 8:
+                sample = self.last_sample
+                aggr = self.last_aggr
+            else:
+                bp = _pget_varint(body, bp, body_end, &sample)
+                if bp >= 0:
+                    bp = _pget_varint(body, bp, body_end, &aggr)
+                if bp < 0:
+                    self.error = "corrupted frame (frame ends inside a field)"
+                    return W_BAD, pos
+            bp = _pget_varint(body, bp, body_end, &v)
+            if bp < 0 or v > <u64>self.ntargets:
+                self.error = ("corrupted frame (frame ends inside a field)" if bp < 0 else
+                              f"corrupted frame (frame names {v} targets, the header {self.ntargets})")
+                return W_BAD, pos
+            nt = <Py_ssize_t>v
+            # remember the counts to undo a partly decoded frame
+            for ti in range(self.ntargets):
+                saved[ti] = -1
+            for ti in range(nt):
+                bp = _pget_varint(body, bp, body_end, &v)
+                if bp < 0 or v >= <u64>self.ntargets or saved[v] != -1:
+                    self._undo(saved)
+                    self.error = "corrupted frame (bad target block)"
+                    return W_BAD, pos
+                idx = <Py_ssize_t>v
+                saved[idx] = self.counts[idx]
+                bp = _pget_varint(body, bp, body_end, &v)
+                if bp < 0 or bp >= body_end:
+                    self._undo(saved)
+                    self.error = "corrupted frame (frame ends inside a field)"
+                    return W_BAD, pos
+                n = <Py_ssize_t>v if v < <u64>(1 << 40) else -1
+                shift = body[bp]
+                bp += 1
+                bp = _pget_varint(body, bp, body_end, &v)
+                if bp < 0 or shift > 63 or n < 0 or v > <u64>(body_end - bp) or <u64>n > v:
+                    self._undo(saved)
+                    self.error = "corrupted frame (bad target block)"
+                    return W_BAD, pos
+                nbytes = <Py_ssize_t>v
+                S = self.starts[idx]; E = self.ends[idx]; N = self.nr[idx]; A = self.ages[idx]
+                off = self.offsets[idx]
+                k = self.counts[idx]
+                out = off.data.as_longlongs[k]
+                poff = off.data.as_longlongs[k - 1] if k else 0
+                pn = out - poff
+                _ensure(S, out + n); _ensure(E, out + n); _ensure(N, out + n); _ensure(A, out + n)
+                if n:
+                    r = _decode(body, bp, bp + nbytes, S.data.as_ulonglongs, E.data.as_ulonglongs,
+                                N.data.as_uints, A.data.as_uints, out, n, poff, pn, shift)
+                else:
+                    r = bp
+                if r != bp + nbytes:
+                    self._undo(saved)
+                    self.error = "corrupted frame (undecodable regions)"
+                    return W_BAD, pos
+                bp += nbytes
+                _ensure(off, k + 2)
+                off.data.as_longlongs[k + 1] = out + n
+                _ensure(self.snap_start[idx], k + 1)
+                _ensure(self.snap_end[idx], k + 1)
+                (<array.array>self.snap_start[idx]).data.as_longlongs[k] = <long long>start
+                (<array.array>self.snap_end[idx]).data.as_longlongs[k] = <long long>start + dur
+                self.counts[idx] = k + 1
+            if flags & 0x10:
+                bp = _pget_varint(body, bp, body_end, &v)
+                if bp < 0 or v > <u64>(body_end - bp):
+                    self._undo(saved)
+                    self.error = "corrupted frame (frame length does not match its content)"
+                    return W_BAD, pos
+                self.exts.append((self.frames_total, PyBytes_FromStringAndSize(
+                    <const char *>body + bp, <Py_ssize_t>v)))
+                bp += <Py_ssize_t>v
+            if bp != body_end:
+                self._undo(saved)
+                if flags & 0x10:
+                    self.exts.pop()
+                self.error = "corrupted frame (frame length does not match its content)"
+                return W_BAD, pos
+            self.last_end = <long long>start + dur
+            self.last_dur = dur
+            self.last_sample = sample
+            self.last_aggr = aggr
+            self.has_last = 1
+            self.frame_sample.append(sample)
+            self.frame_aggr.append(aggr)
+            self.nframes += 1
+            self.frames_total += 1
+            done += 1
+            pos = frame_end
+        return W_OK, pos
+
+    cdef void _undo(self, long long *saved):
+        cdef Py_ssize_t ti
+        for ti in range(self.ntargets):
+            if saved[ti] >= 0:
+                self.counts[ti] = saved[ti]
+
+    def trimmed(self):
+        """Per target ``(snap_start, snap_end, offsets)`` cut to the decoded snapshots
+        (the arrays grow in steps); region arrays are cut to the last offset."""
+        cdef Py_ssize_t i, k
+        for i in range(self.ntargets):
+            k = self.counts[i]
+            del self.snap_start[i][k:]
+            del self.snap_end[i][k:]
+            del self.offsets[i][k + 1:]
+            n = self.offsets[i][k]
+            for arr in (self.starts[i], self.ends[i], self.nr[i], self.ages[i]):
+                del arr[n:]

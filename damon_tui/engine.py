@@ -444,6 +444,17 @@ class Monitor:
             self._core.region_lists[target_idx].set_regions(ranges, self._core.min_region_sz)
         self._fixed_ranges[target_idx] = ranges
 
+    def clear_target_ranges(self, target_idx: int) -> None:
+        """Give a target's monitoring ranges back to the ops (undo :meth:`set_target_ranges`)."""
+        if self._fixed_ranges.pop(target_idx, None) is None or not self._initialised:
+            return
+        try:
+            ranges = self.ops.target_ranges(target_idx)
+        except OpsError:
+            return  # the next ops update sets them
+        if ranges:
+            self._core.region_lists[target_idx].set_regions(ranges, self._core.min_region_sz)
+
     def _init_regions(self) -> None:
         core = self._core
         for t, rl in enumerate(core.region_lists):

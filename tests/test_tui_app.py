@@ -31,8 +31,10 @@ def test_monitor_screen_shows_header_heatmap_wss_and_regions():
             assert len(hm.model.rows) == 60
             assert hm.title_text().startswith("hottest range")
             table = app.screen.query_one("#regions").text.plain.splitlines()
-            assert table[0].split() == ["start", "size", "acc", "age"]
+            assert table[0].split() == ["start", "size", "acc", "age", "name"]
             assert len(table) == 11 and all(line.startswith("0x") for line in table[1:])
+            # each region says which masim region (mapping) it is in
+            assert all(line.split()[-1] in ("a", "b") for line in table[1:])
             wss = app.feed.wss[0]
             assert wss.current > 0 and len(wss.values) == 60 - wss.exclude_samples
     run(go())
@@ -131,7 +133,12 @@ def test_small_screen_shows_one_side_panel_at_a_time_and_tab_cycles():
             await pilot.press("tab")
             shown = [w.id for w in screen.query_one("#side").children if w.display]
             assert shown == ["regionpanel"]
-            await pilot.press("tab", "tab")
+            for panel in ("schemes", "histograms", "outcomes"):
+                await pilot.press("tab")
+                await pilot.pause()
+                shown = [w.id for w in screen.query_one("#side").children if w.display]
+                assert shown == [panel]
+            await pilot.press("tab")
             await pilot.pause()
             assert not screen.query_one("#side").display and hm.size.width == 80
             assert len(hm.cursor_text()) <= hm.size.width  # the key hint is not clipped

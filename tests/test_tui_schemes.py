@@ -27,6 +27,9 @@ def test_form_builds_a_scheme_with_units_and_round_trips():
     ("min_age", "soon", "min_age"),
     ("action", "bogus", "action"),
     ("quota_sz", "lots", "quota_sz"),
+    ("max_sz", "12Q", "max_sz"),         # damos names the pair after its min
+    ("max_acc", "120 %", "max_acc"),
+    ("max_age", "soon", "max_age"),
 ])
 def test_form_errors_point_at_the_field(field, value, where):
     form = SchemeForm().set(field, value)

@@ -125,8 +125,15 @@ def _print_resolution(record) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    record = load(args.file)
     kind = args.report_kind
+    if kind in ("info", "wss", "raw"):
+        from damon_tui.record.stream import is_ours
+
+        if is_ours(args.file):
+            rc = _run_streaming(args)
+            if rc is not None:
+                return rc
+    record = load(args.file)
     if kind in ("heatmap", "wss", "raw", "recency", "temperature"):
         _print_resolution(record)
     if kind == "heatmap":
@@ -144,9 +151,52 @@ def run(args: argparse.Namespace) -> int:
     return 2 if record.warnings else 0
 
 
-def _wss(args: argparse.Namespace, record) -> None:
+def _run_streaming(args: argparse.Namespace) -> int | None:
+    """info / wss / raw on a damon-tui record read as a stream (bounded memory); None
+    when the in-memory report is needed (wss on snapshots shorter than damo's work
+    time)."""
+    from damon_tui.record.stream import RecordStream
+    from damon_tui.report import streaming
+
+    stream = RecordStream(args.file)
+    kind = args.report_kind
+    if kind == "info":
+        from damon_tui.report.info import report_info
+
+        record = streaming.summary_record(stream)
+        sys.stdout.write(report_info(record) + "\n")
+    elif kind == "raw":
+        _print_resolution(stream)
+        sys.stdout.flush()
+        streaming.write_raw(stream, sys.stdout.buffer, args.tid)
+        sys.stdout.buffer.flush()
+    else:
+        from damon_tui.report.wss import combine, format_report
+
+        percentiles, sz_thres = _wss_options(args)
+        try:
+            values, most = streaming.wss_values(stream, args.acc_thres, sz_thres,
+                                                args.exclude_samples)
+        except streaming.NeedsWholeRecord:
+            return None
+        _print_resolution(stream)
+        print(format_report(combine(values, args.sortby != "time", not args.per_target),
+                            percentiles, args.nr_cols_bar, args.raw_number, args.all_wss))
+        _excluded_note(args, most)
+    for w in stream.warnings:
+        print(f"damon-tui report: error: {w}", file=sys.stderr)
+    return 2 if stream.warnings else 0
+
+
+def _excluded_note(args: argparse.Namespace, most: int) -> None:
+    if 0 < most <= args.exclude_samples:
+        print(f"# every snapshot ({most}) was left out by --exclude-samples "
+              f"{args.exclude_samples} (damo's default is 20); try --exclude-samples 0",
+              file=sys.stderr)
+
+
+def _wss_options(args: argparse.Namespace) -> tuple[range, int]:
     from damon_tui.errors import UserError
-    from damon_tui.report.wss import report
     from damon_tui.units import UnitError, parse_size
 
     start, stop, step = args.range
@@ -166,15 +216,18 @@ def _wss(args: argparse.Namespace, record) -> None:
         sz_thres = parse_size(args.sz_thres, "--sz-thres")
     except UnitError as e:
         raise UserError(str(e)) from None
+    return percentiles, sz_thres
+
+
+def _wss(args: argparse.Namespace, record) -> None:
+    from damon_tui.report.wss import report
+
+    percentiles, sz_thres = _wss_options(args)
     print(report(record, percentiles, args.acc_thres, sz_thres,
                  args.exclude_samples, sort=args.sortby != "time",
                  collapse=not args.per_target, nr_cols_bar=args.nr_cols_bar,
                  raw=args.raw_number, all_values=args.all_wss))
-    most = max((t.nr_snapshots for t in record.targets), default=0)
-    if 0 < most <= args.exclude_samples:
-        print(f"# every snapshot ({most}) was left out by --exclude-samples "
-              f"{args.exclude_samples} (damo's default is 20); try --exclude-samples 0",
-              file=sys.stderr)
+    _excluded_note(args, max((t.nr_snapshots for t in record.targets), default=0))
 
 
 #: --resol limit: the heatmap's cells are held in memory (and drawn one by one in SVG)

@@ -75,12 +75,18 @@ def wss_dists(record: Record, acc_thres: int = 1, sz_thres: int = 1,
               exclude_samples: int = 20, sort: bool = True,
               collapse: bool = True) -> dict[int | None, list[int]]:
     """Per target id (or ``{0: ...}`` when collapsed) the WSS values."""
+    return combine([(t.target_id, target_wss(t, acc_thres, sz_thres, exclude_samples))
+                    for t in record.targets], sort, collapse)
+
+
+def combine(values: list[tuple[int | None, list[int]]], sort: bool = True,
+            collapse: bool = True) -> dict[int | None, list[int]]:
+    """Per-target WSS values (time order) -> the distributions ``report wss`` prints."""
     dists: dict[int | None, list[int]] = {}
-    for t in record.targets:
-        d = target_wss(t, acc_thres, sz_thres, exclude_samples)
+    for tid, d in values:
         if sort:
             d.sort()
-        dists[t.target_id] = d
+        dists[tid] = d
     if collapse:
         merged: list[int] = []
         for d in dists.values():
@@ -135,10 +141,15 @@ def report(record: Record, percentiles: Iterable[int] = range(0, 101, 25),
            sort: bool = True, collapse: bool = True, nr_cols_bar: int = 59,
            raw: bool = False, all_values: bool = False) -> str:
     """The whole ``report wss`` text, as damo prints it."""
+    return format_report(wss_dists(record, acc_thres, sz_thres, exclude_samples, sort,
+                                   collapse), percentiles, nr_cols_bar, raw, all_values)
+
+
+def format_report(dists: dict[int | None, list[int]], percentiles: Iterable[int],
+                  nr_cols_bar: int = 59, raw: bool = False, all_values: bool = False) -> str:
     out = []
     percentiles = list(percentiles)
-    for tid, dist in wss_dists(record, acc_thres, sz_thres, exclude_samples, sort,
-                               collapse).items():
+    for tid, dist in dists.items():
         out.append("# target_id\t%s" % tid)
         out.append(format_dist(dist, percentiles, nr_cols_bar, raw, all_values))
     return "\n".join(out)

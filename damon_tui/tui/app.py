@@ -17,8 +17,11 @@ from textual.app import App
 from textual.message import Message
 
 from damon_tui.errors import UserError
+from damon_tui.ops.names import NameIndex
+from damon_tui.report.histograms import SzHistogram
 from damon_tui.tui.models import Feed, next_in
 from damon_tui.tui.monitor import HelpScreen, MonitorScreen
+from damon_tui.tui.outcomes import OutcomesModel, pageout_applied, read_outcomes
 from damon_tui.tui.session import Session
 from damon_tui.tui.source import SPEEDS, LiveSource
 from damon_tui.tui.view import MonitorView, ReplayState, SourceState, WssView
@@ -32,6 +35,17 @@ FPS = 15
 ROWS_FOR_SPEED = {1.0: 1, 10.0: 5, 100.0: 20, 0.0: 50}
 #: seconds between recomputations of the side panels' figures (percentiles, schemes)
 SLOW_PERIOD = 0.25
+
+
+#: seconds between re-reads of the shown target's mapping names
+NAMES_PERIOD = 1.0
+
+
+def _histogram(kind: str, snap, ti: int) -> SzHistogram:
+    """damo's size histogram of one target of a snapshot (recency in log-scale bins)."""
+    h = SzHistogram(kind, logscale=kind == "recency")
+    h.add_snapshot(snap.targets[ti], snap.sample_us, snap.aggr_us)
+    return h
 
 
 class ViewReady(Message):
@@ -76,8 +90,13 @@ class DamonApp(App):
         self._drawn_generation = -1
         self._last_post = 0.0
         self._last_draw = 0.0
-        #: (time, target, wss view, schemes text): the side panels' slower figures
+        #: (time, target, wss view, schemes text, histograms, outcomes): the side
+        #: panels' slower figures
         self._slow: tuple | None = None
+        #: RSS, reclaimed, refaults, free memory over time (fed by the engine thread)
+        self.outcomes = OutcomesModel()
+        #: (monotonic time, target, NameIndex) of the shown target's mapping names
+        self._names: tuple | None = None
         self.frame_times: list[float] = []  # seconds per full refresh (bench)
         self.profiles_dir: str | None = None  # presets' profile directory (None: default)
         self.replay = session.replay
@@ -106,6 +125,13 @@ class DamonApp(App):
         the view built from them (``ViewReady``).
         """
         self.feed.add(snap)
+        s = self.session
+        if snap is not None and s.live and s.ops is not None:
+            monitor = s.monitor
+            self.outcomes.add(read_outcomes(
+                s.ops, snap.end_us,
+                pageout_applied(snap.schemes, getattr(monitor, "schemes", ())),
+                self.target_idx))
         rec = self.recorder
         if rec is not None and snap is not None:
             rec.write(snap)
@@ -328,6 +354,8 @@ class DamonApp(App):
         self.session = live_session(ops, attrs, seed=self.session.seed)
         self.replay = None
         self.feed.reset()
+        self.outcomes = OutcomesModel()
+        self._names = None
         for mod in self.modules.values():
             mod.running = mod.running_inputs = None
         self._make_source()
@@ -383,7 +411,7 @@ class DamonApp(App):
             rows = tuple(hm.rows) if hm is not None else ()
             gen = feed.generation
             nr_regions = feed.nr_regions
-            wss, schemes = self._slow_parts(feed, ti, snap, force)
+            wss, schemes, hists, outcomes = self._slow_parts(feed, ti, snap, force)
         target = None
         if snap is not None and snap.targets:
             target = snap.targets[min(ti, len(snap.targets) - 1)]
@@ -408,7 +436,25 @@ class DamonApp(App):
             target_idx=ti, target_label=self.target_label(), snapshot=snap, target=target,
             heatmap=hm, rows=rows, wss=wss, source=source, replay=replay,
             recording=(rec.path, rec.size) if rec is not None else None,
-            region_sort=self.region_sort, schemes=schemes)
+            region_sort=self.region_sort, schemes=schemes, names=self.names_of(ti),
+            histograms=hists, outcomes=outcomes)
+
+    def names_of(self, ti: int) -> NameIndex | None:
+        """The shown target's mapping names, re-read at most every ``NAMES_PERIOD``."""
+        ops = self.session.ops if self.session.live else None
+        if ops is None:
+            return None
+        now = time.monotonic()
+        cached = self._names
+        if cached is not None and cached[1] == ti and now - cached[0] < NAMES_PERIOD:
+            return cached[2]
+        try:
+            ranges = ops.mapping_names(ti)
+        except Exception:  # a target gone between two reads: keep the last names
+            return cached[2] if cached is not None else None
+        idx = NameIndex(ranges) if ranges else None
+        self._names = (now, ti, idx)
+        return idx
 
     def _slow_parts(self, feed: Feed, ti: int, snap, force: bool) -> tuple:
         """The working-set figures and schemes text, recomputed at most every 0.25 s."""
@@ -416,7 +462,7 @@ class DamonApp(App):
         cached = self._slow
         if (not force and cached is not None and cached[1] == ti
                 and now - cached[0] < SLOW_PERIOD):
-            return cached[2], cached[3]
+            return cached[2], cached[3], cached[4], cached[5]
         wss = feed.wss[ti] if ti < len(feed.wss) else None
         rp = self.replay
         if rp is not None and ti < len(rp.record.targets):
@@ -432,8 +478,12 @@ class DamonApp(App):
         else:
             view = WssView()
         schemes = self.schemes_text(snap)
-        self._slow = (now, ti, view, schemes)
-        return view, schemes
+        hists: tuple = ()
+        if snap is not None and ti < len(snap.targets):
+            hists = tuple(_histogram(kind, snap, ti) for kind in ("recency", "temperature"))
+        outcomes = self.outcomes.view() if self.session.live else None
+        self._slow = (now, ti, view, schemes, hists, outcomes)
+        return view, schemes, hists, outcomes
 
     def monitor_screen(self) -> MonitorScreen | None:
         """The monitor screen in the stack (also under a modal), if any."""

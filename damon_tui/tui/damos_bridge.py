@@ -9,20 +9,8 @@ schemes in place (statistics and quota state kept), in the engine thread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from damon_tui.damos.describe import LiveState
 from damon_tui.errors import UserError
-
-
-@dataclass
-class SchemeLive:
-    """What the schemes panel shows for one scheme."""
-
-    active: bool
-    metric: int | None  # free memory rate (permil) at the last watermark check
-    charged_sz: int  # charged in the current quota window
-    esz: int  # effective size quota (0 = none)
-    quota_set: bool
 
 
 def runner_of(monitor):
@@ -63,6 +51,23 @@ def apply(app, schemes) -> None:
     commit_schemes(monitor, schemes)
 
 
+def set_region(app, region) -> None:
+    """A module's ``monitor_region_start/end`` (None: the ops' own ranges) on every target."""
+    def apply_region(m) -> None:
+        for t in range(len(m.targets)):
+            if region is None:
+                m.clear_target_ranges(t)
+            else:
+                m.set_target_ranges(t, [region])
+
+    call = getattr(app.session.monitor, "call", None)
+    if call is None:  # --kernel: the kernel's module sets its own region
+        return
+    if region is not None and region[1] <= region[0]:
+        raise UserError("monitor_region_start/monitor_region_end: empty region")
+    call(apply_region)
+
+
 def commit(app, user_schemes) -> str:
     """Commit the user's schemes (modules' schemes stay); return a status line."""
     user_schemes = list(user_schemes)
@@ -71,8 +76,8 @@ def commit(app, user_schemes) -> str:
     return f"committed {len(user_schemes)} scheme(s)"
 
 
-def live_state(monitor) -> list[SchemeLive]:
-    """Watermark activation, metric and quota use of each running scheme."""
+def live_state(monitor) -> list[LiveState]:
+    """Watermark activation, free memory and quota use of each running scheme."""
     runner = runner_of(monitor)
     if runner is None:
         return []
@@ -80,9 +85,16 @@ def live_state(monitor) -> list[SchemeLive]:
     wm = runner.wmarks
     for i, st in enumerate(runner.states):
         q = st.quota
-        out.append(SchemeLive(active=bool(wm.active[i]), metric=wm.last_metric,
-                              charged_sz=q.charged_sz, esz=q.esz, quota_set=q.is_set))
+        out.append(LiveState(active=bool(wm.active[i]), free_permil=wm.last_metric,
+                             quota_full=q.full(), esz=q.esz, charged_sz=q.charged_sz))
     return out
+
+
+def snapshot_regions(snap) -> list[tuple[int, int, int, int]]:
+    """Every target's ``(start, end, nr_accesses, age)`` of a snapshot (``[]``: none)."""
+    if snap is None:
+        return []
+    return [r for t in snap.targets for r in t]
 
 
 def config_from_args(args, attrs, ops):

@@ -76,6 +76,8 @@ class Heatmap(Widget, can_focus=True):
         self._rows_shown: list = []
         self._legend_max_hz: float = 0.0
         self._view_rows: tuple = ()  # the rows of the last view (oldest first)
+        #: the shown target's mapping names (a ``NameIndex``), for the axis and cursor
+        self.names = None
 
     # -- geometry -------------------------------------------------------------
     @property
@@ -118,6 +120,7 @@ class Heatmap(Widget, can_focus=True):
         if view.heatmap is not None:
             self.model = view.heatmap
         self._view_rows = view.rows
+        self.names = view.names
         self.prepare()
         self.refresh()
 
@@ -237,6 +240,12 @@ class Heatmap(Widget, can_focus=True):
         size = format_size(w.hi - w.lo, 1)
         gw = self.grid_width
         mid = f"{size}"
+        if self.names is not None:  # which mappings the window spans
+            lo_addr = w.space.offset_to_addr(w.lo)
+            hi_addr = w.space.offset_to_addr(max(w.hi - 1, w.lo)) + 1
+            label = self.names.label(lo_addr, hi_addr, max(gw - len(left) - len(right) - 14, 6))
+            if label != "-":
+                mid = f"{label} · {size}"
         inner = gw - len(left) - len(right)
         if inner >= len(mid) + 2:
             pad = inner - len(mid)
@@ -292,11 +301,12 @@ class Heatmap(Widget, can_focus=True):
         if info is None:
             return "cursor: no region here"
         s, e, nr, age, row = info
-        full = (f"{s:#x}-{e:#x} {format_size(e - s, 1)} · nr_accesses {nr}/{row.nr_samples}"
-                f" · age {age} ({format_time_us(age * row.aggr_us)})")
+        name = f"{self.names.label(s, e, 24)} " if self.names is not None else ""
+        full = (f"{name}{s:#x}-{e:#x} {format_size(e - s, 1)} · nr_accesses "
+                f"{nr}/{row.nr_samples} · age {age} ({format_time_us(age * row.aggr_us)})")
         if len(full) <= width:
             return full
-        return (f"{s:#x} {format_size(e - s, 1)} nr_acc {nr}/{row.nr_samples} "
+        return (f"{name}{s:#x} {format_size(e - s, 1)} nr_acc {nr}/{row.nr_samples} "
                 f"age {_compact_time(age * row.aggr_us)}")
 
     # -- actions --------------------------------------------------------------

@@ -19,6 +19,8 @@ from damon_tui.tui.heatmap import Heatmap
 from damon_tui.tui.models import SORT_KEYS, next_in
 from damon_tui.tui.view import MonitorView
 from damon_tui.tui.widgets.header import HeaderBar
+from damon_tui.tui.widgets.histograms import HistogramPanel
+from damon_tui.tui.widgets.outcomes import OutcomesPanel
 from damon_tui.tui.widgets.regions import RegionPanel
 from damon_tui.tui.widgets.schemes import SchemesPanel
 from damon_tui.tui.widgets.timeline import Timeline
@@ -35,11 +37,13 @@ HELP_TEXT = """\
   space   pause / resume (replay: play)   n   one step while paused
   s       speed 1x, 10x, 100x, max        T   time per heatmap row
   w       record on / off                 o   sort regions
+  h       histogram: idle time (recency) or temperature, by size
   e       schemes editor                  p   presets (reclaim, lru_sort)
   g       target picker                   t   next target (if several)
   ?       this help                       q   quit
   tab     side panels: small screens show one at a time (working set,
-          regions, schemes, none); large ones show or hide them all
+          regions, schemes, histogram, outcomes, none); large ones show
+          or hide them all (histogram and outcomes from 56 rows)
 [b]Heatmap[/b]
   arrows  cursor: region, nr_accesses, age and size under it
   + - 0   zoom in / out around the cursor, reset
@@ -78,6 +82,7 @@ class MonitorScreen(Screen):
         Binding("n", "step", "Step", show=False),
         Binding("T", "row_time", "Row time", show=False),
         Binding("o", "sort", "Sort", show=False),
+        Binding("h", "histogram", "Histogram", show=False),
         Binding("w", "record", "Rec"),
         Binding("e", "schemes", "Schemes"),
         Binding("p", "presets", "Presets"),
@@ -114,7 +119,9 @@ class MonitorScreen(Screen):
     """
 
     #: side panels; in compact layouts ``tab`` shows one at a time (or none)
-    PANELS = ("wss", "regionpanel", "schemes", None)
+    PANELS = ("wss", "regionpanel", "schemes", "histograms", "outcomes", None)
+    #: panels a non-compact side column shows only when the screen is this tall
+    TALL_ONLY = {"histograms": 56, "outcomes": 56}
     panel = 0
     side_hidden = False
 
@@ -129,6 +136,8 @@ class MonitorScreen(Screen):
                 yield WssPanel(id="wss")
                 yield RegionPanel(id="regionpanel")
                 yield SchemesPanel(id="schemes")
+                yield HistogramPanel(id="histograms")
+                yield OutcomesPanel(id="outcomes")
         timeline = Timeline(id="timeline")
         timeline.display = self.app.session.replay is not None
         yield timeline
@@ -160,6 +169,8 @@ class MonitorScreen(Screen):
         side.styles.width = self.side_width
         inner = self.side_width - 2  # inside the panels' borders
         self.query_one(WssPanel).inner_width = inner
+        self.query_one(HistogramPanel).inner_width = inner
+        self.query_one(OutcomesPanel).inner_width = inner
         regions = self.query_one(RegionPanel)
         regions.inner_width = inner
         regions.limit = 10  # a 13-line panel; in compact layouts it fills the side column
@@ -177,7 +188,7 @@ class MonitorScreen(Screen):
             side.display = not self.side_hidden
             for name in self.PANELS[:-1]:
                 w = self.query_one(f"#{name}")
-                w.display = True
+                w.display = self.size.height >= self.TALL_ONLY.get(name, 0)
                 w.styles.height = None  # back to the panel's own CSS
         self.app.refresh_views(force=True)
 
@@ -207,6 +218,8 @@ class MonitorScreen(Screen):
             self.query_one(WssPanel).update(view)
             self.query_one(RegionPanel).update(view)
             self.query_one(SchemesPanel).update(view)
+            self.query_one(HistogramPanel).update(view)
+            self.query_one(OutcomesPanel).update(view)
         return True
 
     def show_header(self, view: MonitorView) -> None:
@@ -247,6 +260,11 @@ class MonitorScreen(Screen):
 
     def action_sort(self) -> None:
         self.app.region_sort = next_in(SORT_KEYS, self.app.region_sort)
+        self.app.refresh_views(force=True)
+
+    def action_histogram(self) -> None:
+        """Switch the histogram panel between idle time and temperature."""
+        self.query_one(HistogramPanel).toggle()
         self.app.refresh_views(force=True)
 
     def action_record(self) -> None:

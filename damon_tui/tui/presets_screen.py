@@ -17,10 +17,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static
 
+from damon_tui.damos.describe import LiveState, describe, why_not
 from damon_tui.errors import UserError
 from damon_tui.kernel.modules import KernelModule
 from damon_tui.kernel.sysfs import new_io
 from damon_tui.tui.schemes_screen import PromptScreen
+from damon_tui.units import format_size
 
 PRESET_NAMES = ("reclaim", "lru_sort")
 
@@ -72,6 +74,7 @@ def _committer(app, name: str):
         # the module's ``running`` is already ``cfg``: the order of scheme_owners
         damos_bridge.apply(app, damos_bridge.effective_schemes(app))
         _apply_attrs(app, cfg)
+        damos_bridge.set_region(app, cfg.monitor_region)
     return on_commit
 
 
@@ -104,6 +107,7 @@ def write(app, module, name: str, value) -> str:
         from damon_tui.tui import damos_bridge
 
         damos_bridge.apply(app, damos_bridge.effective_schemes(app))
+        damos_bridge.set_region(app, None)
     return f"{module.preset.title}.{name} = {module.read(name)}"
 
 
@@ -130,6 +134,51 @@ def _human(p, value: str) -> str:
     if p.kind == "bytes" and v >= 1024:
         return f"{value} ({format_size(v, 1)})"
     return value
+
+
+def _stat_words(mod) -> str:
+    """The module's read-only statistics in one or two short lines."""
+    r = mod.read
+
+    def size(name: str) -> str:
+        return format_size(int(r(name)), 1)
+
+    if mod.preset.name == "reclaim":
+        return (f"tried {r('nr_reclaim_tried_regions')} regions "
+                f"({size('bytes_reclaim_tried_regions')}) · reclaimed "
+                f"{r('nr_reclaimed_regions')} ({size('bytes_reclaimed_regions')}) · "
+                f"quota exceeded {r('nr_quota_exceeds')}x")
+    parts = []
+    for temp in ("hot", "cold"):
+        parts.append(f"{temp}: tried {r(f'nr_lru_sort_tried_{temp}_regions')} "
+                     f"({size(f'bytes_lru_sort_tried_{temp}_regions')}) sorted "
+                     f"{r(f'nr_lru_sorted_{temp}_regions')} "
+                     f"({size(f'bytes_lru_sorted_{temp}_regions')}) quota exceeded "
+                     f"{r(f'nr_{temp}_quota_exceeds')}x")
+    return "\n".join(parts)
+
+
+def module_summary(mod, live, regions, sample_us: int, aggr_us: int) -> Text:
+    """State, running schemes in words with why they (do not) act, and statistics."""
+    out = Text()
+    if not mod.enabled:
+        out.append("disabled: ", style="bold")
+        out.append("y enables it with the inputs below", style="dim")
+        return out
+    pending = any(mod.running_inputs.get(k) != v for k, v in mod.inputs.items()
+                  if k not in ("enabled", "commit_inputs"))
+    out.append(f"running (kdamond {mod.read('kdamond_pid')}) · ", style="bold")
+    out.append("inputs changed (*): c commits them" if pending
+               else "inputs committed", style="yellow" if pending else "green")
+    for i, scheme in enumerate(mod.running.schemes):
+        out.append("\n")
+        out.append(describe(scheme, aggr_us), style="dim")
+        lv = live[i] if i < len(live) else LiveState()
+        why = why_not(scheme, lv, regions, sample_us, aggr_us)
+        out.append("\n  ")
+        out.append(why, style="green" if why.startswith("acting") else "yellow")
+    out.append("\n" + _stat_words(mod))
+    return out
 
 
 class ExportScreen(ModalScreen):
@@ -166,9 +215,10 @@ class PresetScreen(Screen):
 
     DEFAULT_CSS = """
     PresetScreen #title { height: 1; padding: 0 1; background: $panel; }
+    PresetScreen #summary { height: auto; max-height: 8; padding: 0 1; }
     PresetScreen #status { height: auto; padding: 0 1; }
-    PresetScreen #params { height: 1fr; }
-    PresetScreen #help { height: 3; padding: 0 1; color: $text-muted; }
+    PresetScreen #params { height: 1fr; min-height: 4; }
+    PresetScreen #help { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     """
 
     def __init__(self, name: str) -> None:
@@ -181,6 +231,7 @@ class PresetScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
+        yield Static(id="summary")
         yield Static(id="status")
         yield DataTable(id="params", cursor_type="row")
         yield Static(id="help")
@@ -198,15 +249,15 @@ class PresetScreen(Screen):
             self.fill()
 
     def fill(self) -> None:
-        """Parameter values (inputs, running state and live statistics)."""
+        """State and statistics at the top, then the writable parameters."""
         from damon_tui.tui import damos_bridge
 
         mod = self.module
         preset = mod.preset
         mod.kdamond_pid = self.app.pid_provider()
         snap = self.app.feed.latest
+        owners = damos_bridge.scheme_owners(self.app)
         if mod.running is not None and snap is not None and snap.schemes:
-            owners = damos_bridge.scheme_owners(self.app)
             mine = tuple(st for st, o in zip(snap.schemes, owners, strict=False)
                          if o == preset.title)
             if mine:
@@ -216,6 +267,13 @@ class PresetScreen(Screen):
                                                                             style="dim")
         title.update(Text.assemble((preset.title, "bold"), " · ", state,
                                    f" · tab: {self._other()}"))
+        monitor = self.app.session.monitor
+        live = [lv for lv, o in zip(damos_bridge.live_state(monitor), owners, strict=False)
+                if o == preset.title] if monitor is not None else []
+        self.query_one("#summary", Static).update(
+            module_summary(mod, live, damos_bridge.snapshot_regions(snap),
+                           snap.sample_us if snap is not None else monitor.attrs.sample_us,
+                           snap.aggr_us if snap is not None else monitor.attrs.aggr_us))
         table = self.query_one("#params", DataTable)
         docs_column = (self.size.width or self.app.size.width) >= 100  # fits 80 without
         if docs_column != self._docs_column:
@@ -225,12 +283,14 @@ class PresetScreen(Screen):
                               *(("docs",) if docs_column else ()))
         row = table.cursor_row
         rows = []
-        for p in preset.params:
+        for p in self.params:
             value = mod.read(p.name)
             docs = p.docs_value
             docs_text = "-" if docs is None else p.format(docs)
             differs = docs is not None and docs != p.default
-            rows.append((p.name + (" (ro)" if p.readonly else ""), _human(p, value), p.unit,
+            changed = (mod.running_inputs is not None and p.name in mod.running_inputs
+                       and mod.running_inputs[p.name] != mod.inputs.get(p.name))
+            rows.append((p.name + (" *" if changed else ""), _human(p, value), p.unit,
                          p.format(p.default),
                          Text(docs_text, style="yellow") if differs else docs_text)
                         [:5 if docs_column else 4])
@@ -240,19 +300,35 @@ class PresetScreen(Screen):
             table.move_cursor(row=min(row, len(rows) - 1))
         self._show_help()
 
+    @property
+    def params(self) -> list:
+        """The writable parameters (the read-only statistics are in the summary)."""
+        return [p for p in self.module.preset.params if not p.readonly]
+
     def _other(self) -> str:
         return next(n for n in PRESET_NAMES if n != self.preset_name)
 
     def _current_param(self):
         table = self.query_one("#params", DataTable)
-        params = self.module.preset.params
+        params = self.params
         return params[min(table.cursor_row, len(params) - 1)]
 
     def _show_help(self) -> None:
         p = self._current_param()
-        extra = " (read-only statistic)" if p.readonly else ""
         newer = " Added by newer kernels." if p.newer else ""
-        self.query_one("#help", Static).update(Text(f"{p.name}: {p.help}{newer}{extra}"))
+        docs = p.docs_value
+        if docs is None:
+            note = " docs: the admin-guide states no default."
+        elif docs != p.default:
+            note = (f" docs: the admin-guide says {p.format(docs)}; newer kernels use "
+                    f"{p.format(p.default)}.")
+        else:
+            note = ""
+        legend = ("  [docs column: the default the kernel's admin-guide states; yellow = "
+                  "differs, - = not stated; * = input not yet committed]"
+                  if self._docs_column else "  [* = input not yet committed]")
+        self.query_one("#help", Static).update(
+            Text.assemble(f"{p.name}: {p.help}{newer}{note}", (legend, "dim")))
 
     def on_data_table_row_highlighted(self, _event) -> None:
         self._show_help()
@@ -270,6 +346,11 @@ class PresetScreen(Screen):
             self.set_status(Text(f"refused: {e}", style="bold red"))
             self.fill()
             return False
+        if name == "commit_inputs":
+            msg = f"committed: {self.module.preset.title} now runs the inputs"
+        elif name == "enabled":
+            msg = (f"enabled: {self.module.preset.title} runs the inputs"
+                   if self.module.enabled else f"disabled: {self.module.preset.title} stopped")
         self.set_status(Text(msg, style="green"))
         self.fill()
         self.app.refresh_views(force=True)

@@ -34,9 +34,12 @@ def scene_target_entries():
         Entry("paddr", "paddr", "physical memory (paddr)", "", False,
               "ops paddr: no - cannot run: it needs page idle tracking, which this kernel "
               "lacks"),
-        Entry("pid", "4242", "   4242 ./zigzag-server --port 8080", "alice 512.0 MiB", True),
+        Entry("pid", "4242", "   4242 ./zigzag-server --port 8080", "alice 512.0 MiB", True,
+              rss=512 << 20),
         Entry("pid", "4243", "   4243 ./zigzag-batch", "bob 1.2 GiB", False,
-              "not your process; monitoring it needs root"),
+              "not your process; monitoring it needs root", rss=1229 << 20),
+        Entry("pid", "2", "      2 [kthreadd]", "root 0 B", False,
+              "kernel thread: it has no user address space to monitor", kernel_thread=True),
     ]
 
 

@@ -48,6 +48,9 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("filters", "filters", "reject addr 0x1000-0x2000; allow not anon; target 1"),
 )
 
+#: damos reports both bounds of a range under the min's name; the form tells them apart
+_PAIRS = {"min_sz": "max_sz", "min_acc": "max_acc", "min_age": "max_age"}
+
 #: error field prefixes of damos' messages -> form field
 _ERROR_FIELDS: tuple[tuple[str, str], ...] = (
     ("access_pattern.sz_bytes", "min_sz"),
@@ -154,7 +157,7 @@ class SchemeForm:
             kv["target_nid"] = self.extra["target_nid"]
         return kv
 
-    def build(self, ops=None, attrs=None, where: str = "scheme"):
+    def build(self, ops=None, attrs=None, where: str = "scheme", _probe: bool = True):
         """``(scheme, None)`` or ``(None, {field: message})`` with damos' own rules."""
         from damon_tui.damos.io import scheme_from_dict
         from damon_tui.damos.runtime import validate_for_ops
@@ -172,8 +175,25 @@ class SchemeForm:
                     kw = {"sample_us": attrs.sample_us, "aggr_us": attrs.aggr_us}
                 validate_for_ops([scheme], ops, **kw)
         except UserError as e:
-            return None, {self._error_field(str(e), where): _strip_where(str(e), where)}
+            name = self._error_field(str(e), where)
+            if _probe and name in _PAIRS and self._max_is_wrong(name, ops, attrs, where):
+                name = _PAIRS[name]
+            return None, {name: _strip_where(str(e), where)}
         return scheme, None
+
+    def _max_is_wrong(self, name: str, ops, attrs, where: str) -> bool:
+        """Whether an error damos reports on a min/max pair is the max field's own: it
+        goes away with the max back to ``max`` but not with the min back to ``0``
+        (a min above the max stays the min's)."""
+        other = _PAIRS[name]
+        if getattr(self, other).strip() == "max":
+            return False
+
+        def fixed(**change) -> bool:
+            _, errors = replace(self, **change).build(ops, attrs, where, _probe=False)
+            return not errors or name not in errors
+
+        return fixed(**{other: "max"}) and not fixed(**{name: "0"})
 
     def _error_field(self, message: str, where: str) -> str:
         """Like ``error_field``, telling the first goal from the ``goals_more`` ones."""

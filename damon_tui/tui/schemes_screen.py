@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
+from damon_tui.damos.describe import describe
 from damon_tui.errors import UserError
 from damon_tui.tui.scheme_form import FIELDS, SchemeForm
 
@@ -35,6 +36,18 @@ def _actions(ops) -> list[str]:
 
     supported = set(ops.supported_actions()) | {"stat"}
     return [a for a in ACTIONS if a in supported]
+
+
+def running_text(pending: int, app) -> Text:
+    """``2 pending · running 3: 1 yours + 2 DAMON_LRU_SORT · ctrl+s commits yours``."""
+    from damon_tui.tui import damos_bridge
+
+    owners = damos_bridge.scheme_owners(app)
+    mine = owners.count("user")
+    parts = [f"{mine} yours"] + [f"{owners.count(o)} {o}" for o in dict.fromkeys(owners)
+                                 if o != "user"]
+    return Text(f"{pending} pending · running {len(owners)}: {' + '.join(parts)} · ctrl+s "
+                "commits yours (presets keep theirs)", style="dim")
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -89,6 +102,10 @@ class SchemesScreen(Screen):
     SchemesScreen .hint { height: 1; padding: 0 0 0 22; color: $text-muted; }
     SchemesScreen .err { height: auto; padding: 0 0 0 22; color: $error; }
     SchemesScreen #form { height: 1fr; }
+    SchemesScreen .row:focus-within { background: $accent 25%; }
+    SchemesScreen .row:focus-within Label.name { text-style: bold; color: $accent; }
+    SchemesScreen .row Input:focus { background: $accent 40%; text-style: bold; }
+    SchemesScreen .row Select:focus > SelectCurrent { background: $accent 40%; }
     """
 
     def __init__(self) -> None:
@@ -107,7 +124,9 @@ class SchemesScreen(Screen):
         with Vertical(id="top"):
             yield DataTable(id="list", cursor_type="row")
         yield Static(id="status")
-        with VerticalScroll(id="form"):
+        form = VerticalScroll(id="form")
+        form.can_focus = False  # tab goes from the list straight to the first field
+        with form:
             for name, label, hint in FIELDS:
                 with Horizontal(classes="row"):
                     yield Label(label, classes="name")
@@ -124,18 +143,21 @@ class SchemesScreen(Screen):
         app = self.app
         self.forms = [SchemeForm.from_scheme(s) for s in app.session.schemes]
         table = self.query_one("#list", DataTable)
-        table.add_columns("#", "scheme (one-line format)")
+        table.add_columns("#", "scheme")
         self._refresh_list()
         self._load_form()
         self._set_status(self._running_text())
 
     # -- list ---------------------------------------------------------------------
     def _refresh_list(self) -> None:
-        from damon_tui.damos.io import format_one_line
-
         table = self.query_one("#list", DataTable)
         with self.prevent(DataTable.RowHighlighted):
-            self._fill_list(table, format_one_line)
+            self._fill_list(table, self._words)
+
+    def _words(self, scheme) -> str:
+        """A scheme in words, ages as times for the monitor's aggregation interval."""
+        attrs = self.app.session.attrs
+        return describe(scheme, attrs.aggr_us if attrs is not None else None)
 
     def _fill_list(self, table, format_one_line) -> None:
         table.clear()
@@ -195,11 +217,9 @@ class SchemesScreen(Screen):
             self._field_changed(event.select.id[2:], str(value))
 
     def _refresh_list_row(self) -> None:
-        from damon_tui.damos.io import format_one_line
-
         table = self.query_one("#list", DataTable)
         scheme, errors = self.forms[self.selected].build()
-        text = format_one_line(scheme) if scheme else f"invalid: {next(iter(errors.values()))}"
+        text = self._words(scheme) if scheme else f"invalid: {next(iter(errors.values()))}"
         try:
             table.update_cell_at((self.selected, 1), text)
         except Exception:
@@ -226,10 +246,7 @@ class SchemesScreen(Screen):
             self._set_status(self._running_text())
 
     def _running_text(self) -> Text:
-        n = len(self.app.session.schemes)
-        t = Text(f"{len(self.forms)} pending, {n} running · ctrl+s commits to the "
-                 "running monitor", style="dim")
-        return t
+        return running_text(len(self.forms), self.app)
 
     def _set_status(self, text) -> None:
         self.query_one("#status", Static).update(text)

@@ -18,6 +18,8 @@ class Entry:
     detail: str  # user, RSS, description
     available: bool
     reason: str = ""  # why not, when unavailable
+    rss: int = 0  # bytes resident (processes), for sorting
+    kernel_thread: bool = False  # hidden unless asked for
 
 
 def _caps():
@@ -79,17 +81,27 @@ def process_entries(caps, limit: int = 2000) -> list[Entry]:
 
         detail = f"{user} {format_size(rss, 1)}"
         reason = ""
+        kthread = not info.get("cmdline") and rss == 0
         if vaddr is not None and not vaddr.ok:
             reason = vaddr.line()
-        elif not info.get("cmdline") and rss == 0:
+        elif kthread:
             reason = "kernel thread: it has no user address space to monitor"
         elif not is_root and owner is not None and owner != me:
             reason = (caps.line("root") if not isinstance(caps, Exception)
                       else "not your process; monitoring it needs root")
-        out.append(Entry("pid", str(pid), f"{pid:>7} {cmd[:200]}", detail, not reason, reason))
+        out.append(Entry("pid", str(pid), f"{pid:>7} {cmd[:4096]}", detail, not reason, reason,
+                         rss=rss, kernel_thread=kthread))
         if len(out) >= limit:
             break
-    return out
+    return by_rss(out)
+
+
+def by_rss(entries: list[Entry]) -> list[Entry]:
+    """Processes largest resident set first (then by pid); other entries keep their order."""
+    others = [e for e in entries if e.kind != "pid"]
+    procs = sorted((e for e in entries if e.kind == "pid"),
+                   key=lambda e: (-e.rss, int(e.key) if e.key.isdigit() else 0))
+    return others + procs
 
 
 def all_entries() -> list[Entry]:
@@ -97,13 +109,22 @@ def all_entries() -> list[Entry]:
     return workload_entries() + [paddr_entry(caps)] + process_entries(caps)
 
 
-def filter_entries(entries: list[Entry], text: str) -> list[Entry]:
-    """Entries whose label or detail contain every word of ``text`` (case-insensitive)."""
+def filter_entries(entries: list[Entry], text: str,
+                   kernel_threads: bool = True) -> list[Entry]:
+    """Entries whose label or detail contain every word of ``text`` (case-insensitive);
+    kernel threads only when ``kernel_threads``."""
     words = text.lower().split()
-    if not words:
-        return list(entries)
     return [e for e in entries
-            if all(w in f"{e.label} {e.detail} {e.kind}".lower() for w in words)]
+            if (kernel_threads or not e.kernel_thread)
+            and all(w in f"{e.label} {e.detail} {e.kind}".lower() for w in words)]
+
+
+def details(e: Entry) -> str:
+    """Everything about an entry, uncut, for the picker's detail lines."""
+    text = e.label.strip()
+    if e.detail:
+        text += f"\n{e.detail}"
+    return text
 
 
 def ops_for(entry: Entry, path: str | None = None):

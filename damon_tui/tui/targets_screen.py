@@ -9,7 +9,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from damon_tui.errors import UserError
-from damon_tui.tui.targets_model import Entry, all_entries, filter_entries, ops_for
+from damon_tui.tui.targets_model import (
+    Entry,
+    all_entries,
+    by_rss,
+    details,
+    filter_entries,
+    ops_for,
+)
 
 
 def _cut(text: str, width: int) -> str:
@@ -21,25 +28,32 @@ def open_screen(app) -> None:
 
 
 class TargetScreen(Screen):
-    """Type to filter; enter monitors the highlighted target (greyed ones say why not)."""
+    """Type to filter; enter monitors the highlighted target (greyed ones say why not).
+
+    Processes are sorted by resident memory; kernel threads are hidden until ctrl+t;
+    the lines under the list show the highlighted entry whole (command line, user,
+    RSS, why not).
+    """
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("down", "move(1)", "Down", show=False),
         Binding("up", "move(-1)", "Up", show=False),
         Binding("ctrl+r", "reload", "Reload"),
+        Binding("ctrl+t", "kernel_threads", "Kernel threads"),
     ]
 
     DEFAULT_CSS = """
     TargetScreen #filter { height: 3; }
     TargetScreen #list { height: 1fr; }
-    TargetScreen #why { height: 2; padding: 0 1; }
+    TargetScreen #why { height: auto; max-height: 6; padding: 0 1; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[Entry] = []
         self.shown: list[Entry] = []
+        self.kernel_threads = False
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: a name, a pid, a user; or a masim .cfg path + enter",
@@ -56,11 +70,11 @@ class TargetScreen(Screen):
 
     def action_reload(self) -> None:
         provider = getattr(self.app, "target_entries", None) or all_entries
-        self.entries = provider()
+        self.entries = by_rss(provider())
         self.apply_filter(self.query_one("#filter", Input).value)
 
     def apply_filter(self, text: str) -> None:
-        self.shown = filter_entries(self.entries, text)
+        self.shown = filter_entries(self.entries, text, self.kernel_threads)
         table = self.query_one("#list", DataTable)
         table.clear()
         width = self.size.width or self.app.size.width or 80
@@ -72,6 +86,11 @@ class TargetScreen(Screen):
             table.add_row(Text(_cut(e.label, label_w), style=style),
                           Text(_cut(e.detail, detail_w), style=style))
         self._explain()
+
+    def action_kernel_threads(self) -> None:
+        """Show or hide kernel threads."""
+        self.kernel_threads = not self.kernel_threads
+        self.apply_filter(self.query_one("#filter", Input).value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.apply_filter(event.value)
@@ -103,12 +122,21 @@ class TargetScreen(Screen):
     def _explain(self) -> None:
         e = self.current()
         why = self.query_one("#why", Static)
+        hidden = sum(x.kernel_thread for x in self.entries)
+        tail = (f"{hidden} kernel thread{'s' if hidden > 1 else ''} hidden (ctrl+t shows "
+                "them)"
+                if hidden and not self.kernel_threads else "")
         if e is None:
-            why.update(Text("nothing matches", style="dim"))
-        elif e.available:
-            why.update(Text(f"enter: monitor {e.label.strip()}", style="green"))
+            why.update(Text("nothing matches" + (f"; {tail}" if tail else ""), style="dim"))
+            return
+        text = Text(details(e))
+        if e.available:
+            text.append("\nenter: monitor it", style="green")
         else:
-            why.update(Text(f"unavailable: {e.reason}", style="yellow"))
+            text.append(f"\nunavailable: {e.reason}", style="yellow")
+        if tail:
+            text.append(f"\n{tail}", style="dim")
+        why.update(text)
 
     def pick_current(self) -> None:
         e = self.current()

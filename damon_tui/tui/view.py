@@ -74,6 +74,12 @@ class MonitorView:
     recording: tuple | None  # (path, size) while recording
     region_sort: str
     schemes: object  # rich Text of the schemes panel
+    #: the shown target's mapping names (a ``NameIndex``; None: the ops cannot name them)
+    names: object | None = None
+    #: ``(recency, temperature)`` ``SzHistogram`` of the shown target's latest snapshot
+    histograms: tuple = ()
+    #: RSS, reclaimed/s, refaults/s, free memory over time (an ``OutcomesView``)
+    outcomes: object | None = None
 
     @property
     def nr_samples(self) -> int:

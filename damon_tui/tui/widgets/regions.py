@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from damon_tui.ops.names import NameIndex
 from damon_tui.tui.models import region_rows
 from damon_tui.tui.view import MonitorView
 from damon_tui.tui.widgets.text import TextBox
@@ -21,12 +22,17 @@ def compact_size(n: int) -> str:
     return f"{n}B"
 
 
-def region_table(rows: list, nr_samples: int, aggr_us: int, width: int) -> Text:
-    """The region table as fixed columns that fit ``width`` (>= 32) cells."""
+def region_table(rows: list, nr_samples: int, aggr_us: int, width: int,
+                 names: NameIndex | None = None) -> Text:
+    """The region table as fixed columns that fit ``width`` (>= 32) cells; with
+    ``names``, a last column says which mapping(s) each region spans."""
     wide = width >= 46
     head = f"{'start':<14} {'size':>6} {'acc':>5} {'age':>4}"
     if wide:
         head += f" {'age time':>10}"
+    name_w = width - len(head) - 1 if names else 0
+    if name_w >= 6:
+        head += f" {'name':<{name_w}}"
     out = Text(head, style="bold", no_wrap=True, overflow="crop")
     for s, e, nr, age in rows:
         line = f"{s:#x}"[:14].ljust(14) + f" {compact_size(e - s):>6} {nr:>2}/{nr_samples:<2}"
@@ -35,6 +41,8 @@ def region_table(rows: list, nr_samples: int, aggr_us: int, width: int) -> Text:
             line += f" {format_time_us(age * aggr_us):>10}"
         out.append("\n")
         out.append(line, style="bold" if nr else "")
+        if name_w >= 6:
+            out.append(" " + names.label(s, e, name_w), style="cyan")
     return out
 
 
@@ -72,7 +80,8 @@ class RegionPanel(Vertical):
             aggr = snap.aggr_us
             rows = region_rows(tgt, view.region_sort, limit=self.limit)
         width = self.inner_width
-        key = (rows, ns, width)
+        key = (rows, ns, width, id(view.names))
         if key != self._key:
             self._key = key
-            self.query_one("#regions", TextBox).set_text(region_table(rows, ns, aggr, width))
+            self.query_one("#regions", TextBox).set_text(
+                region_table(rows, ns, aggr, width, view.names))

@@ -1,0 +1,136 @@
+"""Reports at day scale: a 1-day record (864,000 snapshots at 100 ms, ~100 regions each)
+reported by ``report info|wss|heatmap|raw``, wall time and peak RSS, side by side with
+another checkout (``--old DIR``: e.g. a git worktree of the commit before streaming).
+
+    python bench/day_scale.py [--snapshots 864000] [--regions 100] [--old DIR]
+        [--record PATH] [--kinds info,wss,heatmap,raw]
+
+The record is generated once and kept at ``--record`` (default in /tmp).  ``raw`` is
+compared with ``cat`` of a file of the same size (MB/s).  The machine is shared: the
+load average is printed beside the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from array import array
+
+from damon_tui.record import RecordWriter, make_header
+
+_PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], "
+         "stdout=subprocess.PIPE if sys.argv[1] != 'SINK' else subprocess.DEVNULL, "
+         "stderr=subprocess.PIPE); "
+         "sys.stderr.write('PEAK_KB %d RC %d\\n' % (resource.getrusage("
+         "resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)); "
+         "sys.stdout.buffer.write(r.stdout or b'')")
+
+
+def day_record(path: str, nr_snapshots: int, nr_regions: int, seed: int = 1) -> None:
+    """DAMON-like snapshots: regions over 3 mappings whose boundaries move a little,
+    a hot band sweeping the space, ages counting up until accessed."""
+    rng = random.Random(seed)
+    bases = [(0x5600_0000_0000, 64 << 20), (0x7F00_0000_0000, 1 << 30),
+             (0x7FFF_F000_0000, 8 << 20)]
+    pts_all = []
+    per = nr_regions // len(bases)
+    for base, size in bases:
+        cuts = sorted(rng.sample(range(1, size // 4096), per - 1))
+        pts_all.append([base] + [base + c * 4096 for c in cuts] + [base + size])
+    n = sum(len(p) - 1 for p in pts_all)
+    ages = [0] * n
+    header = make_header(ops="bench", targets=[{"target_id": 0, "description": "day"}],
+                         attrs={"sample_us": 5000, "aggr_us": 100000, "update_us": 1000000},
+                         start_time=1_700_000_000.0)
+    noise = [rng.random() < 0.1 for _ in range(4096)]
+    with RecordWriter(path, header) as w:
+        for i in range(nr_snapshots):
+            if i % 10 == 0:  # a boundary moves every second
+                m = rng.randrange(len(pts_all))
+                pts = pts_all[m]
+                k = rng.randrange(1, len(pts) - 1)
+                lo, hi = pts[k - 1] + 4096, pts[k + 1] - 4096
+                if lo < hi:
+                    pts[k] = rng.randrange(lo, hi, 4096) if hi - lo > 4096 else lo
+            starts = array("Q")
+            ends = array("Q")
+            for pts in pts_all:
+                starts.extend(pts[:-1])
+                ends.extend(pts[1:])
+            hot = (i // 50) % n
+            nrs = array("I", bytes(4 * n))
+            for j in range(hot, min(n, hot + 5)):
+                nrs[j] = 20
+            if noise[i % 4096]:
+                nrs[(i * 7) % n] = 3
+            for j in range(n):
+                ages[j] = 0 if nrs[j] else ages[j] + 1
+            w.write_frame(i * 10**8, (i + 1) * 10**8, 5000, 100000,
+                          [(0, starts, ends, nrs, array("I", ages))])
+
+
+def run(cmd: list[str], sink: bool = False, env=None) -> tuple[float, int, bytes]:
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", _PEAK, *(["SINK"] if sink else []), *cmd],
+                       capture_output=True, env=env)
+    wall = time.perf_counter() - t
+    m = re.search(rb"PEAK_KB (\d+) RC (-?\d+)", r.stderr)
+    if not m:
+        raise SystemExit(f"command failed: {' '.join(cmd)}\n{r.stderr.decode()}")
+    return wall, int(m.group(1)), r.stdout
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--snapshots", type=int, default=864_000)
+    ap.add_argument("--regions", type=int, default=100)
+    ap.add_argument("--record", default=None)
+    ap.add_argument("--old", metavar="DIR", help="checkout of the old code to compare")
+    ap.add_argument("--kinds", default="info,wss,heatmap,raw")
+    args = ap.parse_args()
+    path = args.record or f"/tmp/damon-tui-day-{args.snapshots}x{args.regions}.rec"
+    if not os.path.exists(path):
+        t = time.perf_counter()
+        day_record(path + ".tmp", args.snapshots, args.regions)
+        os.replace(path + ".tmp", path)
+        print(f"# generated {path} in {time.perf_counter() - t:.0f} s")
+    size = os.path.getsize(path)
+    print(f"# record: {args.snapshots} snapshots x ~{args.regions} regions, "
+          f"{size / 1e6:.1f} MB; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores (shared machine)")
+    sides = [("new", None)]
+    if args.old:
+        sides.append(("old", args.old))
+    print(f"{'code':<5} {'report':<8} {'wall s':>8} {'peak MB':>8}  output")
+    outputs: dict[str, bytes] = {}
+    for kind in args.kinds.split(","):
+        extra = {"heatmap": ["--color", "never"], "wss": [], "info": [], "raw": []}[kind]
+        for who, where in sides:
+            env = dict(os.environ)
+            if where:
+                env["PYTHONPATH"] = where
+            cmd = [sys.executable, "-m", "damon_tui", "report", kind, *extra, path]
+            try:
+                wall, peak, out = run(cmd, env=env, sink=kind == "raw")
+            except SystemExit as e:
+                print(f"{who:<5} {kind:<8} failed: {str(e)[:200]}")
+                continue
+            same = ""
+            if kind != "raw":
+                if kind in outputs:
+                    same = "same as new" if outputs[kind] == out else "DIFFERENT"
+                outputs.setdefault(kind, out)
+            extra_txt = ""
+            if kind == "raw":
+                extra_txt = "(MB/s below)"
+            print(f"{who:<5} {kind:<8} {wall:8.2f} {peak / 1024:8.1f}  {same} {extra_txt}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

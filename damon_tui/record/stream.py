@@ -1,0 +1,168 @@
+"""Streaming reader of damon-tui records: the frames decoded a chunk at a time, so a
+day-long record is reported in bounded memory.
+
+``RecordStream(path)`` reads the header; ``chunks()`` yields ``Chunk``s of up to
+``frames_per_chunk`` frames, each with one ``TargetData`` per header target holding only
+those frames' snapshots (their region arrays start with the target's previous snapshot,
+the delta-coding reference: use ``offsets``, not ``0``, as the first region).  Damage
+ends the iteration with a warning in ``warnings``, as ``open_record`` does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from damon_tui._fast.decode import FrameWalker
+from damon_tui.errors import UserError
+from damon_tui.record import read_regular_file
+from damon_tui.record.model import Intervals, TargetData
+from damon_tui.record.ours import (
+    MAGIC,
+    MAX_FRAME_BODY,
+    HeaderDamage,
+    _resync,
+    header_intervals,
+    read_header,
+)
+
+#: bytes read from the file at a time
+BLOCK = 4 << 20
+#: frames decoded per chunk
+FRAMES_PER_CHUNK = 8192
+#: a damaged header is resynchronised within this many bytes of the file's start
+RESYNC_WINDOW = 64 << 20
+
+
+@dataclass
+class Chunk:
+    first_frame: int
+    targets: list[TargetData]
+    frame_sample: object  # array('Q') per frame of the chunk
+    frame_aggr: object
+    extensions: list[tuple[int, bytes]]
+
+    @property
+    def nr_frames(self) -> int:
+        return len(self.frame_sample)
+
+
+def is_ours(path: str) -> bool:
+    """True when ``path`` is a regular file starting with our magic."""
+    if not os.path.isfile(path):  # never open a FIFO or a device here
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+class RecordStream:
+    """A damon-tui record read frame chunk by frame chunk."""
+
+    format = "damon-tui"
+
+    def __init__(self, path: str | os.PathLike, frames_per_chunk: int = FRAMES_PER_CHUNK):
+        self.path = os.fspath(path)
+        self.frames_per_chunk = frames_per_chunk
+        self.warnings: list[str] = []
+        head = _read_head(self.path)
+        try:
+            self.header, self._pos = read_header(self.path, head)
+        except HeaderDamage as e:
+            self.header, self._pos = _resync(self.path, head, e)
+            self.warnings.append(f"{e}; resynchronised on the frames after it (target "
+                                 "ids, descriptions, ops and schemes were in the header "
+                                 "and are lost)")
+        self.intervals: Intervals | None = header_intervals(self.header)
+        self.nr_frames = 0
+
+    @property
+    def target_ids(self) -> list:
+        return [t.get("target_id", i) if isinstance(t, dict) else i
+                for i, t in enumerate(self.header["targets"])]
+
+    def _target(self, i: int) -> TargetData:
+        t = self.header["targets"][i]
+        t = t if isinstance(t, dict) else {}
+        return TargetData(t.get("target_id", i), str(t.get("description", "")),
+                          self.intervals)
+
+    def chunks(self) -> Iterator[Chunk]:
+        """The record's frames, ``frames_per_chunk`` at a time (re-iterable)."""
+        nt = len(self.header["targets"])
+        w = FrameWalker(nt, MAX_FRAME_BODY)
+        warned = set(self.warnings)
+        try:
+            f: BinaryIO = open(self.path, "rb")  # noqa: SIM115
+        except OSError as e:
+            raise UserError(f"{self.path}: cannot read: {e.strerror}") from None
+        with f:
+            f.seek(self._pos)
+            buf = b""
+            pos = 0
+            base = self._pos  # file offset of buf[0]
+            eof = False
+            while True:
+                status, pos = w.walk(buf, pos, len(buf), self.frames_per_chunk - w.nframes)
+                if status == 1 and not eof:
+                    more = f.read(BLOCK)
+                    if not more:
+                        eof = True
+                    base += pos
+                    buf = buf[pos:] + more
+                    pos = 0
+                    if not eof:
+                        continue
+                    # eof: one more walk decides between a complete and a cut frame
+                    status, pos = w.walk(buf, pos, len(buf),
+                                         self.frames_per_chunk - w.nframes)
+                if w.nframes and (status != 0 or w.nframes >= self.frames_per_chunk):
+                    yield self._chunk(w)
+                    w.restart()
+                if status == 0:
+                    continue
+                if status == 1:
+                    if pos < len(buf):
+                        self._warn(f"truncated frame at byte {base + pos}", w, warned)
+                    break
+                self._warn(f"{w.error} at byte {base + pos}", w, warned)
+                break
+        self.nr_frames = w.frames_total
+
+    def _warn(self, damage: str, w: FrameWalker, warned: set) -> None:
+        good = w.frames_total
+        msg = (f"{self.path}: {damage}; recovered {good} snapshot"
+               f"{'s' if good != 1 else ''} before it")
+        if msg not in warned:
+            warned.add(msg)
+            self.warnings.append(msg)
+
+    def _chunk(self, w: FrameWalker) -> Chunk:
+        w.trimmed()
+        targets = []
+        for i in range(len(self.header["targets"])):
+            td = self._target(i)
+            td.starts, td.ends = w.starts[i], w.ends[i]
+            td.nr_accesses, td.ages = w.nr[i], w.ages[i]
+            td.offsets = w.offsets[i]
+            td.snap_start, td.snap_end = w.snap_start[i], w.snap_end[i]
+            targets.append(td)
+        first = w.frames_total - w.nframes
+        return Chunk(first, targets, w.frame_sample, w.frame_aggr, list(w.exts))
+
+
+def _read_head(path: str) -> bytes:
+    """The file's first bytes (enough for the header, or a resync window)."""
+    read_regular_file_check(path)
+    with open(path, "rb") as f:
+        return f.read(RESYNC_WINDOW)
+
+
+def read_regular_file_check(path: str) -> None:
+    """Refuse what ``read_regular_file`` refuses, without reading the file."""
+    if not os.path.isfile(path):
+        read_regular_file(path)  # raises the right one-line error
