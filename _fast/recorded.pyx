@@ -244,10 +244,18 @@ cdef class RecordedMemory:
         while self.rss > self.mem_pages:
             self._reclaim_one()
 
-    cdef void _walk(self, int64_t g0, int64_t g1, double p, uint64_t window) noexcept nogil:
-        """Touch, with probability ``p`` each, the non-resident pages ``[g0, g1)``."""
+    cdef void _walk(self, int64_t g0, int64_t g1, double p0, double p1, double p_again,
+                    uint64_t snap, uint64_t window, double lg, double t0, double sample,
+                    double t_mid, double t_end) noexcept nogil:
+        """Touch the non-resident pages ``[g0, g1)`` whose first touch in snapshot
+        ``snap`` falls in this piece (``p0 <= u < p1``, one ``u`` per page and snapshot,
+        so the outcome does not depend on how the snapshot is cut); a page already
+        touched earlier in the snapshot but evicted since is touched again with
+        probability ``p_again``.  Each page counts as resident from its touch time (the
+        ``u``-th quantile of the first-touch time, or ``t_mid``), not the piece's end."""
         cdef int64_t w, gp
         cdef uint64_t bits
+        cdef double u, t
         for w in range(g0 >> 6, ((g1 - 1) >> 6) + 1):
             bits = self.missing[w]
             while bits:
@@ -257,28 +265,45 @@ cdef class RecordedMemory:
                     continue
                 if gp >= g1:
                     break
-                if p >= 1.0 or _unit(self.seed ^ <uint64_t>0x5851F42D4C957F2DULL,
-                                     <uint64_t>gp, window) < p:
-                    if self.flags[gp] & F_SWAPPED:
-                        self.refaults += 1
-                    else:
-                        self.faults += 1
-                    self._make_resident(gp, F_RESIDENT | F_ACTIVE)
+                u = _unit(self.seed ^ <uint64_t>0x5851F42D4C957F2DULL, <uint64_t>gp, snap)
+                if u >= p1:
+                    continue
+                if u < p0:
+                    if _unit(self.seed ^ <uint64_t>0x2545F4914F6CDD1DULL,
+                             <uint64_t>gp, window) >= p_again:
+                        continue
+                    t = t_mid
+                elif lg == 0.0:
+                    t = t0
+                else:
+                    t = t0 + log1p(-u) / lg * sample
+                if t < t_end:
+                    self.rss_area += t_end - t
+                if self.flags[gp] & F_SWAPPED:
+                    self.refaults += 1
+                else:
+                    self.faults += 1
+                self._make_resident(gp, F_RESIDENT | F_ACTIVE)
 
-    def touch(self, double nr_samples, unsigned long long window, long long t_us):
-        """Fault in the non-resident pages the regions in force touch during
-        ``nr_samples`` sampling intervals ending at ``t_us`` (window id ``window``).
+    def touch(self, double n0, double n1, unsigned long long snap,
+              unsigned long long window, long long t_us, long long t0_us=0,
+              double sample_us=0.0):
+        """Fault in the non-resident pages the regions in force touch during sampling
+        intervals ``[n0, n1)`` of snapshot ``snap`` (window id ``window``) that ends at
+        ``t_us``; the snapshot started at ``t0_us`` with ``sample_us`` intervals.
 
-        A page of a region with per-sample probability ``q`` is touched with
-        probability ``1 - (1 - q)^nr_samples``; the faults are counted at ``t_us``.
+        A page of a region with per-sample probability ``q`` is first touched within
+        the first ``n`` intervals with probability ``1 - (1 - q)^n``.
         """
         cdef Py_ssize_t i, nr = len(self.r_start)
         cdef const unsigned long long[::1] rs = self.r_start, re = self.r_end
         cdef const double[::1] rq = self.r_q
         cdef int s
         cdef uint64_t a, e, lo, hi
-        cdef double p, q
-        if nr_samples <= 0:
+        cdef double p0, p1, p_again, q, lg
+        cdef double t0 = <double>t0_us, t_end = <double>t_us
+        cdef double t_mid = t0 + (n0 + n1) / 2.0 * sample_us
+        if n1 <= n0:
             return
         with nogil:
             self._account(t_us)
@@ -286,7 +311,16 @@ cdef class RecordedMemory:
                 q = rq[i]
                 if q <= 0.0:
                     continue
-                p = 1.0 if q >= 1.0 else -expm1(nr_samples * log1p(-q))
+                if q >= 1.0:
+                    p0 = 1.0 if n0 > 0 else 0.0
+                    p1 = 1.0
+                    p_again = 1.0
+                    lg = 0.0
+                else:
+                    lg = log1p(-q)
+                    p0 = -expm1(n0 * lg)
+                    p1 = -expm1(n1 * lg)
+                    p_again = -expm1((n1 - n0) * lg)
                 a = rs[i]
                 e = re[i]
                 s = self._span_of(a)
@@ -299,7 +333,8 @@ cdef class RecordedMemory:
                         self._walk(self.sp_page0[s] + <int64_t>((lo - self.sp_start[s]) >> PAGE_SHIFT),
                                    self.sp_page0[s] + <int64_t>(
                                        (hi - self.sp_start[s] + PAGE_SIZE - 1) >> PAGE_SHIFT),
-                                   p, window)
+                                   p0, p1, p_again, snap, window, lg, t0, sample_us,
+                                   t_mid, t_end)
                     s += 1
 
     def account(self, long long t_us):

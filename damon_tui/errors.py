@@ -10,8 +10,6 @@ class UserError(Exception):
     ``UserError("zigzag.cfg:12: probability: expected an integer, got 'x'")``.
     """
 
-    exit_code = 2
-
 
 def located(path: object, line: int | None, field: str | None, message: str) -> UserError:
     """Build a ``UserError`` with the ``file:line: field: message`` layout."""

@@ -178,26 +178,36 @@ class DamonCollector(Collector):
         yield from (total, regions, ws, last)
 
     def _schemes(self, snap: Snapshot | None, kd: str) -> Iterator:
+        """Per-scheme counters from the snapshot stream (engine or kernel alike)."""
         st = self.state
-        damos = st.monitor.damos
-        if damos is None:
+        m = st.monitor
+        schemes = tuple(getattr(m, "schemes", ()) or ())
+        damos = getattr(m, "damos", None)
+        stats = tuple(snap.schemes) if snap is not None and snap.schemes else ()
+        if not stats and damos is not None:
+            stats = tuple(damos.stats())
+        if not schemes and not stats:
             return
-        stats = damos.stats()
+        actions = [getattr(sc, "action", "?") for sc in schemes]
+        actions += ["?"] * (len(stats) - len(actions))
         for field, name, text in SCHEME_COUNTERS:
             c = CounterMetricFamily(name, text, labels=["kdamond", "scheme", "action"])
             for i, s in enumerate(stats):
-                c.add_metric([kd, str(i), damos.states[i].scheme.action], getattr(s, field))
+                c.add_metric([kd, str(i), actions[i]], getattr(s, field, 0))
             yield c
         active = GaugeMetricFamily("damon_scheme_active", "1 while the scheme's watermarks "
                                    "have it activated", labels=["kdamond", "scheme"])
-        for i, s in enumerate(stats):
-            active.add_metric([kd, str(i)], 1 if s.active else 0)
-        yield active
         esz = GaugeMetricFamily("damon_scheme_quota_effective_bytes", "effective size quota "
                                 "(0 = none)", labels=["kdamond", "scheme"])
         for i, s in enumerate(stats):
-            esz.add_metric([kd, str(i)], s.esz)
+            active.add_metric([kd, str(i)], 1 if getattr(s, "active", True) else 0)
+            esz.add_metric([kd, str(i)], getattr(s, "esz", 0))
+        yield active
         yield esz
+        if st.preset is not None and stats:
+            yield from self._module(stats, kd)
+        if damos is None:  # the kernel keeps its watermark state to itself
+            return
         wm = damos.wmarks
         if wm.last_metric is not None:
             g = GaugeMetricFamily("damon_watermark_metric_ratio", "the watermarks' metric "
@@ -209,8 +219,6 @@ class DamonCollector(Collector):
                                 labels=["kdamond"])
         c.add_metric([kd], wm.idle_us / 1e6)
         yield c
-        if st.preset is not None:
-            yield from self._module(stats, kd)
 
     def _module(self, stats: tuple, kd: str) -> Iterator:
         preset = self.state.preset

@@ -82,12 +82,6 @@ class Workload:
         """Nominal duration of one pass over the phases (phases may overrun a batch)."""
         return sum(p.duration_ms for p in self.phases)
 
-    def region_index(self, name: str) -> int:
-        for i, r in enumerate(self.regions):
-            if r.name == name:
-                return i
-        raise KeyError(name)
-
 
 def _int(path: object, line: int, fieldname: str, text: str, minimum: int, what: str) -> int:
     s = text.strip()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from damon_tui.damos.runtime import runner_for
 from damon_tui.engine import Attrs, Monitor
@@ -58,6 +58,7 @@ class Baseline:
     avg_rss: float
     peak_rss: int
     refaults: int
+    mem_total: int
 
     def rss_at(self, t_us: int) -> int:
         """Baseline RSS at the latest snapshot end at or before ``t_us``."""
@@ -85,7 +86,8 @@ def baseline(record: Record, target: int = 0, seed: int = 0, **ops_kw) -> Baseli
         ends.append(int(end))
         rss.append(ops.rss_bytes)
     st = ops.stats()
-    return Baseline(ends, rss, st.avg_rss_bytes, st.peak_rss_bytes, st.refaults)
+    return Baseline(ends, rss, st.avg_rss_bytes, st.peak_rss_bytes, st.refaults,
+                    st.mem_total)
 
 
 def run_config(record: Record, cfg: WhatifConfig, base: Baseline, target: int = 0,
@@ -123,6 +125,11 @@ def run_whatif(record: Record, configs: Sequence[WhatifConfig], target: int = 0,
     ``progress(done_us, total_us)`` is called as the replays advance.
     """
     base = baseline(record, target, seed, **ops_kw)
+    if ops_kw.get("mem_total") is None:
+        # like the sim: a machine 1.5 x the memory the workload uses (watermarks see
+        # 333 permil free when it is all resident); the baseline fits, so it is unchanged
+        ops_kw = {**ops_kw, "mem_total": max(base.peak_rss * 3 // 2, 1 << 20)}
+        base = replace(base, mem_total=ops_kw["mem_total"])
     total = (len(configs) + 1) * timeline(record, target).duration_us
     if progress is not None:
         progress(total // (len(configs) + 1), total)

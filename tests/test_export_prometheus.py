@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import socket
 import threading
 import time
 import urllib.request
+from array import array
+from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from damon_tui.cli import main
-from damon_tui.damos.runtime import runner_for
-from damon_tui.engine import Attrs, Monitor
+from damon_tui.damos.runtime import DamosStats, runner_for
+from damon_tui.engine import Attrs, Monitor, Snapshot, TargetSnapshot
 from damon_tui.errors import UserError
-from damon_tui.export import Exporter, ExportState, parse_listen
-from damon_tui.ops.base import TargetGone
+from damon_tui.export import DamonCollector, Exporter, ExportState, parse_listen
+from damon_tui.ops.base import TargetGone, TargetInfo
 from damon_tui.ops.sim import SimOps
 from damon_tui.options.schemes import config_from_args
 
@@ -87,8 +92,6 @@ def test_scrape_reports_targets_intervals_and_scheme_counters(served):
 
 
 def test_no_schemes_no_scheme_metrics_and_nothing_global(served):
-    from prometheus_client import REGISTRY
-
     m = Monitor(SimOps("zigzag"), Attrs())
     state, ex = served(m)
     for snap in m.run(1_000_000):
@@ -178,3 +181,60 @@ def test_bad_listen_addresses_are_refused(text, capsys):
 def test_parse_listen_accepts_ipv6_brackets():
     assert parse_listen("[::1]:9877") == ("::1", 9877)
     assert parse_listen("127.0.0.1:0") == ("127.0.0.1", 0)
+
+
+def _served_names(preset: str) -> set[str]:
+    ns = argparse.Namespace(preset=preset, profile=None, param=[], profiles_dir=None,
+                            schemes=None)
+    ops = SimOps("stairs")
+    schemes, attrs = config_from_args(ns, Attrs())
+    m = Monitor(ops, attrs, damos=runner_for(schemes, ops, attrs.sample_us, attrs.aggr_us))
+    state = ExportState(m, preset)
+    for snap in m.run(6_000_000):
+        state.update(snap)
+    return {s.name for fam in DamonCollector(state).collect() for s in fam.samples}
+
+
+def test_grafana_dashboard_uses_only_served_metrics():
+    path = Path(__file__).resolve().parent.parent / "contrib" / "grafana" / "damon-tui.json"
+    dash = json.loads(path.read_text())
+    exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
+    used = {n for e in exprs for n in re.findall(r"\bdamon_[a-z_]+", e)}
+    served = _served_names("reclaim") | _served_names("lru_sort")
+    assert used and used <= served, sorted(used - served)
+
+
+class _KernelLike:
+    """What the kernel backend's monitor offers: no engine DAMOS, stats in snapshots."""
+
+    def __init__(self, schemes) -> None:
+        class _Ops:
+            kind, resolution = "vaddr", "per page"
+
+            def targets(self):
+                return [TargetInfo(0, "pid 42 (app)", 42)]
+
+        self.ops = _Ops()
+        self.attrs = Attrs()
+        self.schemes = schemes
+        self.damos = None
+        self.now_us = 5_000_000
+
+
+def test_scheme_counters_come_from_the_snapshot_stream_without_an_engine():
+    ns = argparse.Namespace(preset="reclaim", profile=None, param=[], profiles_dir=None,
+                            schemes=None)
+    schemes, _ = config_from_args(ns, Attrs())
+    m = _KernelLike(schemes)
+    state = ExportState(m, "reclaim")
+    ts = TargetSnapshot(0, array("Q", [0x1000]), array("Q", [0x9000]), array("I", [3]),
+                        array("I", [1]))
+    stats = (DamosStats(nr_tried=4, sz_tried=4096 * 8, nr_applied=2, sz_applied=8192,
+                        qt_exceeds=1),)
+    state.update(Snapshot(0, 100_000, 5000, 100_000, [ts], stats))
+    got = {s.name: s.value for fam in DamonCollector(state).collect() for s in fam.samples}
+    assert got["damon_scheme_applied_bytes_total"] == 8192
+    assert got["damon_scheme_quota_exceeds_total"] == 1
+    assert got["damon_reclaim_reclaimed_regions_total"] == 2
+    assert got["damon_target_wss_last_bytes"] == 0x8000
+    assert "damon_watermark_idle_seconds_total" not in got

@@ -124,3 +124,18 @@ def test_cli_bad_value_is_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2
     assert len(err.strip().splitlines()) == 1 and "min_age=x" in err
+
+
+def test_a_scheme_that_never_acts_saves_exactly_nothing():
+    """Watermark checks cut the replay's windows differently from the baseline's; the
+    page draws must not depend on the cuts."""
+    t = TargetData(0, "partial", Intervals(5000, 100_000))
+    for k in range(100):  # 103 ms snapshots, as real records have: cuts fall inside them
+        t.append(k * 103_000_000, (k + 1) * 103_000_000,
+                 [(*HOT, k % 2, 0), (*COLD, k % 3 // 2, 0)])
+    rec = Record("partial.rec", "damon-tui", {}, [t])
+    ns = _ns(preset="reclaim", param=["min_age=1000s", "wmarks_interval=130ms"])
+    base, (row,) = run_whatif(rec, sweep_configs(ns, record_attrs(rec)))
+    assert row.paged_out == 0
+    assert row.saved_avg == 0 and row.saved_peak == 0
+    assert row.avg_rss == base.avg_rss

@@ -7,6 +7,7 @@ import sys
 import threading
 
 from damon_tui.options.attrs import add_attrs_arguments, attrs_from_args
+from damon_tui.options.kernel import add_kernel_arguments, kernel_monitor_from_args
 from damon_tui.options.monitor import monitor_from_args
 from damon_tui.options.schemes import add_scheme_arguments, preset_from_args
 from damon_tui.options.targets import add_target_arguments, ops_from_args
@@ -32,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser, default_sim="zigzag")
     add_attrs_arguments(parser)
     add_scheme_arguments(parser)
+    add_kernel_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,9 +45,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--speed: expected a positive number, got {args.speed}")
     duration_us = None if args.duration is None else parse_time_us(args.duration, "--duration")
     attrs_from_args(args)  # refuse bad attributes before launching anything
-    ops = ops_from_args(args, seed=args.seed)
+    if args.kernel:
+        monitor = kernel_monitor_from_args(args)  # the kernel's own DAMON (our kdamond)
+        ops = monitor.ops
+    else:
+        ops = ops_from_args(args, seed=args.seed)
     try:
-        monitor, duration_us = monitor_from_args(args, ops, duration_us, None)
+        if not args.kernel:
+            monitor, duration_us = monitor_from_args(args, ops, duration_us, None)
         preset = args.preset
         if preset is None and args.profile:
             preset = preset_from_args(args)[0].name

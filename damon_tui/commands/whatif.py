@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", type=int, default=0, metavar="N",
                         help="which target of the record to replay (0)")
     parser.add_argument("--mem-total", metavar="SIZE", default=None,
-                        help="modelled machine memory (default 1.5 x the recorded ranges)")
+                        help="modelled machine memory (default 1.5 x the no-scheme replay's "
+                        "peak RSS, as the sim's 1.5 x the workload)")
     parser.add_argument("--refault-cost", metavar="US", type=float, default=50.0,
                         help="modelled cost of one refault in microseconds (50)")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
@@ -77,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
           file=out)
     print(f"# {MODEL_NOTE}; refault cost {args.refault_cost:g} us", file=out)
     print(f"# baseline (no scheme): avg rss {format_size(base.avg_rss)}, peak "
-          f"{format_size(base.peak_rss)}", file=out)
+          f"{format_size(base.peak_rss)}; modelled memory {format_size(base.mem_total)}",
+          file=out)
     print(f"{'value':>16} {'saved avg':>11} {'saved%':>7} {'saved peak':>11} "
           f"{'refaults':>9} {'slowdown':>9} {'damos ms/s':>10} {'qt_exceeds':>10}",
           file=out)

@@ -8,7 +8,7 @@ whose message starts with the field name; callers add the scheme's location.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from damon_tui.units import UINT_MAX, ULONG_MAX
@@ -277,9 +277,6 @@ class Scheme:
         self.watermarks.validate()
         for f in self.filters:
             f.validate()
-
-    def with_origin(self, origin: str) -> Scheme:
-        return replace(self, origin=origin)
 
     def describe(self) -> str:
         """Short human label: ``scheme 0 (pageout)``."""

@@ -119,16 +119,6 @@ class ProcFS:
             return ""
         return " ".join(p.decode(errors="replace") for p in raw.split(b"\0") if p)
 
-    def uid(self, pid: int) -> int | None:
-        """Real uid of a process, from ``/proc/PID/status``."""
-        try:
-            for line in self.pid_path(pid, "status").read_text().splitlines():
-                if line.startswith("Uid:"):
-                    return int(line.split()[1])
-        except OSError:
-            return None
-        return None
-
     def read_maps(self, pid: int) -> list[Mapping]:
         """The process's VMAs, in address order."""
         out = []

@@ -15,12 +15,16 @@ The model, stated plainly:
 - **Memory**: the sim's model (``damon_tui.ops.sim``): pages start non-resident, the
   first touch faults them in, a touch after ``pageout`` is a refault costing
   ``refault_cost_us``; the modelled machine has ``mem_total`` bytes (default 1.5 x the
-  recorded ranges) and a CLOCK reclaim evicts inactive pages first under pressure.
+  recorded ranges; ``whatif`` uses 1.5 x the no-scheme replay's peak RSS) and a CLOCK
+  reclaim evicts inactive pages first under pressure.
   Memory the record never sees accessed is never resident, so it is never "saved".
 - **Action costs**: the sim's :class:`~damon_tui.ops.sim.ActionCosts`, charged to the
   time quota like the sim does.
-- Faults are counted per window (at most one record snapshot, cut where DAMOS acts),
-  at the window's end.
+- Faults are found per window (at most one record snapshot, cut where DAMOS acts),
+  and a page counts as resident from its modelled touch time.  A page's first touch in
+  a snapshot is one draw per (page, snapshot), so how the snapshot is cut does not
+  change the outcome (the no-scheme baseline and a run where DAMOS never acts are
+  identical).
 """
 
 from __future__ import annotations
@@ -197,7 +201,10 @@ class RecordedOps(Ops):
             end = min(now_us, tl.end_us[k]) if k < len(tl.end_us) - 1 else now_us
             self._load(k)
             self._window += 1
-            self._mem.touch((end - self._done_us) / tl.sample_us[k], self._window, end)
+            t0 = tl.start_us[k]
+            self._mem.touch((self._done_us - t0) / tl.sample_us[k],
+                            (end - t0) / tl.sample_us[k], k, self._window, end, t0,
+                            tl.sample_us[k])
             self._done_us = end
             if end >= tl.end_us[k] and k < len(tl.end_us) - 1:
                 k += 1

@@ -11,6 +11,9 @@ from damon_tui.errors import UserError
 from damon_tui.options.schemes import config_from_args
 from damon_tui.whatif import WhatifConfig
 
+#: the TUI what-if screen's first sweep
+DEFAULT_SPEC = "reclaim min_age=5s,30s,2m"
+
 
 def parse_sweep(text: str | None) -> tuple[str, list[str]] | None:
     """``NAME=V1,V2,...`` -> ``(NAME, [V1, V2, ...])``; ``UserError`` when malformed."""
@@ -68,3 +71,23 @@ def _scheme_text(arg: str) -> str:
             except (OSError, UnicodeDecodeError) as e:
                 raise UserError(f"{arg}: cannot read scheme file: {e}") from None
     return arg
+
+
+def parse_spec(text: str) -> argparse.Namespace:
+    """``PRESET NAME=V1,V2,... [NAME=VALUE ...]`` -> the options ``sweep_configs`` takes.
+
+    The first ``NAME=`` with commas is the sweep; other ``NAME=VALUE`` are ``--param``.
+    """
+    words = text.split()
+    if not words or words[0] not in ("reclaim", "lru_sort"):
+        raise UserError(f"{text!r}: expected 'reclaim|lru_sort NAME=V1,V2,...' such as "
+                        f"{DEFAULT_SPEC!r}")
+    sweep = None
+    params = []
+    for w in words[1:]:
+        if sweep is None and "," in w:
+            sweep = w
+        else:
+            params.append(w)
+    return argparse.Namespace(preset=words[0], profile=None, param=params,
+                              profiles_dir=None, schemes=None, sweep=sweep)

@@ -154,9 +154,14 @@ def _raw_target(stream: RecordStream, out: BinaryIO, i: int) -> int:
     return written
 
 
+#: snapshots formatted per call (the text buffer is ~160 bytes per region)
+RAW_BATCH = 512
+
+
 def _lines(out: BinaryIO, tid_txt: bytes, k0: int, a: int, b: int, c: TargetData) -> None:
-    if b > a:
-        out.write(reports.format_lines(tid_txt, k0, a, b, c.snap_start, c.snap_end,
+    for x in range(a, b, RAW_BATCH):
+        y = min(b, x + RAW_BATCH)
+        out.write(reports.format_lines(tid_txt, k0, x, y, c.snap_start, c.snap_end,
                                        c.offsets, c.starts, c.ends, c.nr_accesses, c.ages))
 
 

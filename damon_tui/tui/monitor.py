@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 from damon_tui.tui.heatmap import Heatmap
 from damon_tui.tui.models import SORT_KEYS, next_in
 from damon_tui.tui.view import MonitorView
+from damon_tui.tui.whatif_screen import WhatifScreen
 from damon_tui.tui.widgets.header import HeaderBar
 from damon_tui.tui.widgets.histograms import HistogramPanel
 from damon_tui.tui.widgets.outcomes import OutcomesPanel
@@ -87,6 +88,7 @@ class MonitorScreen(Screen):
         Binding("e", "schemes", "Schemes"),
         Binding("p", "presets", "Presets"),
         Binding("g", "targets", "Target"),
+        Binding("y", "whatif", "What-if", show=False),
         Binding("t", "next_target", "Next tgt"),
         Binding("tab", "panel", "Panel", key_display="tab"),
         Binding("question_mark", "help", "Help"),
@@ -100,7 +102,7 @@ class MonitorScreen(Screen):
     ]
 
     _LIVE_ONLY = {"speed", "record", "schemes", "presets", "step"}
-    _REPLAY_ONLY = {"seek", "seek_to"}
+    _REPLAY_ONLY = {"seek", "seek_to", "whatif"}
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "next_target":  # listed only when there is another target
@@ -281,6 +283,11 @@ class MonitorScreen(Screen):
 
     def action_next_target(self) -> None:
         self.app.cycle_target()
+
+    def action_whatif(self) -> None:
+        app = self.app
+        if app.replay is not None:
+            app.push_screen(WhatifScreen(app.replay.record, app.target_idx))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
