@@ -486,3 +486,32 @@ def test_a_state_command_pending_elsewhere_is_retried_not_fatal(fake, paths):
     assert session.snapshot_regions() == [[(0x1000, 0x2000, 1, 1)]]
     assert calls["busy"] == 0
     session.close()
+
+
+def test_tui_presets_screen_modules_drive_the_real_module(cli_fake, paths):
+    from types import SimpleNamespace
+
+    from damon_tui.damos.presets import get_preset
+    from damon_tui.kernel.modules import KernelModule
+    from damon_tui.tui.presets_screen import make_modules
+
+    app = SimpleNamespace(session=SimpleNamespace(kernel_paths=paths), modules={})
+    mods = make_modules(app)
+    mod = mods["reclaim"]
+    assert isinstance(mod, KernelModule) and not mod.enabled
+    mod.write("min_age", "30s")
+    assert cli_fake.param("damon_reclaim", "min_age") == "30000000"
+    mod.inputs["quota_ms"] = 25  # the screen loads profiles into inputs, then enables
+    mod.write("enabled", "Y")
+    assert mod.enabled and cli_fake.param("damon_reclaim", "quota_ms") == "25"
+    assert mod.running is None  # its schemes run in the module's kdamond, not ours
+    n = len(cli_fake.writes)
+    mod.inputs["min_nr_regions"] = 2000  # > max_nr_regions: refused, nothing written
+    with pytest.raises(UserError, match="max_nr_regions"):
+        mod.write("commit_inputs", "Y")
+    assert len(cli_fake.writes) == n
+    mod.write("enabled", "N")
+    assert cli_fake.param("damon_reclaim", "enabled") == "N"
+    assert mod.read("nr_reclaimed_regions") == "0"
+    assert KernelModule(get_preset("lru_sort"), SysfsIO(cli_fake.write), paths).inputs[
+        "hot_thres_access_freq"] == 500

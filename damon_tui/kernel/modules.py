@@ -107,3 +107,68 @@ def disable(io: SysfsIO, paths: Paths, preset: Preset) -> str:
         return f"{preset.title} is not enabled; nothing written"
     io.write(d / "enabled", "N")
     return f"{preset.title} disabled"
+
+
+class KernelModule:
+    """The real module behind the TUI presets screen (``Module``'s interface).
+
+    Inputs are written to the parameter files as they are set; ``enabled=Y`` and
+    ``commit_inputs=Y`` validate every input first (presets' validation) and write
+    those the screen changed in place.  The module's schemes run in its own kdamond,
+    so ``running`` stays None (they are not added to ours); statistics are read from
+    the files.
+    """
+
+    def __init__(self, preset: Preset, io: SysfsIO, paths: Paths) -> None:
+        self.preset = preset
+        self.io = io
+        self.paths = paths
+        self.dir = params_dir(paths, preset)
+        self.inputs = _kernel_values(preset, read_params(io, paths, preset))
+        self.running = None
+        self.running_inputs = None
+        self.kdamond_pid: int | None = None  # the screen sets it; the file is the truth
+
+    @property
+    def enabled(self) -> bool:
+        return self.io.read_opt(self.dir / "enabled") == "Y"
+
+    def _sync_inputs(self) -> None:
+        preset_config(self.preset, self.inputs)  # UserError: nothing written
+        current = _kernel_values(self.preset, read_params(self.io, self.paths, self.preset))
+        for p in self.preset.inputs():
+            if self.inputs.get(p.name) != current.get(p.name) and (self.dir / p.name).exists():
+                self.io.write(self.dir / p.name, p.format(self.inputs[p.name]))
+
+    def write(self, name: str, value: Any) -> None:
+        p = self.preset.param(name)
+        if p.readonly:
+            raise UserError(f"{self.preset.title}.{name}: read-only parameter")
+        try:
+            v = p.parse(value)
+        except ValueError as e:
+            raise UserError(f"{self.preset.title}.{name}: {e}") from None
+        if name == "enabled":
+            if v and not self.enabled:
+                self._sync_inputs()
+                self.io.write(self.dir / "enabled", "Y")
+            elif not v and self.enabled:
+                self.io.write(self.dir / "enabled", "N")
+            return
+        if name == "commit_inputs":
+            if v and self.enabled:
+                self._sync_inputs()
+                self.io.write(self.dir / "commit_inputs", "Y")
+            return
+        if not (self.dir / name).exists():
+            raise KernelLacks(f"{self.dir / name}: this kernel's {self.preset.title} has no "
+                              f"parameter {name!r}")
+        self.io.write(self.dir / name, p.format(v))
+        self.inputs[name] = v
+
+    def read(self, name: str) -> str:
+        text = self.io.read_opt(self.dir / name)
+        return "-" if text is None else text
+
+    def update_stats(self, stats: tuple) -> None:
+        """Nothing: the kernel keeps the statistics in the files."""

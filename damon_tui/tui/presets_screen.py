@@ -19,6 +19,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from damon_tui.damos.describe import LiveState, describe, why_not
 from damon_tui.errors import UserError
+from damon_tui.kernel.modules import KernelModule
+from damon_tui.kernel.sysfs import new_io
 from damon_tui.tui.schemes_screen import PromptScreen
 from damon_tui.units import format_size
 
@@ -42,6 +44,15 @@ def make_modules(app) -> dict:
     """One ``Module`` per preset whose commits apply to the app's monitor."""
     from damon_tui.damos.presets import Module, get_preset
 
+    paths = getattr(app.session, "kernel_paths", None)
+    if paths is not None:  # --kernel: the real DAMON_RECLAIM / DAMON_LRU_SORT
+        out = {}
+        for name in PRESET_NAMES:
+            try:
+                out[name] = KernelModule(get_preset(name), new_io(), paths)
+            except UserError:
+                out[name] = Module(get_preset(name))  # not built in: the emulation
+        return out
     modules = {}
     for name in PRESET_NAMES:
         modules[name] = Module(get_preset(name), on_commit=_committer(app, name),

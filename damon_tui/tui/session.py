@@ -33,6 +33,8 @@ class Session:
     start_preset: tuple | None = None
     #: one label per monitoring target (the header names the one shown)
     target_names: list[str] = field(default_factory=list)
+    #: ``--kernel``: the kernel's paths (the presets screen drives the real modules)
+    kernel_paths: object | None = None
 
     @property
     def live(self) -> bool:
@@ -105,7 +107,7 @@ def kernel_session(args) -> Session:
     names = [t.description for t in monitor.targets]
     return Session(description=", ".join(names), monitor=monitor, ops=monitor.ops,
                    attrs=monitor.attrs, seed=0, schemes=list(monitor.schemes),
-                   target_names=names,
+                   target_names=names, kernel_paths=monitor.session.paths,
                    notes=[f"kernel kdamond {monitor.session.index} (pid "
                           f"{monitor.session.pid}); schemes run in the kernel"])
 
