@@ -515,3 +515,41 @@ def test_tui_presets_screen_modules_drive_the_real_module(cli_fake, paths):
     assert mod.read("nr_reclaimed_regions") == "0"
     assert KernelModule(get_preset("lru_sort"), SysfsIO(cli_fake.write), paths).inputs[
         "hot_thres_access_freq"] == 500
+
+
+def test_a_read_waits_out_ebusy_while_another_writer_holds_the_sysfs_lock(tmp_path):
+    """6.12's ``state``/``pid`` reads answer EBUSY while e.g. a record's
+    ``update_schemes_tried_regions`` holds damon_sysfs_lock (seen in CI's VM)."""
+    import errno as errno_
+
+    from damon_tui.kernel.sysfs import SysfsIO
+
+    state = tmp_path / "state"
+    state.write_text("on\n")
+    busy = {"left": 3}
+
+    def reader(path):
+        if busy["left"]:
+            busy["left"] -= 1
+            raise OSError(errno_.EBUSY, "Device or resource busy", str(path))
+        return path.read_text()
+
+    io = SysfsIO(reader=reader)
+    assert io.read(state) == "on"
+    assert busy["left"] == 0
+    busy["left"] = 2
+    assert io.read_opt(state) == "on"  # busy is not "absent"
+
+
+def test_a_read_that_stays_busy_fails_with_one_sentence_naming_the_file(tmp_path):
+    import errno as errno_
+
+    from damon_tui.kernel.sysfs import KernelError, SysfsIO
+
+    def reader(path):
+        raise OSError(errno_.EBUSY, "Device or resource busy", str(path))
+
+    io = SysfsIO(reader=reader, busy_read_wait_s=0.05)
+    with pytest.raises(KernelError, match=r"state: cannot read: .*EBUSY") as e:
+        io.read(tmp_path / "state")
+    assert e.value.errno == errno_.EBUSY

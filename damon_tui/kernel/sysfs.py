@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,20 +99,48 @@ def default_writer(path: Path, text: str) -> None:
         os.close(fd)
 
 
+def default_reader(path: Path) -> str:
+    return Path(path).read_text()
+
+
 Writer = Callable[[Path, str], None]
+Reader = Callable[[Path], str]
+
+#: how long a read waits out EBUSY: the kernel's sysfs files (``state``, ``pid``, ...)
+#: answer EBUSY while another writer holds DAMON's sysfs lock, e.g. during an
+#: ``update_schemes_tried_regions`` that lasts up to an aggregation interval
+BUSY_READ_WAIT_S = 10.0
 
 
 class SysfsIO:
-    """Reads and writes sysfs files; ``writer`` is injectable (fake kernels)."""
+    """Reads and writes sysfs files; ``writer`` and ``reader`` are injectable."""
 
-    def __init__(self, writer: Writer | None = None) -> None:
+    def __init__(self, writer: Writer | None = None, reader: Reader | None = None,
+                 busy_read_wait_s: float = BUSY_READ_WAIT_S) -> None:
         self.writer = writer or default_writer
+        self.reader = reader or default_reader
+        self.busy_read_wait_s = busy_read_wait_s
         #: every successful write, in order (path, text): status proves it wrote nothing
         self.log: list[tuple[Path, str]] = []
 
+    def _read_text(self, path: Path) -> str:
+        """The file's text, waiting out a transient EBUSY (the sysfs lock is taken)."""
+        deadline: float | None = None
+        while True:
+            try:
+                return self.reader(Path(path)).strip()
+            except OSError as e:
+                if e.errno != errno.EBUSY:
+                    raise
+                now = time.monotonic()
+                deadline = deadline if deadline is not None else now + self.busy_read_wait_s
+                if now >= deadline:
+                    raise
+                time.sleep(0.01)
+
     def read(self, path: Path) -> str:
         try:
-            return Path(path).read_text().strip()
+            return self._read_text(path)
         except FileNotFoundError:
             raise KernelLacks(f"{path}: no such file: this kernel lacks it") from None
         except OSError as e:
@@ -121,7 +150,7 @@ class SysfsIO:
     def read_opt(self, path: Path) -> str | None:
         """The file's content, or None when it does not exist (feature absent)."""
         try:
-            return Path(path).read_text().strip()
+            return self._read_text(path)
         except FileNotFoundError:
             return None
         except OSError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import subprocess
@@ -38,8 +39,17 @@ def require_test_vm() -> None:
                           "inside the VM of `python tests/vm/run.py test`")
 
 
-def read(path: Path) -> str:
-    return path.read_text().strip()
+def read(path: Path, busy_wait_s: float = 10.0) -> str:
+    """The file's text; waits out EBUSY (DAMON's sysfs lock is held by another writer,
+    e.g. a record's ``update_schemes_tried_regions``)."""
+    deadline = time.monotonic() + busy_wait_s
+    while True:
+        try:
+            return path.read_text().strip()
+        except OSError as e:
+            if e.errno != errno.EBUSY or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def raw_write(path: Path, value: object) -> None:
@@ -115,8 +125,8 @@ def tree_text(root: Path) -> dict[str, str]:
     for p in sorted(root.rglob("*")):
         if p.is_file():
             try:
-                out[str(p.relative_to(root))] = p.read_text()
-            except OSError:
+                out[str(p.relative_to(root))] = read(p)
+            except OSError:  # write-only or unreadable files
                 pass
     return out
 
