@@ -549,7 +549,103 @@ def test_a_read_that_stays_busy_fails_with_one_sentence_naming_the_file(tmp_path
     def reader(path):
         raise OSError(errno_.EBUSY, "Device or resource busy", str(path))
 
-    io = SysfsIO(reader=reader, busy_read_wait_s=0.05)
+    io = SysfsIO(reader=reader, busy_wait_s=0.05)
     with pytest.raises(KernelError, match=r"state: cannot read: .*EBUSY") as e:
         io.read(tmp_path / "state")
     assert e.value.errno == errno_.EBUSY
+
+
+def _busy(path) -> OSError:
+    import errno as errno_
+
+    return OSError(errno_.EBUSY, "Device or resource busy", str(path))
+
+
+def test_writes_to_the_damon_tree_wait_out_the_sysfs_lock_module_params_do_not(fake, paths):
+    """6.12's ``nr_*`` stores and ``state`` commands trylock DAMON's sysfs lock: EBUSY
+    while another process (a record's ``update_schemes_tried_regions``) holds it."""
+    session = _start(fake, paths)
+    calls: dict[str, int] = {}
+
+    def busy_twice(path, text):
+        calls[path.name] = calls.get(path.name, 0) + 1
+        if calls[path.name] <= 2:
+            raise _busy(path)
+        fake.write(path, text)
+
+    io = SysfsIO(busy_twice)
+    io.write(session.ctx_dir / "schemes/nr_schemes", 2)
+    assert calls["nr_schemes"] == 3 and fake.writes[-1][1] == "2"
+    io.write(session.dir / "state", "update_schemes_stats")
+    assert calls["state"] == 3
+    # a module's EBUSY is its answer (sysfs kdamonds run): not retried
+    with pytest.raises(KernelError, match="enabled: busy"):
+        io.write(paths.module_params("damon_reclaim") / "enabled", "Y")
+    assert calls["enabled"] == 1
+    session.close()
+
+
+def test_a_lasting_ebusy_of_nr_kdamonds_is_reported_after_a_short_wait(fake, paths):
+    def always_busy(path, text):
+        raise _busy(path)
+
+    t0 = time.monotonic()
+    with pytest.raises(KernelError, match="nr_kdamonds while a kdamond runs"):
+        SysfsIO(always_busy).write(paths.kdamonds / "nr_kdamonds", 1)
+    assert time.monotonic() - t0 < 3  # not the 10 s a transient lock gets
+
+
+def test_tried_regions_are_read_through_sysfsio_and_wait_out_ebusy(fake, paths):
+    fake.regions[0] = [[(0x1000, 0x2000, 3, 1), (0x2000, 0x5000, 0, 7)]]
+    session = _start(fake, paths)
+    seen = []
+
+    def busy_once(path):
+        seen.append(path)
+        if "tried_regions" in path.parts and seen.count(path) == 1:
+            raise _busy(path)
+        return path.read_text()
+
+    session.io.reader = busy_once
+    assert session.snapshot_regions() == [[(0x1000, 0x2000, 3, 1), (0x2000, 0x5000, 0, 7)]]
+    assert any(p.name == "nr_accesses" for p in seen)
+    session.close()
+
+
+def test_the_note_of_ours_is_written_before_on(fake, paths):
+    """A record killed right after ``on`` leaves a kdamond `stop` knows as ours."""
+    from damon_tui.kernel import ownership
+
+    at_on = []
+
+    def writer(path, text):
+        fake.write(path, text)
+        if path.name == "state" and text == "on":
+            at_on.append(ownership.kdamond_states(SysfsIO(), paths))
+
+    session = KernelSession(paths, SysfsIO(writer))
+    session.start(KernelConfig("vaddr", Attrs(), DEFAULT_TARGETS))
+    [states] = at_on
+    assert states[0].running and states[0].ours, states
+    assert ownership.read_owner(paths, 0).pid == session.pid  # then its pid is noted
+    session.close()
+
+
+def test_capabilities_read_kdamonds_waiting_out_ebusy(fake, monkeypatch):
+    from damon_tui.capabilities import detect
+
+    pid = fake.start_foreign("paddr")
+    real = Path.read_text
+    busy = {"state": 2, "pid": 2}
+
+    def read_text(self, *a, **kw):
+        if self.name in busy and busy[self.name] and "kdamonds" in self.parts:
+            busy[self.name] -= 1
+            raise _busy(self)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    caps = detect(fake.root.parent, euid=0, madvise_probe=lambda: (False, "n/a"),
+                 our_pids=())
+    [k] = caps.kdamonds
+    assert (k.state, k.pid) == ("on", pid)

@@ -111,6 +111,10 @@ class KernelSession:
             check_features(io, self.ctx_dir if (self.dir / "contexts/0").exists()
                            else self._make_context(), cfg)
             write_config(io, self.dir, cfg)
+            nr_snap = len(cfg.all_schemes()) - len(cfg.schemes)
+            # noted before `on`: a crash right after it leaves a kdamond `stop` knows as ours
+            ownership.write_owner(paths, self.index, ownership.PID_PENDING, self.nr_found,
+                                  nr_snapshot_schemes=nr_snap)
             try:
                 io.write(self.dir / "state", "on")
             except KernelError as e:
@@ -125,7 +129,7 @@ class KernelSession:
             pid_text = io.read_opt(self.dir / "pid") or "-1"
             self.pid = int(pid_text) if pid_text.lstrip("-").isdigit() else -1
             ownership.write_owner(paths, self.index, self.pid, self.nr_found,
-                                  nr_snapshot_schemes=len(cfg.all_schemes()) - len(cfg.schemes))
+                                  nr_snapshot_schemes=nr_snap)
             self.config = cfg
         except BaseException:
             self._teardown()
@@ -250,17 +254,10 @@ class KernelSession:
                 ownership.remove_owner(self.paths, self.index)
 
 
-def busy_command(io: SysfsIO, state_file: Path, cmd: str, tries: int = 20) -> None:
-    """Write a ``state`` command, retrying while another command is pending (EBUSY:
-    e.g. a `damon-tui commit` from another process during a snapshot request)."""
-    for attempt in range(tries):
-        try:
-            io.write(state_file, cmd)
-            return
-        except KernelError as e:
-            if e.errno != errno.EBUSY or attempt == tries - 1:
-                raise
-            time.sleep(0.05)
+def busy_command(io: SysfsIO, state_file: Path, cmd: str) -> None:
+    """Write a ``state`` command; ``io`` waits out EBUSY while another command is
+    pending (e.g. a `damon-tui commit` from another process during a snapshot request)."""
+    io.write(state_file, cmd)
 
 
 def _wait_off(io: SysfsIO, kdamond_dir: Path, timeout_s: float = 5.0) -> None:

@@ -300,16 +300,17 @@ def read_dir(io: SysfsIO, d: Path, opts: ReadOptions | None = None) -> dict:
 
 
 def read_tried_regions(io: SysfsIO, scheme_dir: Path) -> list[tuple[int, int, int, int]]:
-    """``(start, end, nr_accesses, age)`` of ``tried_regions/<N>/``, in order."""
+    """``(start, end, nr_accesses, age)`` of ``tried_regions/<N>/``, in order (through
+    ``io``: its reader, and its wait while the sysfs lock is taken)."""
     tdir = scheme_dir / "tried_regions"
     out = []
     idx = 0
-    while True:
+    while (tdir / str(idx)).is_dir():
         rd = tdir / str(idx)
         try:
-            out.append((int((rd / "start").read_text()), int((rd / "end").read_text()),
-                        int((rd / "nr_accesses").read_text()), int((rd / "age").read_text())))
-        except FileNotFoundError:
+            out.append((io.read_int(rd / "start"), io.read_int(rd / "end"),
+                        io.read_int(rd / "nr_accesses"), io.read_int(rd / "age")))
+        except KernelLacks:  # removed meanwhile (the kernel refreshed them): stop here
             break
         idx += 1
     return out
