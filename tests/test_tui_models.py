@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from damon_tui.report.wss import percentiles, snapshot_wss
 from damon_tui.tui.models import (
+    WSS_PERCENTILES,
     Feed,
     HeatmapModel,
     Space,
@@ -17,11 +19,9 @@ from damon_tui.tui.models import (
     WssModel,
     bin_target,
     level_of,
-    percentiles,
     region_at,
     region_rows,
     wss_bars,
-    wss_of,
 )
 
 NR_SAMPLES = 20
@@ -136,11 +136,12 @@ def test_region_at_finds_the_region_under_an_address():
 
 def test_wss_follows_damos_thresholds_and_percentile_pick():
     t = target(TWO)
-    assert wss_of(t) == 150
-    assert wss_of(t, acc_thres=15) == 50
-    assert wss_of(t, sz_thres=60) == 100
-    assert percentiles([5, 1, 4, 2, 3]) == [(0, 1), (25, 2), (50, 3), (75, 4), (100, 5)]
-    assert percentiles([]) == []
+    assert snapshot_wss(t) == 150
+    assert snapshot_wss(t, acc_thres=15) == 50
+    assert snapshot_wss(t, sz_thres=60) == 100
+    assert percentiles([5, 1, 4, 2, 3], WSS_PERCENTILES) == [(0, 1), (25, 2), (50, 3),
+                                                             (75, 4), (100, 5)]
+    assert percentiles([], WSS_PERCENTILES) == []
 
 
 def test_wss_model_excludes_the_first_samples_like_damo():
@@ -178,7 +179,7 @@ def test_feed_keeps_models_per_target_and_counts():
 
 
 def test_heatmap_time_labels_stay_distinct_past_a_minute():
-    from damon_tui.tui.heatmap import _compact_time
+    from damon_tui.units import format_time_compact as _compact_time
 
     labels = [_compact_time(us) for us in range(60_000_000, 62_000_000, 500_000)]
     assert labels == ["60.0s", "60.5s", "61.0s", "61.5s"]

@@ -219,9 +219,7 @@ def parse_damo_json(path: str, doc: Any, fmt: str) -> Record:
                         td.ends.append(e)
                         td.nr_accesses.append(n)
                         td.ages.append(a)
-                td.snap_start.append(st)
-                td.snap_end.append(en)
-                td.offsets.append(len(td.starts))
+                td.end_snapshot(st, en)
             targets.append(td)
     except _Missing as e:
         raise UserError(f"{path}: {e}") from None

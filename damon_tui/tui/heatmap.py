@@ -8,14 +8,13 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
 from damon_tui.tui.colors import COLOR_SETS, LEVELS, level_styles
 from damon_tui.tui.models import HeatmapModel, ViewWindow, next_in, region_at
-from damon_tui.units import format_size, format_time_us
+from damon_tui.units import format_size, format_time_compact, format_time_us
 
 MARGIN = 7  # left column with time labels
 FOOT = 3  # axis, legend, cursor lines
@@ -55,11 +54,6 @@ class Heatmap(Widget, can_focus=True):
     #: ``None`` = follow the hottest range; ``-1`` = all ranges; else a range index
     range_sel: reactive[int | None] = reactive(None, always_update=True)
     colorset: reactive[str] = reactive("gray")
-
-    class CursorMoved(Message):
-        def __init__(self, info: str) -> None:
-            self.info = info
-            super().__init__()
 
     def __init__(self, model: HeatmapModel | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -157,7 +151,7 @@ class Heatmap(Widget, can_focus=True):
             return "now"
         every = self._label_every
         if row.end_us // every != row.start_us // every:
-            return _compact_time(row.end_us // every * every)
+            return format_time_compact(row.end_us // every * every)
         return ""
 
     def _row_strip(self, row, newest: bool) -> Strip:
@@ -307,7 +301,7 @@ class Heatmap(Widget, can_focus=True):
         if len(full) <= width:
             return full
         return (f"{name}{s:#x} {format_size(e - s, 1)} nr_acc {nr}/{row.nr_samples} "
-                f"age {_compact_time(age * row.aggr_us)}")
+                f"age {format_time_compact(age * row.aggr_us)}")
 
     # -- actions --------------------------------------------------------------
     def action_cursor(self, drow: int, dcol: int) -> None:
@@ -384,16 +378,3 @@ def _nice_interval(us: int) -> int:
             if step * m >= us:
                 return step * m
         step *= 10
-
-
-def _compact_time(us: int) -> str:
-    """At most 6 characters: ``500ms``, ``12.5s``, ``912.5s``, ``16m40s``, ``2h05m``."""
-    if us >= 6000_000_000:
-        mins = us // 60_000_000
-        return f"{mins // 60}h{mins % 60:02d}m"
-    if us >= 1000_000_000:
-        secs = us // 1_000_000
-        return f"{secs // 60}m{secs % 60:02d}s"
-    if us >= 1_000_000:
-        return f"{us / 1_000_000:.1f}s"
-    return f"{us // 1000}ms"

@@ -16,6 +16,8 @@ from array import array
 from collections import deque
 from dataclasses import dataclass, field
 
+from damon_tui.report.wss import percentiles, snapshot_wss
+
 #: damo ``report wss`` defaults
 WSS_PERCENTILES = (0, 25, 50, 75, 100)
 WSS_EXCLUDE_SAMPLES = 20
@@ -319,24 +321,6 @@ def region_at(target, addr: int) -> tuple[int, int, int, int] | None:
 # --------------------------------------------------------------------------- wss
 
 
-def wss_of(target, acc_thres: int = 1, sz_thres: int = 1) -> int:
-    """damo's working-set size: bytes of regions with enough accesses and size."""
-    total = 0
-    for s, e, nr in zip(target.starts, target.ends, target.nr_accesses, strict=False):
-        if nr >= acc_thres and e - s >= sz_thres:
-            total += e - s
-    return total
-
-
-def percentiles(values: list[int], points=WSS_PERCENTILES) -> list[tuple[int, int]]:
-    """damo's percentile pick: sort, index ``int(p / 100 * N)`` clamped to the last."""
-    ordered = sorted(values)
-    n = len(ordered)
-    if not n:
-        return []
-    return [(p, ordered[min(int(p / 100 * n), n - 1)]) for p in points]
-
-
 class WssModel:
     """Working-set size per snapshot (bounded) with damo's summary statistics."""
 
@@ -347,7 +331,7 @@ class WssModel:
         self.seen = 0
 
     def add(self, snapshot, target_idx: int = 0) -> int:
-        wss = wss_of(snapshot.targets[target_idx])
+        wss = snapshot_wss(snapshot.targets[target_idx])
         self.seen += 1
         if self.seen > self.exclude_samples:
             self.values.append(wss)
@@ -358,7 +342,7 @@ class WssModel:
     current: int = 0
 
     def percentiles(self, points=WSS_PERCENTILES) -> list[tuple[int, int]]:
-        return percentiles(list(self.values), points)
+        return percentiles(self.values, points)
 
     def average(self) -> float:
         return sum(self.values) / len(self.values) if self.values else 0.0
