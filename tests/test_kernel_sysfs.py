@@ -171,9 +171,11 @@ def test_status_describes_a_foreign_kdamond_read_only(cli_fake, paths, capsys):
     assert len(cli_fake.writes) == nr_writes
 
 
-def test_commit_refused_by_the_kernel_keeps_the_running_config(fake, paths):
+def test_commit_refused_by_the_kernel_keeps_the_running_config(tmp_path, paths):
+    """6.14+: the kernel returns the refusal to the writer; the kdamond runs on."""
+    fake = FakeDamon(tmp_path / "sys", version="6.15")
     session = _start(fake, paths)
-    running = fake.running[0]
+    running, pid = fake.running[0], session.pid
     mon = KernelMonitor(KernelOps(session, [], "vaddr"), Attrs())
     bad = KernelConfig("vaddr", Attrs(), (KernelTarget(99999),))  # no such process
     with pytest.raises(KernelError, match=r"state: the kernel refused 'commit'.*keeps its "
@@ -181,9 +183,48 @@ def test_commit_refused_by_the_kernel_keeps_the_running_config(fake, paths):
         session.commit(bad)
     assert fake.running[0] == running
     assert fake.read_config(0) == running  # the files read back as the running config
+    assert (session.dir / "pid").read_text().strip() == str(pid)
     # a good commit goes through
     mon.set_attrs(Attrs(sample_us=2000, aggr_us=40_000))
     assert fake.running[0]["items"][0]["monitoring_attrs"]["intervals"]["aggr_us"] == 40_000
+    session.close()
+
+
+def test_a_commit_the_612_kernel_refuses_stops_its_kdamond_which_is_turned_on_again(fake,
+                                                                                   paths):
+    """Before 6.14 the write of ``commit`` succeeds and a refused commit ends the kdamond:
+    damon-tui puts the files back, turns it on again and says so in one sentence."""
+    from damon_tui.kernel import ownership
+
+    session = _start(fake, paths)
+    session.commit_settle_s = 0.2
+    running, old_pid = fake.running[0], session.pid
+    bad = KernelConfig("vaddr", Attrs(), (KernelTarget(99999),))  # no such process
+    with pytest.raises(KernelError) as refused:
+        session.commit(bad)
+    message = str(refused.value)
+    assert "\n" not in message and message.startswith(str(session.dir / "state")), message
+    assert "refused the commit and stopped the kdamond" in message
+    assert f"previous configuration (kdamond pid now {session.pid})" in message
+    assert session.pid != old_pid and fake.is_on(0)
+    assert fake.running[0] == running and fake.read_config(0) == running
+    [st] = ownership.kdamond_states(SysfsIO(), paths)
+    assert st.ours and st.pid == session.pid  # still ours for status and stop
+    session.close()
+
+
+def test_commit_refuses_what_the_kernel_would_before_writing(fake, paths):
+    session = _start(fake, paths)
+    bad_attrs = Attrs()
+    object.__setattr__(bad_attrs, "min_nr_regions", 2)  # past our own Attrs check
+    nr_writes = len(fake.writes)
+    with pytest.raises(KernelError, match=r"nr_regions/min: the kernel refuses 2 .*nothing "
+                       "was written"):
+        session.commit(KernelConfig("vaddr", bad_attrs, DEFAULT_TARGETS))
+    with pytest.raises(KernelError, match=r"regions/1: the kernel refuses 0x1000-0x2000"):
+        session.commit(KernelConfig("vaddr", Attrs(), (KernelTarget(
+            4321, ((0x1000, 0x3000), (0x1000, 0x2000))),)))
+    assert len(fake.writes) == nr_writes and fake.is_on(0)
     session.close()
 
 
@@ -365,12 +406,31 @@ def test_commit_cli_refused_keeps_running_config_and_files(cli_fake, paths, caps
     session = _start(cli_fake, paths)
     running = cli_fake.running[0]
     files = cli_fake.read_config(0)
+    nr_writes = len(cli_fake.writes)
     rc = main(["commit", "--min-nr-regions", "2", *_args(paths)])
     err = capsys.readouterr().err
     assert rc == 2 and len(err.strip().splitlines()) == 1
-    assert "kdamonds/0/state: the kernel refused 'commit' as invalid (EINVAL)" in err
-    assert "keeps its running configuration" in err and "regions 10..1000" in err
+    assert "monitoring_attrs/nr_regions/min: the kernel refuses 2" in err
+    assert "nothing was written" in err and len(cli_fake.writes) == nr_writes
     assert cli_fake.running[0] == running and cli_fake.read_config(0) == files
+    session.close()
+
+
+def test_commit_cli_kernel_refusal_612_restarts_the_kdamond(cli_fake, paths, capsys,
+                                                           monkeypatch):
+    from damon_tui.kernel import commit as commit_mod
+
+    session = _start(cli_fake, paths)
+    running, files = cli_fake.running[0], cli_fake.read_config(0)
+    monkeypatch.setattr(commit_mod, "_attrs_refusal", lambda ctx, old, attrs: None)
+    rc = main(["commit", "--min-nr-regions", "2", *_args(paths)])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert "kdamonds/0/state: the kernel refused the commit and stopped the kdamond" in err
+    new_pid = (session.dir / "pid").read_text().strip()
+    assert new_pid != str(session.pid) and f"kdamond pid now {new_pid}" in err
+    assert cli_fake.running[0] == running and cli_fake.read_config(0) == files
+    assert json.loads((paths.state_dir / "kdamond-0.json").read_text())["pid"] == int(new_pid)
     session.close()
 
 

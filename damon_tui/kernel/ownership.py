@@ -95,6 +95,16 @@ def write_owner(paths: Paths, idx: int, kdamond_pid: int, nr_found: int,
     return path
 
 
+def renote_pid(paths: Paths, idx: int, kdamond_pid: int) -> None:
+    """Our kdamond was turned on again (new kernel pid); the rest of the note is kept."""
+    path = state_file(paths, idx)
+    d = json.loads(path.read_text())
+    d["pid"] = kdamond_pid
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(d) + "\n")
+    os.replace(tmp, path)
+
+
 def remove_owner(paths: Paths, idx: int) -> None:
     try:
         state_file(paths, idx).unlink()

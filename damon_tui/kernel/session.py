@@ -30,6 +30,7 @@ from damon_tui.kernel.sysfs import KernelError, Paths, SysfsIO
 from damon_tui.kernel.tree import (
     KernelConfig,
     check_features,
+    config_refusal,
     read_dir,
     read_tried_regions,
     write_config,
@@ -83,6 +84,7 @@ class KernelSession:
         self._lock = threading.Lock()
         #: one kernel command at a time: the kernel answers a second pending one with EBUSY
         self.io_lock = threading.RLock()
+        self.commit_settle_s = COMMIT_SETTLE_S
 
     @property
     def closed(self) -> bool:
@@ -219,7 +221,11 @@ class KernelSession:
         the files are then put back to the running configuration (read back to prove).
         """
         old = self.config
-        assert old is not None
+        assert old is not None and self.index is not None
+        refusal = config_refusal(self.ctx_dir, cfg)
+        if refusal:
+            raise KernelError(f"{refusal}; nothing was written: the kdamond keeps its running "
+                              "configuration")
         try:
             write_config(self.io, self.dir, cfg)
             self.command("commit")
@@ -230,6 +236,12 @@ class KernelSession:
                 pass
             raise KernelError(f"{e} -- the kdamond keeps its running configuration",
                               e.errno, e.path) from None
+        if stopped_by_commit(self.io, self.dir, self.commit_settle_s):
+            message, pid = restart_after_refused_commit(
+                self.io, self.paths, self.index, lambda: write_config(self.io, self.dir, old))
+            if pid is not None:
+                self.pid = pid
+            raise KernelError(message, errno.EINVAL, str(self.dir / "state"))
         self.config = cfg
 
     # -- ending ---------------------------------------------------------------------
@@ -252,6 +264,54 @@ class KernelSession:
                 io.write(self.paths.kdamonds / "nr_kdamonds", self.nr_found)
             finally:
                 ownership.remove_owner(self.paths, self.index)
+
+
+#: how long the kdamond is watched after a ``commit`` write: before Linux 6.14 the kernel
+#: commits in the kdamond's aggregation callback and answers the writer success even when
+#: it refuses; the callback's error then ends ``kdamond_fn`` (the kdamond stops)
+COMMIT_SETTLE_S = 1.0
+
+
+def reports_commit_errors(kdamond_dir: Path) -> bool:
+    """Whether this kernel returns a refused commit's error to the writer (6.14+, where
+    commits go through ``damon_call``; seen from ``stats/sz_ops_filter_passed``)."""
+    return any((kdamond_dir / "contexts/0/schemes").glob("*/stats/sz_ops_filter_passed"))
+
+
+def stopped_by_commit(io: SysfsIO, kdamond_dir: Path, settle_s: float) -> bool:
+    """Whether the kernel stopped the kdamond after a ``commit`` it answered success."""
+    if reports_commit_errors(kdamond_dir):
+        return False
+    deadline = time.monotonic() + settle_s
+    while True:
+        if io.read_opt(kdamond_dir / "state") != "on":
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+
+
+def restart_after_refused_commit(io: SysfsIO, paths: Paths, index: int, restore
+                                 ) -> tuple[str, int | None]:
+    """The kernel stopped our kdamond on a refused commit: put its files back (``restore``),
+    turn it on again and note its new pid.  Returns the one-sentence error and the pid."""
+    kdir = paths.kdamond(index)
+    head = (f"{kdir / 'state'}: the kernel refused the commit and stopped the kdamond "
+            "(before Linux 6.14 a refused commit ends the kdamond while the write reports "
+            "success)")
+    try:
+        restore()
+        io.write(kdir / "state", "on")
+    except KernelError as e:
+        return f"{head}; turning it on again with the previous configuration failed: {e}", None
+    pid_text = io.read_opt(kdir / "pid") or "-1"
+    pid = int(pid_text) if pid_text.lstrip("-").isdigit() else -1
+    try:
+        ownership.renote_pid(paths, index, pid)
+    except (OSError, ValueError):
+        pass
+    return (f"{head}; damon-tui put its files back and turned it on again with the previous "
+            f"configuration (kdamond pid now {pid})", pid)
 
 
 def busy_command(io: SysfsIO, state_file: Path, cmd: str) -> None:
