@@ -196,3 +196,16 @@ def format_time_us(us: int | float, precision: int = 3) -> str:
             value = us / div
             return f"{value:g} {unit}" if value == int(value) else f"{value:.{precision}f} {unit}"
     return f"{us:g} us"
+
+
+def format_rate(hz: float) -> str:
+    """A frequency in two significant digits: ``2.9 Hz``, ``29 Hz``, ``1.5 kHz``, ``40 mHz``."""
+    if hz <= 0:
+        return "0 Hz"
+    for unit, div in (("kHz", 1000.0), ("Hz", 1.0), ("mHz", 0.001)):
+        if hz >= div or unit == "mHz":
+            value = hz / div
+            if value == 0 or value >= 10:
+                return f"{value:.0f} {unit}"
+            return f"{value:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    raise AssertionError  # unreachable
