@@ -393,3 +393,42 @@ def vmax(const float[::1] values):
             if values[b] > m:
                 m = values[b]
     return m
+
+
+def runs(const u64[::1] starts, const u64[::1] ends):
+    """The contiguous runs of sorted regions: ``((start, end), ...)`` (a target's space)."""
+    cdef Py_ssize_t n = starts.shape[0], i, k = 0
+    if n == 0:
+        return ()
+    cdef Py_ssize_t *cut = <Py_ssize_t *>malloc(n * sizeof(Py_ssize_t))
+    if cut == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            for i in range(1, n):
+                if starts[i] != ends[i - 1]:
+                    cut[k] = i
+                    k += 1
+        out = []
+        s = 0
+        for i in range(k):
+            out.append((starts[s], ends[cut[i] - 1]))
+            s = cut[i]
+        out.append((starts[s], ends[n - 1]))
+    finally:
+        free(cut)
+    return tuple(out)
+
+
+def wss_one(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
+            u64 acc_thres, u64 sz_thres):
+    """Bytes of the regions with nr_accesses >= acc_thres and size >= sz_thres (one
+    snapshot's working set, damo's rule)."""
+    cdef Py_ssize_t k
+    cdef u64 total = 0, sz
+    with nogil:
+        for k in range(starts.shape[0]):
+            sz = ends[k] - starts[k]
+            if nr_acc[k] >= acc_thres and sz >= sz_thres:
+                total += sz
+    return total

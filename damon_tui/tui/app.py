@@ -30,7 +30,7 @@ from damon_tui.units import format_size
 
 __all__ = ["DamonApp", "HelpScreen", "MonitorScreen", "ViewReady"]
 
-FPS = 30
+FPS = 40
 #: snapshots per heatmap row suggested for each speed (rows scroll at a readable pace)
 ROWS_FOR_SPEED = {1.0: 1, 10.0: 5, 100.0: 20, 0.0: 50}
 #: row times ``T`` offers, in aggregation intervals

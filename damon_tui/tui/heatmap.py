@@ -16,7 +16,7 @@ from functools import lru_cache
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -177,8 +177,27 @@ class Heatmap(Widget, can_focus=True):
         self._view_rows = view.rows
         self._anchor_top = view.replay is not None
         self.names = view.names
+        before = self._layout_key()
+        recent = {g: self._line_rows(g) for g in (self._newest - 1, self._newest)}
         self.prepare()
-        self.refresh()
+        if before != self._layout_key() or not self.is_mounted:
+            self.refresh()
+            return
+        # the lines stay where they are (no scroll, same window and scale): repaint only
+        # the lines whose rows changed, the title and the footer (the rest is identical)
+        width = self.size.width
+        for g in range(self._newest - 1, self._newest + 1):
+            rows = self._line_rows(g)
+            old = recent.get(g)
+            if old is None or any(a is not b for a, b in zip(old, rows, strict=True)):
+                self.refresh(Region(0, HEAD + g - self._top, width, 1))
+        self.refresh(Region(0, 0, width, HEAD))
+        self.refresh(Region(0, self.size.height - self.foot, width, self.foot))
+
+    def _layout_key(self) -> tuple:
+        """What places every line: when it changes, the whole widget is repainted."""
+        return (self._top, self._window, self._top_value, self.colorset, self._row_us,
+                self.size, self.cursor_row, self.cursor_col)
 
     def prepare(self) -> None:
         """Place the rows on the lines and fix the colour scale for this frame."""

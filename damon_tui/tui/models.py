@@ -52,19 +52,8 @@ class Space:
 
     @classmethod
     def of(cls, target) -> Space:
-        """The contiguous runs of a TargetSnapshot's regions."""
-        starts, ends = target.starts, target.ends
-        ranges: list[tuple[int, int]] = []
-        n = len(starts)
-        if n == 0:
-            return cls(())
-        run_start = starts[0]
-        for i in range(1, n):
-            if starts[i] != ends[i - 1]:
-                ranges.append((run_start, ends[i - 1]))
-                run_start = starts[i]
-        ranges.append((run_start, ends[n - 1]))
-        return cls(tuple(ranges))
+        """The contiguous runs of a TargetSnapshot's regions (Cython, GIL released)."""
+        return cls(_bin.runs(_typed(target.starts, "Q"), _typed(target.ends, "Q")))
 
     def layout(self, nbins: int) -> tuple[array, array]:
         """``(first bin, number of bins)`` per range, as ``array('q')`` (cached)."""
@@ -508,11 +497,8 @@ def region_at(target, addr: int) -> tuple[int, int, int, int] | None:
 
 def wss_of(target, acc_thres: int = 1, sz_thres: int = 1) -> int:
     """damo's working-set size: bytes of regions with enough accesses and size."""
-    total = 0
-    for s, e, nr in zip(target.starts, target.ends, target.nr_accesses, strict=False):
-        if nr >= acc_thres and e - s >= sz_thres:
-            total += e - s
-    return total
+    return _bin.wss_one(_typed(target.starts, "Q"), _typed(target.ends, "Q"),
+                        _typed(target.nr_accesses, "I"), acc_thres, sz_thres)
 
 
 def percentiles(values: list[int], points=WSS_PERCENTILES) -> list[tuple[int, int]]:
