@@ -19,6 +19,8 @@ setup(
     ext_modules=cythonize(
         extensions,
         language_level=3,
+        # shared inline helpers (``_fast/*.pxd``) are cimported by bare name
+        include_path=[str(HERE / "_fast")],
         compiler_directives={
             "boundscheck": False,
             "wraparound": False,

@@ -419,16 +419,3 @@ def runs(const u64[::1] starts, const u64[::1] ends):
         free(cut)
     return tuple(out)
 
-
-def wss_one(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
-            u64 acc_thres, u64 sz_thres):
-    """Bytes of the regions with nr_accesses >= acc_thres and size >= sz_thres (one
-    snapshot's working set, damo's rule)."""
-    cdef Py_ssize_t k
-    cdef u64 total = 0, sz
-    with nogil:
-        for k in range(starts.shape[0]):
-            sz = ends[k] - starts[k]
-            if nr_acc[k] >= acc_thres and sz >= sz_thres:
-                total += sz
-    return total

@@ -13,11 +13,6 @@ def decode_target(
     starts: array, ends: array, nr_acc: array, ages: array,
     off: int, n: int, poff: int, pn: int, shift: int,
 ) -> int: ...
-def scan_damo_json(
-    data: bytes,
-) -> list[tuple[int | None, tuple[int, int, int] | None, array, array, array, array, array,
-                array, array]] | None: ...
-
 class FrameWalker:
     starts: list[array]
     ends: list[array]

@@ -26,6 +26,7 @@ from prometheus_client.registry import Collector
 from damon_tui.damos.presets import get_preset, stats_params
 from damon_tui.engine import Snapshot
 from damon_tui.errors import UserError
+from damon_tui.report.wss import pick, snapshot_wss
 
 #: working-set percentiles exported (as ``quantile`` label values 0..1)
 WSS_QUANTILES = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -78,7 +79,7 @@ class ExportState:
             self.snapshot = snap
             self.nr_snapshots += 1
             for i, t in enumerate(snap.targets[:len(self.wss)]):
-                self.wss[i].append(sum(e - s for s, e, nr, _ in t if nr >= 1))
+                self.wss[i].append(snapshot_wss(t))
 
     def end(self, reason: str) -> None:
         with self._lock:
@@ -87,11 +88,6 @@ class ExportState:
     def view(self) -> tuple[Snapshot | None, int, list[list[int]], str | None]:
         with self._lock:
             return self.snapshot, self.nr_snapshots, [list(w) for w in self.wss], self.ended
-
-
-def _quantile(ordered: list[int], q: float) -> int:
-    """damo's percentile pick: index ``int(q * N)`` clamped to the last."""
-    return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
 
 
 class DamonCollector(Collector):
@@ -173,7 +169,7 @@ class DamonCollector(Collector):
                 continue
             ordered = sorted(w)
             for q in WSS_QUANTILES:
-                ws.add_metric([kd, str(i), f"{q:g}"], _quantile(ordered, q))
+                ws.add_metric([kd, str(i), f"{q:g}"], pick(ordered, q * 100))
             last.add_metric([kd, str(i)], w[-1])
         yield from (total, regions, ws, last)
 

@@ -172,15 +172,39 @@ def parse_percent(text: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
-def format_size(nbytes: int | float, precision: int = 3) -> str:
-    """Human size the way damo prints it: ``95.391 MiB``, ``4.000 KiB``, ``0 B``."""
+def format_size(nbytes: int | float, precision: int = 3, trim: bool = False) -> str:
+    """Human size the way damo prints it: ``95.391 MiB``, ``4.000 KiB``, ``0 B``;
+    ``trim``: no trailing zeros (``4 KiB``, ``1.5 MiB``)."""
     if nbytes >= ULONG_MAX:
         return "max"
     for unit, div in (("EiB", 1 << 60), ("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30),
                       ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if abs(nbytes) >= div:
-            return f"{nbytes / div:.{precision}f} {unit}"
+            number = f"{nbytes / div:.{precision}f}"
+            if trim:
+                number = number.rstrip("0").rstrip(".")
+            return f"{number} {unit}"
     return f"{int(nbytes)} B"
+
+
+def format_size_exact(nbytes: int) -> str:
+    """The largest unit that divides ``nbytes`` exactly (``4K``, ``2G``, ``4097``):
+    ``parse_size`` reads it back unchanged."""
+    if nbytes >= ULONG_MAX:
+        return "max"
+    for unit, div in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if nbytes and nbytes % div == 0:
+            return f"{nbytes // div}{unit}"
+    return str(nbytes)
+
+
+def format_size_compact(nbytes: int) -> str:
+    """``18.4M``-style sizes for narrow columns (at most 5 characters below 1000T)."""
+    for unit, div in (("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if nbytes >= div:
+            v = nbytes / div
+            return f"{v:.0f}{unit}" if v >= 100 else f"{v:.1f}{unit}"
+    return f"{nbytes}B"
 
 
 def format_time_us(us: int | float, precision: int = 3) -> str:
@@ -209,3 +233,15 @@ def format_rate(hz: float) -> str:
                 return f"{value:.0f} {unit}"
             return f"{value:.1f}".rstrip("0").rstrip(".") + f" {unit}"
     raise AssertionError  # unreachable
+
+
+def format_time_exact(us: int) -> str:
+    """The largest unit that divides ``us`` exactly (``5s``, ``100ms``, ``2h``, ``1d``,
+    ``7us``; ``max``): ``parse_time_us`` reads it back unchanged."""
+    if us >= ULONG_MAX:
+        return "max"
+    for unit, div in (("d", 86_400_000_000), ("h", 3_600_000_000), ("m", 60_000_000),
+                      ("s", 1_000_000), ("ms", 1000)):
+        if us and us % div == 0:
+            return f"{us // div}{unit}"
+    return f"{us}us"

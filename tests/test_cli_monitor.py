@@ -3,7 +3,7 @@
 import re
 
 from damon_tui.cli import main
-from damon_tui.commands.monitor import wss_percentiles
+from damon_tui.report.wss import percentiles
 
 MIB = 1 << 20
 
@@ -58,4 +58,4 @@ def test_monitor_unknown_workload_lists_builtins(capsys):
 
 def test_wss_percentiles_use_damos_index_rule():
     values = list(range(10))
-    assert wss_percentiles(values, (0, 25, 50, 100)) == [(0, 0), (25, 2), (50, 5), (100, 9)]
+    assert percentiles(values, (0, 25, 50, 100)) == [(0, 0), (25, 2), (50, 5), (100, 9)]

@@ -6,7 +6,7 @@ import json
 import zlib
 
 import pytest
-from damon_tui._fast import decode
+from damon_tui._fast import damo_scan
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,7 +138,7 @@ def _fields(rec):
 @pytest.mark.parametrize("name", ["damon.data.json_compressed", "damon.data.snapshot.active"])
 def test_fast_scanner_equals_the_generic_json_path(shared_dir, name):
     data = zlib.decompress((shared_dir / "damo-records" / name).read_bytes())
-    scanned = decode.scan_damo_json(data)
+    scanned = damo_scan.scan_damo_json(data)
     assert scanned is not None
     assert _fields(damo._from_scan("x", scanned, "f")) == \
         _fields(damo.parse_damo_json("x", json.loads(data), "f"))
@@ -167,7 +167,7 @@ def test_fast_scanner_and_generic_path_agree_on_number_styles(regions, with_iv, 
             "snapshots": [{"start_time": "1,000", "end_time": 2000, "regions": regs,
                            "total_bytes": "1 MiB"}], "data_source": "unknown"}]
     data = json.dumps(doc, indent=4).encode()
-    scanned = decode.scan_damo_json(data)
+    scanned = damo_scan.scan_damo_json(data)
     assert scanned is not None
     try:
         generic = _fields(damo.parse_damo_json("x", json.loads(data), "f"))

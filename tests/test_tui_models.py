@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from damon_tui.report.wss import percentiles, snapshot_wss
 from damon_tui.tui.models import (
     MIN_RANGE_BINS,
+    WSS_PERCENTILES,
     Feed,
     HeatmapModel,
     Space,
@@ -21,12 +23,10 @@ from damon_tui.tui.models import (
     heat_step,
     level_of,
     nice_scale,
-    percentiles,
     region_at,
     region_rows,
     time_tick,
     wss_bars,
-    wss_of,
 )
 from damon_tui.units import format_rate, format_time_us
 
@@ -195,11 +195,12 @@ def test_region_at_finds_the_region_under_an_address():
 
 def test_wss_follows_damos_thresholds_and_percentile_pick():
     t = target(TWO)
-    assert wss_of(t) == 150
-    assert wss_of(t, acc_thres=15) == 50
-    assert wss_of(t, sz_thres=60) == 100
-    assert percentiles([5, 1, 4, 2, 3]) == [(0, 1), (25, 2), (50, 3), (75, 4), (100, 5)]
-    assert percentiles([]) == []
+    assert snapshot_wss(t) == 150
+    assert snapshot_wss(t, acc_thres=15) == 50
+    assert snapshot_wss(t, sz_thres=60) == 100
+    assert percentiles([5, 1, 4, 2, 3], WSS_PERCENTILES) == [(0, 1), (25, 2), (50, 3),
+                                                             (75, 4), (100, 5)]
+    assert percentiles([], WSS_PERCENTILES) == []
 
 
 def test_wss_model_excludes_the_first_samples_like_damo():

@@ -11,6 +11,7 @@ from damon_tui.options.kernel import add_kernel_arguments
 from damon_tui.options.monitor import monitor_from_args
 from damon_tui.options.schemes import add_scheme_arguments
 from damon_tui.options.targets import add_target_arguments, ops_from_args
+from damon_tui.report.wss import percentiles, snapshot_wss
 from damon_tui.signals import interrupt_on_signals
 from damon_tui.units import format_size, format_time_us, parse_time_us
 
@@ -48,13 +49,6 @@ def goal_text(attrs) -> str:
         return ""
     return (f", intervals goal {goal.access_bp} bp per {goal.aggrs} aggrs, sample "
             f"{format_time_us(goal.min_sample_us)}..{format_time_us(goal.max_sample_us)}")
-
-
-def wss_percentiles(wss: list[int], percentiles=SUMMARY_PERCENTILES) -> list[tuple[int, int]]:
-    """damo's percentile pick: sort, index ``int(p / 100 * N)`` clamped to the last."""
-    ordered = sorted(wss)
-    n = len(ordered)
-    return [(p, ordered[min(int(p / 100 * n), n - 1)]) for p in percentiles]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,7 +93,7 @@ def _monitor(ops, monitor, retune, duration_us, every_us: int, hottest: int) -> 
             last = snap
             nr_samples = snap.aggr_us // snap.sample_us
             regions = [r for t in snap.targets for r in t]
-            wss = sum(e - s for s, e, nr, _ in regions if nr >= 1)
+            wss = sum(snapshot_wss(t) for t in snap.targets)
             wss_history.append(wss)
             if snap.end_us >= next_print:
                 next_print = snap.end_us + every_us
@@ -129,7 +123,7 @@ def _monitor(ops, monitor, retune, duration_us, every_us: int, hottest: int) -> 
     print(f"# {len(wss_history)} aggregation intervals, "
           f"{format_time_us(max(last.end_us, monitor.now_us))} monitored", file=out)
     print("# working-set size percentiles:", file=out)
-    for p, value in wss_percentiles(wss_history):
+    for p, value in percentiles(wss_history, SUMMARY_PERCENTILES):
         print(f"#   {p:>3} {format_size(value):>12}", file=out)
     print(f"#   avr {format_size(sum(wss_history) / len(wss_history)):>12}", file=out)
     _summary(monitor, out)

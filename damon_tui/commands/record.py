@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -170,17 +171,9 @@ def _record(args, monitor, ops, writer, retune, duration_us, damo_out) -> int:
     return 0
 
 
-class _NoBar:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def _progress(total_us: int):
     if not sys.stderr.isatty():
-        return _NoBar()
+        return contextlib.nullcontext()
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 

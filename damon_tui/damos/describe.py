@@ -17,20 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from damon_tui.damos.scheme import Accesses, Age, Filter, Scheme
-from damon_tui.units import UINT_MAX, ULONG_MAX
-
-_SIZES = (("EiB", 1 << 60), ("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30),
-          ("MiB", 1 << 20), ("KiB", 1 << 10))
+from damon_tui.units import UINT_MAX, ULONG_MAX, format_size
 
 
 def size_words(v: int | float) -> str:
     """``4 KiB``, ``1.5 MiB``, ``max``, ``0 B`` (no trailing zeros)."""
-    if v >= ULONG_MAX:
-        return "max"
-    for unit, div in _SIZES:
-        if v >= div:
-            return f"{v / div:.3f}".rstrip("0").rstrip(".") + f" {unit}"
-    return f"{int(v)} B"
+    return format_size(v, trim=True)
 
 
 def time_words(us: int | float) -> str:

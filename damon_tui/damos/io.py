@@ -41,7 +41,14 @@ from damon_tui.damos.scheme import (
     Weights,
 )
 from damon_tui.errors import UserError
-from damon_tui.units import ULONG_MAX, UnitError, parse_number, parse_size, parse_time_us
+from damon_tui.units import (
+    ULONG_MAX,
+    UnitError,
+    format_time_exact,
+    parse_number,
+    parse_size,
+    parse_time_us,
+)
 
 ONE_LINE_COUNTS = (7, 10, 13, 18)
 _FIELDS = ("min_sz", "max_sz", "min_nr_accesses", "max_nr_accesses", "min_age", "max_age",
@@ -232,11 +239,7 @@ def _fmt_age(a: Age) -> str:
         return "max"
     if a.unit != "usec":
         return str(a.value)
-    for unit, div in (("d", 86_400_000_000), ("h", 3_600_000_000), ("m", 60_000_000),
-                      ("s", 1_000_000), ("ms", 1000)):
-        if a.value and a.value % div == 0:
-            return f"{a.value // div}{unit}"
-    return f"{a.value}us"
+    return format_time_exact(int(a.value))
 
 
 def format_one_line(s: Scheme, full: bool = False) -> str:

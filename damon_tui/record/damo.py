@@ -17,7 +17,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from damon_tui._fast import decode as _dec
+from damon_tui._fast import damo_scan as _scan
 from damon_tui.errors import UserError
 from damon_tui.record.model import Intervals, Record, TargetData
 from damon_tui.safe_output import safe_output
@@ -219,9 +219,7 @@ def parse_damo_json(path: str, doc: Any, fmt: str) -> Record:
                         td.ends.append(e)
                         td.nr_accesses.append(n)
                         td.ages.append(a)
-                td.snap_start.append(st)
-                td.snap_end.append(en)
-                td.offsets.append(len(td.starts))
+                td.end_snapshot(st, en)
             targets.append(td)
     except _Missing as e:
         raise UserError(f"{path}: {e}") from None
@@ -295,7 +293,7 @@ def read_damo(path: str, data: bytes, compressed: bool) -> Record:
             data = _inflate(path, data)
         except zlib.error as e:
             raise UserError(f"{path}: corrupted damo json_compressed record: {e}") from None
-    fast = _dec.scan_damo_json(data)
+    fast = _scan.scan_damo_json(data)
     if fast is not None:
         return _from_scan(path, fast, fmt)
     try:

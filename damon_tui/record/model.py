@@ -60,24 +60,26 @@ class TargetData:
     def append(self, start_ns: int, end_ns: int,
                regions: Sequence[tuple[int, int, int, int]]) -> None:
         """Add one snapshot from ``(start, end, nr_accesses, age)`` tuples."""
-        self.snap_start.append(start_ns)
-        self.snap_end.append(end_ns)
         for s, e, n, a in regions:
             self.starts.append(s)
             self.ends.append(e)
             self.nr_accesses.append(n)
             self.ages.append(a)
-        self.offsets.append(len(self.starts))
+        self.end_snapshot(start_ns, end_ns)
 
     def append_arrays(self, start_ns: int, end_ns: int, starts: array, ends: array,
                       nr_accesses: array, ages: array) -> None:
         """Add one snapshot from four arrays (an engine ``TargetSnapshot``'s)."""
-        self.snap_start.append(start_ns)
-        self.snap_end.append(end_ns)
         self.starts.extend(starts)
         self.ends.extend(ends)
         self.nr_accesses.extend(nr_accesses)
         self.ages.extend(ages)
+        self.end_snapshot(start_ns, end_ns)
+
+    def end_snapshot(self, start_ns: int, end_ns: int) -> None:
+        """Close a snapshot whose regions were appended to the four arrays."""
+        self.snap_start.append(start_ns)
+        self.snap_end.append(end_ns)
         self.offsets.append(len(self.starts))
 
     def truncate(self, nr_snapshots: int) -> None:

@@ -10,7 +10,9 @@ are sorted by size (or kept in time order) and percentiles picked at index
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from damon_tui._fast import binning
 from damon_tui.record.model import Record, TargetData
@@ -18,6 +20,30 @@ from damon_tui.report.fmt import format_sz
 
 #: damo's ``--work_time`` default: snapshots shorter than this are aggregated (ns)
 WORK_TIME_NS = 1000
+
+
+def pick(ordered: Sequence[int], p: float) -> int:
+    """damo's percentile pick on sorted values: index ``int(p / 100 * N)``, clamped to
+    the last."""
+    n = len(ordered)
+    return ordered[min(int(p / 100.0 * n), n - 1)]
+
+
+def percentiles(values: Iterable[int], points: Iterable[float]) -> list[tuple[Any, int]]:
+    """``(p, value)`` per point of ``values``' distribution (damo's pick); ``[]`` if empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return []
+    return [(p, pick(ordered, p)) for p in points]
+
+
+def snapshot_wss(t: Any, acc_thres: int = 1, sz_thres: int = 1) -> int:
+    """damo's working-set size of one target's snapshot (``starts``/``ends``/
+    ``nr_accesses`` arrays, as an engine ``TargetSnapshot``): bytes of regions with
+    ``nr_accesses >= acc_thres`` and size ``>= sz_thres``."""
+    offsets = array("q", (0, len(t.starts)))
+    return binning.wss(t.starts, t.ends, t.nr_accesses, offsets, 0, 1,
+                       max(acc_thres, 0), max(sz_thres, 0))[0]
 
 
 def target_wss(t: TargetData, acc_thres: int = 1, sz_thres: int = 1,
@@ -110,24 +136,12 @@ def format_dist(dist: list[int], percentiles: Iterable[int], nr_cols_bar: int = 
     if all_values:
         lines += ["%s %s" % (i, format_sz(v, raw)) for i, v in enumerate(dist)]
         return "\n".join(lines)
-    percentiles = list(percentiles)
-    n = len(dist)
-
-    def pick(p: int) -> int:
-        idx = int(p / 100.0 * n)
-        if idx == n:
-            idx -= 1
-        return dist[idx]
-
+    picked = [(p, pick(dist, p)) for p in percentiles]
     val_per_col = 1.0
     if nr_cols_bar > 0:
-        max_val = 0
-        for p in percentiles:
-            if max_val <= pick(p):
-                max_val = pick(p)
+        max_val = max((v for _, v in picked), default=0)
         val_per_col = max_val / nr_cols_bar if max_val > 0 else 1
-    for p in percentiles:
-        val = pick(p)
+    for p, val in picked:
         line = "%3d %15s" % (p, format_sz(val, raw))
         if nr_cols_bar > 0:
             cols = int(val / val_per_col)

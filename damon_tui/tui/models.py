@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from damon_tui._fast import binning as _bin
+from damon_tui.report.wss import percentiles, snapshot_wss
 
 #: damo ``report wss`` defaults
 WSS_PERCENTILES = (0, 25, 50, 75, 100)
@@ -495,21 +496,6 @@ def region_at(target, addr: int) -> tuple[int, int, int, int] | None:
 # --------------------------------------------------------------------------- wss
 
 
-def wss_of(target, acc_thres: int = 1, sz_thres: int = 1) -> int:
-    """damo's working-set size: bytes of regions with enough accesses and size."""
-    return _bin.wss_one(_typed(target.starts, "Q"), _typed(target.ends, "Q"),
-                        _typed(target.nr_accesses, "I"), acc_thres, sz_thres)
-
-
-def percentiles(values: list[int], points=WSS_PERCENTILES) -> list[tuple[int, int]]:
-    """damo's percentile pick: sort, index ``int(p / 100 * N)`` clamped to the last."""
-    ordered = sorted(values)
-    n = len(ordered)
-    if not n:
-        return []
-    return [(p, ordered[min(int(p / 100 * n), n - 1)]) for p in points]
-
-
 class WssModel:
     """Working-set size per snapshot (bounded) with damo's summary statistics."""
 
@@ -520,7 +506,7 @@ class WssModel:
         self.seen = 0
 
     def add(self, snapshot, target_idx: int = 0) -> int:
-        wss = wss_of(snapshot.targets[target_idx])
+        wss = snapshot_wss(snapshot.targets[target_idx])
         self.seen += 1
         if self.seen > self.exclude_samples:
             self.values.append(wss)
@@ -531,7 +517,7 @@ class WssModel:
     current: int = 0
 
     def percentiles(self, points=WSS_PERCENTILES) -> list[tuple[int, int]]:
-        return percentiles(list(self.values), points)
+        return percentiles(self.values, points)
 
     def average(self) -> float:
         return sum(self.values) / len(self.values) if self.values else 0.0

@@ -173,9 +173,9 @@ class WholeWss:
     total: int  # snapshots of the target
 
     def percentiles(self) -> list[tuple[int, int]]:
-        from damon_tui.tui.models import percentiles
+        from damon_tui.tui.models import WSS_PERCENTILES, percentiles
 
-        return percentiles(self.values)
+        return percentiles(self.values, WSS_PERCENTILES)
 
     def average(self) -> float:
         return sum(self.values) / len(self.values) if self.values else 0.0

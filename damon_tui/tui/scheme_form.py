@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
+from damon_tui.units import format_size_exact, format_time_exact
+
 #: (field name, label, unit/help) in form order
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("min_sz", "min size", "bytes: 4K, 2M, min"),
@@ -137,18 +139,18 @@ class SchemeForm:
                 "nr_accesses": {"min": _acc(self.min_acc), "max": _acc(self.max_acc)},
                 "age": {"min": _age(self.min_age), "max": _age(self.max_age)},
             },
-            "apply_interval_us": _time(self.apply_interval, "us"),
+            "apply_interval_us": self.apply_interval.strip(),
             "quotas": {
-                "time_ms": _time(self.quota_ms, "ms"),
+                "time_ms": self.quota_ms.strip(),
                 "sz_bytes": self.quota_sz,
-                "reset_interval_ms": _time(self.quota_reset, "ms"),
+                "reset_interval_ms": self.quota_reset.strip(),
                 "weights": {"sz_permil": self.weight_sz,
                             "nr_accesses_permil": self.weight_nr,
                             "age_permil": self.weight_age},
                 "goals": goals,
             },
             "watermarks": {"metric": self.wm_metric.strip(),
-                           "interval_us": _time(self.wm_interval, "us"),
+                           "interval_us": self.wm_interval.strip(),
                            "high_permil": self.wm_high, "mid_permil": self.wm_mid,
                            "low_permil": self.wm_low},
             "filters": parse_filters(self.filters),
@@ -215,7 +217,7 @@ class SchemeForm:
     def from_scheme(cls, scheme) -> SchemeForm:
         """The form of an existing scheme (round-trips through damo JSON)."""
         from damon_tui.damos.io import scheme_to_dict
-        from damon_tui.units import ULONG_MAX, format_size
+        from damon_tui.units import ULONG_MAX
 
         kv = scheme_to_dict(scheme)
         ap, q, w = kv["access_pattern"], kv["quotas"], kv["watermarks"]
@@ -223,7 +225,7 @@ class SchemeForm:
         def sz(v: int) -> str:
             if v >= ULONG_MAX:
                 return "max"
-            return _size_text(v, format_size)
+            return format_size_exact(v)
 
         def acc(v) -> str:
             s = str(v)
@@ -424,28 +426,5 @@ def _age(text: str) -> str | int:
     return s
 
 
-def _time(text: str, bare_unit: str) -> str:
-    s = text.strip()
-    if s.replace(".", "", 1).isdigit():
-        return s  # bare: the JSON field's own unit
-    return s
-
-
 def _time_text(us: int) -> str:
-    from damon_tui.units import ULONG_MAX
-
-    if us >= ULONG_MAX:
-        return "max"
-    if us == 0:
-        return "0"
-    for unit, div in (("h", 3_600_000_000), ("m", 60_000_000), ("s", 1_000_000), ("ms", 1000)):
-        if us % div == 0:
-            return f"{us // div}{unit}"
-    return f"{us}us"
-
-
-def _size_text(v: int, format_size) -> str:
-    for unit, div in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
-        if v and v % div == 0:
-            return f"{v // div}{unit}"
-    return str(v)
+    return "0" if us == 0 else format_time_exact(us)

@@ -4,8 +4,7 @@
 ops to a speed (1x, 10x, 100x or as fast as possible); it hands snapshots to a callback
 that must be thread-safe (the app appends them to a deque and posts one coalesced
 message).  ``step()`` pulls snapshots synchronously when the thread is not running, so
-tests and screenshots are deterministic.  ``ReplaySource`` serves a record file's
-snapshots by index for the timeline.
+tests and screenshots are deterministic.  Records are replayed by ``tui/replay.py``.
 """
 
 from __future__ import annotations
@@ -209,23 +208,3 @@ class LiveSource:
                 self.cpu_fraction = sum(c for c, _ in cpu_window) / span
         self._close_ops()
 
-
-class ReplaySource:
-    """Snapshots of a record file, addressed by index (the timeline)."""
-
-    kind = "replay"
-
-    def __init__(self, snapshots: list, description: str, header: dict | None = None):
-        self.snapshots_list = snapshots
-        self.description = description
-        self.header = header or {}
-        self.pos = 0
-        self.ended = False
-        self.error = None
-        self.speed = 1.0
-        self.cpu_fraction = 0.0
-        self.paused = True
-        self.virtual = True
-
-    def __len__(self) -> int:
-        return len(self.snapshots_list)

@@ -10,16 +10,7 @@ from damon_tui.ops.names import NameIndex
 from damon_tui.tui.models import region_rows
 from damon_tui.tui.view import MonitorView
 from damon_tui.tui.widgets.text import TextBox
-from damon_tui.units import format_time_us
-
-
-def compact_size(n: int) -> str:
-    """``18.4M``-style sizes for narrow columns."""
-    for unit, div in (("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
-        if n >= div:
-            v = n / div
-            return f"{v:.0f}{unit}" if v >= 100 else f"{v:.1f}{unit}"
-    return f"{n}B"
+from damon_tui.units import format_size_compact, format_time_us
 
 
 def region_table(rows: list, nr_samples: int, aggr_us: int, width: int,
@@ -35,7 +26,8 @@ def region_table(rows: list, nr_samples: int, aggr_us: int, width: int,
         head += f" {'name':<{name_w}}"
     out = Text(head, style="bold", no_wrap=True, overflow="crop")
     for s, e, nr, age in rows:
-        line = f"{s:#x}"[:14].ljust(14) + f" {compact_size(e - s):>6} {nr:>2}/{nr_samples:<2}"
+        size = format_size_compact(e - s)
+        line = f"{s:#x}"[:14].ljust(14) + f" {size:>6} {nr:>2}/{nr_samples:<2}"
         line += f" {age:>4}"
         if wide:
             line += f" {format_time_us(age * aggr_us):>10}"

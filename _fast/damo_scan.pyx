@@ -1,0 +1,480 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""damo's json records scanned without a Python object per region.
+
+The scanner reads the common shape of damo's records (``damo record``'s json and the
+text of its json_compressed).  Anything it does not expect (units in numbers,
+percent-only accesses, ages in usec, bad structure) makes it return None; the caller
+then falls back to ``json.loads`` and its exact error messages.
+"""
+
+from cpython cimport array
+from cpython.bytes cimport PyBytes_AS_STRING
+from libc.stdlib cimport free, realloc
+from libc.string cimport memcmp, memcpy
+
+ctypedef unsigned long long u64
+ctypedef unsigned int u32
+
+
+cdef struct Buf:
+    char *d
+    Py_ssize_t n      # items
+    Py_ssize_t cap    # items
+    Py_ssize_t item   # bytes per item
+
+
+cdef int _grow(Buf *b) noexcept nogil:
+    cdef Py_ssize_t cap = b.cap * 2 + 1024
+    cdef char *d = <char *>realloc(b.d, cap * b.item)
+    if d == NULL:
+        return -1
+    b.d = d
+    b.cap = cap
+    return 0
+
+
+cdef inline int _push64(Buf *b, u64 v) noexcept nogil:
+    if b.n == b.cap and _grow(b) < 0:
+        return -1
+    (<u64 *>b.d)[b.n] = v
+    b.n += 1
+    return 0
+
+
+cdef inline int _push32(Buf *b, u32 v) noexcept nogil:
+    if b.n == b.cap and _grow(b) < 0:
+        return -1
+    (<u32 *>b.d)[b.n] = v
+    b.n += 1
+    return 0
+
+
+cdef array.array _to_array(Buf *b, str code):
+    cdef array.array a = array.clone(array.array(code), b.n, False)
+    if b.n:
+        memcpy(a.data.as_voidptr, b.d, b.n * b.item)
+    return a
+
+
+DEF F_NULL = 1
+
+
+cdef class _DamoScan:
+    cdef const unsigned char *p
+    cdef Py_ssize_t i, n
+    cdef Buf starts, ends, nr, ages, sstart, send, offs
+
+    def __cinit__(self):
+        self.starts.item = self.ends.item = self.sstart.item = self.send.item = 8
+        self.offs.item = 8
+        self.nr.item = self.ages.item = 4
+
+    def __dealloc__(self):
+        free(self.starts.d)
+        free(self.ends.d)
+        free(self.nr.d)
+        free(self.ages.d)
+        free(self.sstart.d)
+        free(self.send.d)
+        free(self.offs.d)
+
+    cdef void _reset(self) noexcept:
+        self.starts.n = self.ends.n = self.nr.n = self.ages.n = 0
+        self.sstart.n = self.send.n = self.offs.n = 0
+
+    cdef inline int ws(self) noexcept:
+        cdef unsigned char c
+        while self.i < self.n:
+            c = self.p[self.i]
+            if c == 32 or c == 10 or c == 13 or c == 9:
+                self.i += 1
+            else:
+                return c
+        return -1
+
+    cdef inline int eat(self, int c) noexcept:
+        if self.ws() != c:
+            return -1
+        self.i += 1
+        return 0
+
+    cdef int skip_string(self) noexcept:
+        # at '"'
+        self.i += 1
+        while self.i < self.n:
+            if self.p[self.i] == 92:  # backslash
+                self.i += 2
+                continue
+            if self.p[self.i] == 34:
+                self.i += 1
+                return 0
+            self.i += 1
+        return -1
+
+    cdef int skip_value(self, int depth) noexcept:
+        cdef int c = self.ws()
+        if depth > 64 or c < 0:
+            return -1
+        if c == 34:
+            return self.skip_string()
+        if c == 123 or c == 91:  # { [
+            self.i += 1
+            if self.ws() == (125 if c == 123 else 93):
+                self.i += 1
+                return 0
+            while True:
+                if c == 123:
+                    if self.ws() != 34 or self.skip_string() < 0 or self.eat(58) < 0:
+                        return -1
+                if self.skip_value(depth + 1) < 0:
+                    return -1
+                c2 = self.ws()
+                if c2 == 44:
+                    self.i += 1
+                    continue
+                if c2 == (125 if c == 123 else 93):
+                    self.i += 1
+                    return 0
+                return -1
+        # number or literal
+        while self.i < self.n:
+            c = self.p[self.i]
+            if c == 44 or c == 125 or c == 93 or c == 32 or c == 10 or c == 13 or c == 9:
+                return 0
+            self.i += 1
+        return -1
+
+    cdef int key(self, char *out, int cap) noexcept:
+        """Read ``"key":``; returns its length (keys longer than cap: cap + 1)."""
+        cdef int k = 0
+        cdef unsigned char c
+        if self.ws() != 34:
+            return -1
+        self.i += 1
+        while self.i < self.n:
+            c = self.p[self.i]
+            self.i += 1
+            if c == 92:
+                return -1
+            if c == 34:
+                if self.eat(58) < 0:
+                    return -1
+                return k if k <= cap else cap + 1
+            if k < cap:
+                out[k] = <char>c
+            k += 1
+        return -1
+
+    cdef int uint(self, u64 *out, int *flags) noexcept:
+        """A non-negative integer: JSON number, "1,234" string, or null (flag)."""
+        cdef int c = self.ws()
+        cdef int quoted = 0, digits = 0
+        cdef u64 v = 0
+        flags[0] = 0
+        if c == 110:  # null
+            if self.i + 4 <= self.n and memcmp(self.p + self.i, b"null", 4) == 0:
+                self.i += 4
+                flags[0] = F_NULL
+                out[0] = 0
+                return 0
+            return -1
+        if c == 34:
+            quoted = 1
+            self.i += 1
+        while self.i < self.n:
+            c = self.p[self.i]
+            if 48 <= c <= 57:
+                if v > (<u64>0xFFFFFFFFFFFFFFFFULL - <u64>(c - 48)) / 10:
+                    return -1
+                v = v * 10 + <u64>(c - 48)
+                digits += 1
+            elif c == 44 and quoted:
+                pass
+            else:
+                break
+            self.i += 1
+        if digits == 0:
+            return -1
+        if quoted:
+            if self.i >= self.n or self.p[self.i] != 34:
+                return -1
+            self.i += 1
+        elif self.i < self.n and (self.p[self.i] == 46 or self.p[self.i] == 101
+                                  or self.p[self.i] == 69):
+            return -1  # a float
+        out[0] = v
+        return 0
+
+    cdef int obj_start(self) noexcept:
+        if self.eat(123) < 0:
+            return -1
+        if self.ws() == 125:
+            self.i += 1
+            return 1  # empty
+        return 0
+
+    cdef int obj_next(self) noexcept:
+        """After a member: 0 = another member follows, 1 = object closed, -1 error."""
+        cdef int c = self.ws()
+        if c == 44:
+            self.i += 1
+            return 0
+        if c == 125:
+            self.i += 1
+            return 1
+        return -1
+
+    cdef int count_obj(self, const char *name, int name_len, u64 *value, int *value_null,
+                       const char *alt, int alt_len, int *alt_used) noexcept:
+        """``{name: N|null, alt: null|anything, ...}``, as damo writes ``nr_accesses``
+        (samples / percent) and ``age`` (aggr_intervals / usec).
+
+        ``value_null`` stays 1 unless ``name`` holds a number; ``alt_used`` becomes 1 when
+        ``alt`` holds something other than null (the record then needs the slow path).
+        Other members are skipped.  Returns 0, or -1 on malformed input.
+        """
+        cdef char k[24]
+        cdef int kl, fl
+        cdef u64 tmp
+        cdef int r = self.obj_start()
+        if r < 0:
+            return -1
+        while r == 0:
+            kl = self.key(k, 24)
+            if kl == name_len and memcmp(k, name, name_len) == 0:
+                if self.uint(value, &fl) < 0:
+                    return -1
+                value_null[0] = fl
+            elif kl == alt_len and memcmp(k, alt, alt_len) == 0:
+                if self.ws() == 110:
+                    if self.uint(&tmp, &fl) < 0:
+                        return -1
+                else:
+                    alt_used[0] = 1
+                    if self.skip_value(0) < 0:
+                        return -1
+            elif kl < 0 or self.skip_value(0) < 0:
+                return -1
+            r = self.obj_next()
+        return -1 if r < 0 else 0
+
+    cdef int region(self) noexcept:
+        cdef char k[24]
+        cdef int kl, r, fl, seen = 0, samples_null = 1, age_null = 1, pct = 0, usec = 0
+        cdef u64 s = 0, e = 0, nr = 0, age = 0
+        r = self.obj_start()
+        if r != 0:
+            return -1
+        while True:
+            kl = self.key(k, 24)
+            if kl < 0:
+                return -1
+            if kl == 5 and memcmp(k, b"start", 5) == 0:
+                if self.uint(&s, &fl) < 0 or fl:
+                    return -1
+                seen |= 1
+            elif kl == 3 and memcmp(k, b"end", 3) == 0:
+                if self.uint(&e, &fl) < 0 or fl:
+                    return -1
+                seen |= 2
+            elif kl == 11 and memcmp(k, b"nr_accesses", 11) == 0:
+                seen |= 4
+                if self.count_obj(b"samples", 7, &nr, &samples_null, b"percent", 7, &pct) < 0:
+                    return -1
+            elif kl == 3 and memcmp(k, b"age", 3) == 0:
+                seen |= 8
+                if self.count_obj(b"aggr_intervals", 14, &age, &age_null, b"usec", 4,
+                                  &usec) < 0:
+                    return -1
+            elif self.skip_value(0) < 0:
+                return -1
+            r = self.obj_next()
+            if r < 0:
+                return -1
+            if r == 1:
+                break
+        if seen != 15 or samples_null or e < s or nr > 0xFFFFFFFFU or age > 0xFFFFFFFFU:
+            return -1
+        if age_null and usec:
+            return -1
+        if _push64(&self.starts, s) < 0 or _push64(&self.ends, e) < 0 \
+                or _push32(&self.nr, <u32>nr) < 0 or _push32(&self.ages, <u32>age) < 0:
+            return -1
+        return 0
+
+    cdef int snapshot(self) noexcept:
+        cdef char k[24]
+        cdef int kl, r, fl, seen = 0
+        cdef u64 st = 0, en = 0
+        if self.obj_start() != 0:
+            return -1
+        while True:
+            kl = self.key(k, 24)
+            if kl < 0:
+                return -1
+            if kl == 10 and memcmp(k, b"start_time", 10) == 0:
+                if self.uint(&st, &fl) < 0 or fl:
+                    return -1
+                seen |= 1
+            elif kl == 8 and memcmp(k, b"end_time", 8) == 0:
+                if self.uint(&en, &fl) < 0 or fl:
+                    return -1
+                seen |= 2
+            elif kl == 7 and memcmp(k, b"regions", 7) == 0:
+                seen |= 4
+                if self.eat(91) < 0:
+                    return -1
+                if self.ws() == 93:
+                    self.i += 1
+                else:
+                    while True:
+                        if self.region() < 0:
+                            return -1
+                        r = self.ws()
+                        if r == 44:
+                            self.i += 1
+                            continue
+                        if r == 93:
+                            self.i += 1
+                            break
+                        return -1
+            elif self.skip_value(0) < 0:
+                return -1
+            r = self.obj_next()
+            if r < 0:
+                return -1
+            if r == 1:
+                break
+        if seen != 7 or st > 0x7FFFFFFFFFFFFFFFULL or en > 0x7FFFFFFFFFFFFFFFULL:
+            return -1
+        if _push64(&self.sstart, st) < 0 or _push64(&self.send, en) < 0 \
+                or _push64(&self.offs, <u64>self.starts.n) < 0:
+            return -1
+        return 0
+
+    cdef object intervals(self):
+        cdef char k[24]
+        cdef int kl, r, fl, seen = 0
+        cdef u64 v, sample = 0, aggr = 0, update = 0
+        if self.ws() == 110:
+            if self.uint(&v, &fl) < 0:
+                return False
+            return None
+        r = self.obj_start()
+        if r != 0:
+            return False
+        while True:
+            kl = self.key(k, 24)
+            if kl == 9 and memcmp(k, b"sample_us", 9) == 0:
+                if self.uint(&sample, &fl) < 0 or fl:
+                    return False
+                seen |= 1
+            elif kl == 7 and memcmp(k, b"aggr_us", 7) == 0:
+                if self.uint(&aggr, &fl) < 0 or fl:
+                    return False
+                seen |= 2
+            elif kl == 13 and memcmp(k, b"ops_update_us", 13) == 0:
+                if self.uint(&update, &fl) < 0 or fl:
+                    return False
+                seen |= 4
+            elif kl < 0 or self.skip_value(0) < 0:
+                return False
+            r = self.obj_next()
+            if r < 0:
+                return False
+            if r == 1:
+                break
+        if seen != 7 or sample == 0 or aggr == 0:
+            return False
+        return (sample, aggr, update)
+
+    cdef object record(self):
+        cdef char k[24]
+        cdef int kl, r, fl, seen = 0
+        cdef u64 tid = 0
+        tid_obj = None
+        iv = None
+        self._reset()
+        if self.obj_start() != 0:
+            return None
+        if _push64(&self.offs, 0) < 0:
+            return None
+        while True:
+            kl = self.key(k, 24)
+            if kl < 0:
+                return None
+            if kl == 9 and memcmp(k, b"target_id", 9) == 0:
+                if self.uint(&tid, &fl) < 0:
+                    return None
+                tid_obj = None if fl else tid
+                seen |= 1
+            elif kl == 9 and memcmp(k, b"intervals", 9) == 0:
+                iv = self.intervals()
+                if iv is False:
+                    return None
+            elif kl == 9 and memcmp(k, b"snapshots", 9) == 0:
+                seen |= 2
+                if self.eat(91) < 0:
+                    return None
+                if self.ws() == 93:
+                    self.i += 1
+                else:
+                    while True:
+                        if self.snapshot() < 0:
+                            return None
+                        r = self.ws()
+                        if r == 44:
+                            self.i += 1
+                            continue
+                        if r == 93:
+                            self.i += 1
+                            break
+                        return None
+            elif self.skip_value(0) < 0:
+                return None
+            r = self.obj_next()
+            if r < 0:
+                return None
+            if r == 1:
+                break
+        if seen != 3:
+            return None
+        return (tid_obj, iv, _to_array(&self.sstart, "q"), _to_array(&self.send, "q"),
+                _to_array(&self.offs, "q"), _to_array(&self.starts, "Q"),
+                _to_array(&self.ends, "Q"), _to_array(&self.nr, "I"),
+                _to_array(&self.ages, "I"))
+
+    def scan(self, bytes data):
+        self.p = <const unsigned char *>PyBytes_AS_STRING(data)
+        self.n = len(data)
+        self.i = 0
+        out = []
+        if self.eat(91) < 0:
+            return None
+        if self.ws() == 93:
+            self.i += 1
+        else:
+            while True:
+                rec = self.record()
+                if rec is None:
+                    return None
+                out.append(rec)
+                c = self.ws()
+                if c == 44:
+                    self.i += 1
+                    continue
+                if c == 93:
+                    self.i += 1
+                    break
+                return None
+        if self.ws() != -1:
+            return None
+        return out
+
+
+def scan_damo_json(bytes data):
+    """Per damo record ``(target_id, (sample_us, aggr_us, update_us) | None, snap_start,
+    snap_end, offsets, starts, ends, nr_accesses, ages)``, or None when the document is
+    not of the common shape (the caller then parses it generically)."""
+    return _DamoScan().scan(data)
+
