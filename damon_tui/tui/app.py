@@ -41,6 +41,8 @@ REPLAY_TICK_BUDGET = 0.02
 SLOW_PERIOD = 0.25
 
 
+#: seconds between samples of this process's CPU use (the header's figure)
+CPU_PERIOD = 0.25
 #: seconds between re-reads of the shown target's mapping names
 NAMES_PERIOD = 1.0
 
@@ -100,6 +102,7 @@ class DamonApp(App):
         self._slow: tuple | None = None
         #: the header's "cpu": this whole process, sampled per tick (scenes fix it)
         self.cpu = cpu or ProcessCpu()
+        self._cpu_sampled = 0.0
         #: RSS, reclaimed, refaults, free memory over time (fed by the engine thread)
         self.outcomes = OutcomesModel()
         #: (monotonic time, target, NameIndex) of the shown target's mapping names
@@ -180,8 +183,6 @@ class DamonApp(App):
                 self.notify(f"preset not enabled: {e}", severity="error")
         for note in self.session.notes:
             self.notify(note, severity="warning")
-        if self.replay is not None:
-            self.seek(len(self.replay) - 1, background=False)
         self.set_interval(1 / FPS, self._tick)
         if self.source is not None and self.autostart:
             self.source.start()
@@ -229,7 +230,10 @@ class DamonApp(App):
             self.show_view(msg.view)
 
     def _tick(self) -> None:
-        self.cpu.sample()
+        now = time.perf_counter()
+        if now - self._cpu_sampled >= CPU_PERIOD:
+            self._cpu_sampled = now
+            self.cpu.sample()
         if self.replay is not None and self.replay_playing:
             self._play()
         stale = (self.feed.generation != self._drawn_generation and not self._notified
@@ -303,9 +307,14 @@ class DamonApp(App):
         """The heatmap shows ``slots`` time rows now: a fitted replay refits."""
         if slots == self.heat_slots:
             return
+        first = not self.heat_slots
         old = self.replay_row_time() if self.replay is not None else 0
         self.heat_slots = slots
-        if self.replay is not None and self.replay_row_time() != old and self.replay_pos >= 0:
+        if self.replay is None:
+            return
+        if first and self.replay_pos < 0:  # the heatmap is laid out: show the whole record
+            self.seek(len(self.replay) - 1, background=False)
+        elif self.replay_row_time() != old and self.replay_pos >= 0:
             pos, self.replay_pos = self.replay_pos, -1
             self.seek(pos)
 

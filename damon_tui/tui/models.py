@@ -235,6 +235,10 @@ class ViewWindow:
 
     def segments(self) -> list[tuple[int, int, int]]:
         """``(range, first column, end column)`` of each range shown, left to right."""
+        return list(self._segments)
+
+    @cached_property
+    def _segments(self) -> tuple[tuple[int, int, int], ...]:
         out: list[tuple[int, int, int]] = []
         for c, (b0, _) in enumerate(self.columns):
             if b0 < 0:
@@ -244,7 +248,7 @@ class ViewWindow:
                 out[-1] = (r, out[-1][1], c + 1)
             else:
                 out.append((r, c, c + 1))
-        return out
+        return tuple(out)
 
     def gaps(self) -> list[tuple[int, int]]:
         """``(column, bytes)`` of each separator: the unmonitored gap it stands for."""

@@ -48,7 +48,7 @@ HELP_TEXT = """\
 [b]Heatmap[/b]
   arrows  cursor: region, nr_accesses, age and size under it
   + - 0   zoom in / out around the cursor, reset
-  r       next address range (hottest, 1..N, all)     a   all ranges
+  r       next address range (default, 1..N, all)     a   all ranges
   c       colours: heat linear, heat log, damo's digits (gray, flame, emotion)
 [b]Replay[/b]
   [ ]     one snapshot back / forward     { }  10 % back / forward
