@@ -2,8 +2,30 @@ from array import array
 
 def wss(starts: array, ends: array, nr_acc: array, offsets: array, first: int, last: int,
         acc_thres: int, sz_thres: int) -> array: ...
+
+class GuideScan:
+    nr_regions: int
+    def feed(self, starts: array, ends: array, offsets: array, first: int,
+             last: int) -> None: ...
+    def ranges(self) -> list[tuple[int, int]]: ...
+
+class RangeHeats:
+    def __init__(self, ranges: list[tuple[int, int]]) -> None: ...
+    def feed(self, starts: array, ends: array, nr_acc: array, a: int, b: int) -> None: ...
+    def heats(self) -> list[float | None]: ...
+
 def guide(starts: array, ends: array, nr_acc: array, offsets: array,
           nsnap: int) -> tuple[list[tuple[int, int]], list[float | None]]: ...
+
+class HeatmapBins:
+    pixels: array
+    touched: array
+    def __init__(self, aggr_us: int, time_start: int, time_unit: int, time_resol: int,
+                 addr_start: int, addr_unit: int, addr_resol: int) -> None: ...
+    def feed(self, starts: array, ends: array, nr_acc: array, ages: array, offsets: array,
+             snap_start: array, snap_end: array, first: int, last: int,
+             snap_aggr_us: array | None = None) -> None: ...
+
 def heatmap(starts: array, ends: array, nr_acc: array, ages: array, offsets: array,
             snap_start: array, snap_end: array, nsnap: int, aggr_us: int,
             time_start: int, time_unit: int, time_resol: int,

@@ -87,6 +87,8 @@ class Core:
     stopping: bool
     interrupt: bool
     region_samples: int
+    clock_us: int
+    slept_us: int
 
     def __init__(
         self,
@@ -102,6 +104,7 @@ class Core:
     ) -> None: ...
     @property
     def nr_regions(self) -> int: ...
+    def use_fake_clock(self, start_us: int = 0) -> None: ...
     def start_clock(self, speed: float | None = None) -> None: ...
     def idle(self, wait_us: int) -> None: ...
     def run_samples(

@@ -683,6 +683,8 @@ cdef class Core:
     cdef bint wall
     cdef double speed
     cdef unsigned long long t0_real, v0, deadline
+    cdef bint fake_clock
+    cdef readonly unsigned long long clock_us, slept_us
 
     def __init__(self, ops, Py_ssize_t nr_targets, unsigned long long sample_us,
                  unsigned long long aggr_us, unsigned long long update_us,
@@ -715,6 +717,9 @@ cdef class Core:
         self.t0_real = 0
         self.v0 = 0
         self.deadline = 0
+        self.fake_clock = False
+        self.clock_us = 0
+        self.slept_us = 0
 
     @property
     def nr_regions(self):
@@ -723,33 +728,52 @@ cdef class Core:
             total += (<RegionList>rl).n
         return total
 
+    def use_fake_clock(self, unsigned long long start_us=0):
+        """Tests: a deterministic clock that only sleeps move (by exactly the time
+        asked), so pacing is checked without wall-clock races; ``clock_us`` reads it."""
+        self.fake_clock = True
+        self.clock_us = start_us
+
+    cdef inline unsigned long long _mono(self) noexcept nogil:
+        if self.fake_clock:
+            return self.clock_us
+        return mono_us()
+
+    cdef inline void _sleep(self, unsigned long long us) noexcept nogil:
+        """Sleep ``us``; ``slept_us`` adds up every sleep (real or fake)."""
+        self.slept_us += us
+        if self.fake_clock:
+            self.clock_us += us
+        else:
+            sleep_us(us)
+
     def start_clock(self, speed=None):
         """Start pacing: wall-clock ops, or virtual ops at ``speed`` x real time."""
         self.speed = float(speed) if speed else 0.0
         if self.speed < 0:
             raise ValueError("speed must be positive")
-        self.t0_real = mono_us() - (self.now_us if self.wall else 0)
+        self.t0_real = self._mono() - (self.now_us if self.wall else 0)
         self.v0 = self.now_us
-        self.deadline = mono_us()
+        self.deadline = self._mono()
 
     cdef void _advance(self) noexcept nogil:
         cdef unsigned long long real, target
         if self.wall:
             self.deadline += self.sample_us
-            real = mono_us()
+            real = self._mono()
             if real + self.sample_us < self.deadline or real > self.deadline + self.sample_us:
                 self.deadline = real + self.sample_us  # clock jump or fell behind: rebase
-            real = mono_us()
+            real = self._mono()
             if self.deadline > real:
-                sleep_us(self.deadline - real)
-            self.now_us = mono_us() - self.t0_real
+                self._sleep(self.deadline - real)
+            self.now_us = self._mono() - self.t0_real
             return
         self.now_us += self.sample_us
         if self.speed > 0:
             target = self.t0_real + <unsigned long long>((self.now_us - self.v0) / self.speed)
-            real = mono_us()
+            real = self._mono()
             if target > real:
-                sleep_us(target - real)
+                self._sleep(target - real)
             elif real > target + 1000000:
                 self.t0_real = real - <unsigned long long>((self.now_us - self.v0) / self.speed)
 
@@ -762,14 +786,14 @@ cdef class Core:
         """
         cdef unsigned long long left, step, start
         if self.wall:
-            start = mono_us()
+            start = self._mono()
             left = wait_us
             while left > 0 and not (self.interrupt or self.stopping):
                 step = min(left, IDLE_SLICE_US)
                 with nogil:
-                    sleep_us(step)
-                left = wait_us - min(wait_us, mono_us() - start)
-            self.now_us = mono_us() - self.t0_real
+                    self._sleep(step)
+                left = wait_us - min(wait_us, self._mono() - start)
+            self.now_us = self._mono() - self.t0_real
         else:
             self.now_us += wait_us
             if self.speed > 0:
@@ -777,7 +801,7 @@ cdef class Core:
                 while left > 0 and not (self.interrupt or self.stopping):
                     step = min(left, IDLE_SLICE_US)
                     with nogil:
-                        sleep_us(step)
+                        self._sleep(step)
                     left -= step
 
     def run_samples(self, unsigned long long limit_us, wait_cb=None, apply_cb=None):

@@ -268,6 +268,16 @@ class Monitor:
         #: intervals auto-tuning steps taken (``damon_monitor_intervals_tune`` events)
         self.nr_intervals_tunes = 0
 
+    def use_fake_clock(self, start_us: int = 0) -> None:
+        """Tests: pace on a deterministic clock that only the engine's sleeps move (by
+        exactly what they ask), instead of CLOCK_MONOTONIC and nanosleep."""
+        self._core.use_fake_clock(start_us)
+
+    @property
+    def slept_us(self) -> int:
+        """Microseconds the engine has slept (paced or waited) so far."""
+        return self._core.slept_us
+
     # -- state other components read -------------------------------------------------
     @property
     def schemes(self) -> tuple:

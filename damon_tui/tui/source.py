@@ -13,6 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 
+from damon_tui.errors import UserError
+from damon_tui.ops.base import OpsError
+
+#: what ends a live source with a status line (target gone, ops or kernel refusals,
+#: /proc races); anything else is a bug and propagates
+EXPECTED_ERRORS = (OpsError, UserError, OSError)
+
 SPEEDS = (1.0, 10.0, 100.0, 0.0)  # 0 = as fast as possible
 #: at ``max`` speed the worker sleeps ``YIELD_S`` after every ``YIELD_EVERY`` s of work so
 #: the UI thread gets the GIL within a frame even while the engine never waits
@@ -97,7 +104,7 @@ class LiveSource:
         self._wake.set()
         try:
             self.monitor.stop()
-        except Exception:
+        except EXPECTED_ERRORS:  # a kernel monitor's target may be gone already
             pass
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2.0)
@@ -106,7 +113,7 @@ class LiveSource:
     def _close_ops(self) -> None:
         try:
             self.ops.close()
-        except Exception:
+        except EXPECTED_ERRORS:
             pass
 
     def call(self, fn: Callable[[], None], restart: bool = False) -> None:
@@ -144,10 +151,14 @@ class LiveSource:
             except StopIteration:
                 self.ended = True
                 return None
-            except Exception as e:  # target gone, ops error: end, say why
+            except EXPECTED_ERRORS as e:  # target gone, ops error: end, say why
                 self.ended = True
                 self.error = f"{type(e).__name__}: {e}"
                 return None
+            except Exception as e:  # an engine bug: say so, and let it reach the caller
+                self.ended = True
+                self.error = f"internal error: {type(e).__name__}: {e}"
+                raise
         self.snapshots += 1
         return snap
 
@@ -174,7 +185,11 @@ class LiveSource:
             if self._stop.is_set():
                 break
             c0, w0 = time.thread_time(), time.perf_counter()
-            snap = self._next()
+            try:
+                snap = self._next()
+            except Exception:
+                self.on_snapshot(None)  # the app shows self.error; the traceback goes on
+                raise  # to threading.excepthook (tests fail on it, see pyproject.toml)
             c1, w1 = time.thread_time(), time.perf_counter()
             if snap is None:
                 self.on_snapshot(None)
