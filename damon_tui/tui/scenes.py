@@ -25,8 +25,10 @@ from damon_tui.tui.view import NoCpu
 #: the kdamond_pid the scenes show (the real one is a thread id that changes per run)
 SCENE_PID = 4242
 
-SCENES = ("monitor", "monitor_cursor", "help", "schemes", "presets", "replay", "targets",
-          "histograms", "damos")
+SCENES = ("monitor", "kvstore", "monitor_cursor", "help", "schemes", "presets", "replay",
+          "targets", "histograms", "damos")
+#: scenes that run a minute of the workload and show it in 500 ms rows (the pattern)
+_MINUTE = {"monitor": "zigzag", "kvstore": "kvstore"}
 
 
 def make_app(steps: int = 0, workload: str = "zigzag", seed: int = 0, **kwargs):
@@ -57,7 +59,7 @@ def scene_target_entries():
 REPLAY_SCHEMES = "4K max 0 0 2s max stat 0 64M 1s"
 
 
-def replay_app(steps: int = 300, schemes: str | None = REPLAY_SCHEMES):
+def replay_app(steps: int = 600, schemes: str | None = REPLAY_SCHEMES):
     """An app replaying a zigzag record made on the spot (seed 0, fixed description)."""
     ops = SimOps("zigzag", seed=0)
     attrs = Attrs(update_us=1_000_000)
@@ -105,11 +107,15 @@ def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[
     if name == "replay":
         app = replay_app()
     else:  # kvstore: a multi-mapping workload with named regions and idle parts
-        app = make_app(workload="kvstore" if name == "histograms" else "zigzag")
+        app = make_app(workload=_MINUTE.get(name, "kvstore" if name == "histograms"
+                                                else "zigzag"))
 
     async def run_before(pilot) -> None:
         await pilot.pause()
-        if name != "replay":
+        if name in _MINUTE:
+            app.step(600)
+            await pilot.press("T", "T")  # 500 ms rows: the screen holds the minute
+        elif name != "replay":
             app.step(steps)
         await pilot.pause()
         if name == "monitor_cursor":
@@ -131,8 +137,7 @@ def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[
             await pilot.press("y")
             app.step(100)
             app.screen.fill()
-        elif name == "replay":
-            await pilot.press("left_curly_bracket", "left_curly_bracket")
+        elif name == "replay":  # the whole record, zoomed out in time to fit
             await app.workers.wait_for_complete()
             await pilot.pause()
             app.refresh_views(force=True)
