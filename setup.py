@@ -11,6 +11,8 @@ extensions = [
         f"damon_tui._fast.{pyx.stem}",
         [str(pyx.relative_to(HERE))],
         extra_compile_args=["-O3"],
+        # zlib's C library for modules that inflate or checksum without Python
+        libraries=["z"] if '"zlib.h"' in pyx.read_text() else [],
     )
     for pyx in sorted((HERE / "_fast").glob("*.pyx"))
 ]

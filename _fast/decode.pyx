@@ -253,19 +253,74 @@ cdef Py_ssize_t _decode(
 
 
 # ---------------------------------------------------------------------------
-# frame walker: many frames of a record decoded per call (no Python per frame except
-# zlib for compressed bodies and the CRC), for streaming readers
+# frame walker: many frames of a record decoded per call, for streaming readers.  CRC and
+# inflate go to zlib's C library directly and the loop runs without the GIL: no Python
+# per frame (only growing the output arrays and extension payloads take the GIL).
 # ---------------------------------------------------------------------------
 
 from cpython.bytes cimport PyBytes_FromStringAndSize
+from libc.stdlib cimport calloc, free, realloc
+from libc.string cimport memset, strncpy
 
-import zlib as _zlib
 
-cdef object _crc32 = _zlib.crc32
+cdef extern from "zlib.h" nogil:
+    ctypedef struct z_stream:
+        unsigned char *next_in
+        unsigned int avail_in
+        unsigned char *next_out
+        unsigned int avail_out
+        char *msg
+        void *zalloc
+        void *zfree
+        void *opaque
+    int inflateInit(z_stream *strm)
+    int inflateReset(z_stream *strm)
+    int inflate(z_stream *strm, int flush)
+    int inflateEnd(z_stream *strm)
+    unsigned long crc32(unsigned long crc, const unsigned char *buf, unsigned int len)
+    int Z_OK, Z_STREAM_END, Z_NEED_DICT, Z_BUF_ERROR, Z_DATA_ERROR, Z_STREAM_ERROR
+    int Z_VERSION_ERROR, Z_SYNC_FLUSH
+
+
+# Python's zlib module's words for zlib's codes without a message
+cdef const char *_Z_VERSION = b"library version mismatch"
+cdef const char *_Z_BUF = b"incomplete or truncated stream"
+cdef const char *_Z_STREAM = b"inconsistent stream state"
+cdef const char *_Z_DATA = b"invalid input data"
+
+
+cdef inline u64 _crc(const unsigned char *p, Py_ssize_t n) noexcept nogil:
+    cdef unsigned long c = 0
+    cdef unsigned int part
+    while n > 0:
+        part = <unsigned int>(n if n < (1 << 30) else (1 << 30))
+        c = crc32(c, p, part)
+        p += part
+        n -= part
+    return <u64>c
+
 
 DEF W_OK = 0          # max_frames decoded
 DEF W_MORE = 1        # the buffer ends inside a frame (or at its end): give more data
 DEF W_BAD = 2         # damage at pos (message in walker.error)
+
+# damage kinds (the message is made with the GIL, in walk())
+DEF E_MARKER = 1
+DEF E_TRUNCATED = 2
+DEF E_CRC = 3
+DEF E_FLAGS = 4
+DEF E_ZLIB = 5
+DEF E_BOMB = 6
+DEF E_EARLY = 7
+DEF E_FIRST = 8
+DEF E_FIELD = 9
+DEF E_BACKWARDS = 10
+DEF E_RANGE = 11
+DEF E_NTARGETS = 12
+DEF E_BLOCK = 13
+DEF E_REGIONS = 14
+DEF E_LENGTH = 15
+DEF E_NOMEM = 16
 
 
 cdef inline int _ensure(array.array a, Py_ssize_t n) except -1:
@@ -293,8 +348,63 @@ cdef class FrameWalker:
     cdef public long long last_end, last_dur
     cdef public unsigned long long last_sample, last_aggr
     cdef public int has_last
+    # C views of the arrays above (refreshed whenever an array may have moved)
+    cdef u64 **S
+    cdef u64 **E
+    cdef u32 **N
+    cdef u32 **A
+    cdef long long **OFF
+    cdef long long **SS
+    cdef long long **SE
+    cdef Py_ssize_t *cap_reg
+    cdef Py_ssize_t *cap_off
+    cdef Py_ssize_t *cap_snap
+    cdef long long *K          # counts
+    cdef long long *saved      # counts before the frame being decoded (undo)
+    cdef u64 *FS
+    cdef u64 *FA
+    cdef Py_ssize_t cap_frames
+    # inflate state and its output buffer (kept across frames)
+    cdef z_stream zs
+    cdef int zs_ready
+    cdef unsigned char *zbuf
+    cdef Py_ssize_t zcap
+    # the damage found by _frame: kind, a number, zlib's code and message
+    cdef int ekind, zerr
+    cdef u64 eval
+    cdef char zmsg[201]
+
+    def __cinit__(self, Py_ssize_t ntargets, Py_ssize_t max_body):
+        cdef Py_ssize_t n = ntargets if ntargets > 0 else 1
+        self.S = <u64 **>calloc(n, sizeof(u64 *))
+        self.E = <u64 **>calloc(n, sizeof(u64 *))
+        self.N = <u32 **>calloc(n, sizeof(u32 *))
+        self.A = <u32 **>calloc(n, sizeof(u32 *))
+        self.OFF = <long long **>calloc(n, sizeof(long long *))
+        self.SS = <long long **>calloc(n, sizeof(long long *))
+        self.SE = <long long **>calloc(n, sizeof(long long *))
+        self.cap_reg = <Py_ssize_t *>calloc(n, sizeof(Py_ssize_t))
+        self.cap_off = <Py_ssize_t *>calloc(n, sizeof(Py_ssize_t))
+        self.cap_snap = <Py_ssize_t *>calloc(n, sizeof(Py_ssize_t))
+        self.saved = <long long *>calloc(n, sizeof(long long))
+        if not (self.S and self.E and self.N and self.A and self.OFF and self.SS and self.SE
+                and self.cap_reg and self.cap_off and self.cap_snap and self.saved):
+            raise MemoryError()
+        memset(&self.zs, 0, sizeof(z_stream))
+        if inflateInit(&self.zs) != Z_OK:
+            raise MemoryError()
+        self.zs_ready = 1
+
+    def __dealloc__(self):
+        free(self.S); free(self.E); free(self.N); free(self.A); free(self.OFF)
+        free(self.SS); free(self.SE); free(self.cap_reg); free(self.cap_off)
+        free(self.cap_snap); free(self.saved); free(self.zbuf)
+        if self.zs_ready:
+            inflateEnd(&self.zs)
 
     def __init__(self, Py_ssize_t ntargets, Py_ssize_t max_body):
+        if ntargets > 4096:
+            raise ValueError("too many targets")
         self.ntargets = ntargets
         self.max_body = max_body
         self.starts = [array.array("Q") for _ in range(ntargets)]
@@ -313,10 +423,53 @@ cdef class FrameWalker:
         self.frames_total = 0
         self.has_last = 0
 
+    cdef int _refresh(self, Py_ssize_t i) except -1:
+        cdef array.array a
+        a = self.starts[i]; self.S[i] = a.data.as_ulonglongs; self.cap_reg[i] = Py_SIZE(a)
+        a = self.ends[i]; self.E[i] = a.data.as_ulonglongs
+        a = self.nr[i]; self.N[i] = a.data.as_uints
+        a = self.ages[i]; self.A[i] = a.data.as_uints
+        a = self.offsets[i]; self.OFF[i] = a.data.as_longlongs; self.cap_off[i] = Py_SIZE(a)
+        a = self.snap_start[i]; self.SS[i] = a.data.as_longlongs
+        self.cap_snap[i] = Py_SIZE(a)
+        a = self.snap_end[i]; self.SE[i] = a.data.as_longlongs
+        if Py_SIZE(a) < self.cap_snap[i]:
+            self.cap_snap[i] = Py_SIZE(a)
+        return 0
+
+    cdef int _refresh_all(self) except -1:
+        cdef Py_ssize_t i
+        for i in range(self.ntargets):
+            self._refresh(i)
+        self.K = self.counts.data.as_longlongs
+        self.FS = self.frame_sample.data.as_ulonglongs
+        self.FA = self.frame_aggr.data.as_ulonglongs
+        self.cap_frames = min(Py_SIZE(self.frame_sample), Py_SIZE(self.frame_aggr))
+        return 0
+
+    cdef int _grow_target(self, Py_ssize_t i, Py_ssize_t nreg, Py_ssize_t nsnap) except -1:
+        """Room for ``nreg`` regions and ``nsnap`` snapshots in target ``i``'s arrays."""
+        for arr in (self.starts[i], self.ends[i], self.nr[i], self.ages[i]):
+            _ensure(arr, nreg)
+        _ensure(self.offsets[i], nsnap + 1)
+        _ensure(self.snap_start[i], nsnap)
+        _ensure(self.snap_end[i], nsnap)
+        self._refresh(i)
+        return 0
+
+    cdef int _grow_frames(self, Py_ssize_t n) except -1:
+        _ensure(self.frame_sample, n)
+        _ensure(self.frame_aggr, n)
+        self.FS = self.frame_sample.data.as_ulonglongs
+        self.FA = self.frame_aggr.data.as_ulonglongs
+        self.cap_frames = min(Py_SIZE(self.frame_sample), Py_SIZE(self.frame_aggr))
+        return 0
+
     def restart(self):
         """Drop decoded snapshots, keeping each target's last one as its reference."""
         cdef Py_ssize_t i, k, a, b, n
         cdef array.array off
+        self.trimmed()
         for i in range(self.ntargets):
             off = self.offsets[i]
             k = self.counts[i]
@@ -341,187 +494,272 @@ cdef class FrameWalker:
         ``max_frames``, 1 = needs more data (``pos`` = the incomplete frame), 2 = damage
         at ``pos`` (``self.error`` says what)."""
         cdef const unsigned char *B = <const unsigned char *>PyBytes_AS_STRING(data)
-        cdef Py_ssize_t p, plen_end, body_end, bp, frame_end, ti, n, nbytes, idx
-        cdef Py_ssize_t nt, k, out, poff, pn, r, done = 0
-        cdef u64 v, plen, crc, start, sample, aggr
-        cdef long long dur
-        cdef int flags, shift
-        cdef const unsigned char *body
-        cdef object body_obj
-        cdef array.array S, E, N, A, off
-        cdef long long saved[4096]
+        cdef int status = W_OK
+        cdef Py_ssize_t done = 0, nxt = 0
         if end > len(data):
             end = len(data)
-        if self.ntargets > 4096:
-            raise ValueError("too many targets")
-        while done < max_frames:
-            if pos >= end:
-                return W_MORE, pos
-            if B[pos] != 0xF5:
-                self.error = "bad frame marker"
-                return W_BAD, pos
-            p = _pget_varint(B, pos + 1, end if end < pos + 11 else pos + 11, &plen)
-            if p < 0:
-                if end - pos < 11:
-                    return W_MORE, pos
-                self.error = "truncated frame"
-                return W_BAD, pos
-            if plen > <u64>(end - p - 4) or p + 4 > end:
-                return W_MORE, pos
-            frame_end = p + 4 + <Py_ssize_t>plen
-            crc = (<u64>B[p]) | (<u64>B[p + 1] << 8) | (<u64>B[p + 2] << 16) | (<u64>B[p + 3] << 24)
-            if plen < 1 or <u64>_crc32(memoryview(data)[p + 4:frame_end]) != crc:
-                self.error = "corrupted frame (checksum mismatch)"
-                return W_BAD, pos
-            flags = B[p + 4]
-            if flags & ~0x1F:
-                self.error = "corrupted frame (unknown frame flags)"
-                return W_BAD, pos
-            if flags & 1:
-                d = _zlib.decompressobj()
-                try:
-                    body_obj = d.decompress(memoryview(data)[p + 5:frame_end], self.max_body)
-                except _zlib.error as e:
-                    self.error = f"corrupted frame ({e})"
-                    return W_BAD, pos
-                if d.unconsumed_tail:
-                    self.error = f"corrupted frame (body decompresses to more than {self.max_body} bytes)"
-                    return W_BAD, pos
-                if not d.eof:
-                    self.error = "corrupted frame (compressed body ends early)"
-                    return W_BAD, pos
-                body = <const unsigned char *>PyBytes_AS_STRING(body_obj)
-                bp = 0
-                body_end = len(body_obj)
-            else:
-                body_obj = data
-                body = B
-                bp = p + 5
-                body_end = frame_end
-            if flags & (2 | 4 | 8) and not self.has_last:
-                self.error = "corrupted frame (first frame refers to a previous frame)"
-                return W_BAD, pos
-            if flags & 2:
-                start = <u64>self.last_end
-            else:
-                bp = _pget_varint(body, bp, body_end, &start)
-                if bp < 0:
-                    self.error = "corrupted frame (frame ends inside a field)"
-                    return W_BAD, pos
-            if flags & 4:
-                dur = self.last_dur
-            else:
-                bp = _pget_varint(body, bp, body_end, &v)
-                if bp < 0:
-                    self.error = "corrupted frame (frame ends inside a field)"
-                    return W_BAD, pos
-                dur = <long long>((v >> 1) ^ (<u64>0 - (v & 1)))
-            if dur < 0 or start >= (<u64>1 << 63) or start + <u64>dur >= (<u64>1 << 63):
-                self.error = ("corrupted frame (end_time before start_time)" if dur < 0
-                              else "corrupted frame (time out of range)")
-                return W_BAD, pos
-            if flags & 8:
-                sample = self.last_sample
-                aggr = self.last_aggr
-            else:
-                bp = _pget_varint(body, bp, body_end, &sample)
-                if bp >= 0:
-                    bp = _pget_varint(body, bp, body_end, &aggr)
-                if bp < 0:
-                    self.error = "corrupted frame (frame ends inside a field)"
-                    return W_BAD, pos
+        self._refresh_all()
+        with nogil:
+            while done < max_frames:
+                status = self._frame(B, pos, end, &nxt)
+                if status != W_OK:
+                    break
+                done += 1
+                pos = nxt
+        if status == W_BAD:
+            self.error = self._message()
+            return W_BAD, pos
+        return status, pos
+
+    cdef str _message(self):
+        k = self.ekind
+        if k == E_MARKER:
+            return "bad frame marker"
+        if k == E_TRUNCATED:
+            return "truncated frame"
+        if k == E_NOMEM:
+            raise MemoryError()
+        text = {
+            E_CRC: "checksum mismatch",
+            E_FLAGS: "unknown frame flags",
+            E_BOMB: f"body decompresses to more than {self.max_body} bytes",
+            E_EARLY: "compressed body ends early",
+            E_FIRST: "first frame refers to a previous frame",
+            E_FIELD: "frame ends inside a field",
+            E_BACKWARDS: "end_time before start_time",
+            E_RANGE: "time out of range",
+            E_NTARGETS: f"frame names {self.eval} targets, the header {self.ntargets}",
+            E_BLOCK: "bad target block",
+            E_REGIONS: "undecodable regions",
+            E_LENGTH: "frame length does not match its content",
+        }.get(k)
+        if k == E_ZLIB:
+            # worded as Python's zlib module words it (the in-memory reader uses it)
+            text = f"Error {self.zerr} while decompressing data"
+            zmsg = self.zmsg.decode("utf-8", "replace")
+            if zmsg:
+                text += f": {zmsg}"
+        return f"corrupted frame ({text})"
+
+    cdef int _fail(self, int kind) noexcept nogil:
+        self.ekind = kind
+        return W_BAD
+
+    cdef int _inflate(self, const unsigned char *src, Py_ssize_t n,
+                      Py_ssize_t *out_n) noexcept nogil:
+        """Inflate a frame body into ``self.zbuf``; 0, or a damage kind."""
+        cdef int err
+        cdef Py_ssize_t produced = 0, cap, limit = self.max_body
+        cdef const char *m
+        if n > <Py_ssize_t>0xFFFFFFFF:
+            return E_BOMB
+        inflateReset(&self.zs)
+        self.zs.next_in = <unsigned char *>src
+        self.zs.avail_in = <unsigned int>n
+        while True:
+            cap = self.zcap if self.zcap < limit else limit
+            if produced == cap:
+                if cap >= limit:
+                    # Python's decompressobj(max_length): output full with input left is
+                    # an unconsumed tail; without input left, a body that ends early
+                    return E_BOMB if self.zs.avail_in else E_EARLY
+                cap = self.zcap * 2 + 65536
+                if cap > limit:
+                    cap = limit
+                if self._grow_zbuf(cap) < 0:
+                    return E_NOMEM
+            self.zs.next_out = self.zbuf + produced
+            self.zs.avail_out = <unsigned int>(cap - produced
+                                               if cap - produced < 0x40000000 else 0x40000000)
+            err = inflate(&self.zs, Z_SYNC_FLUSH)
+            produced = <Py_ssize_t>(self.zs.next_out - self.zbuf)
+            if err == Z_STREAM_END:
+                out_n[0] = produced
+                return 0
+            if err != Z_OK and err != Z_BUF_ERROR:
+                self.zerr = err
+                m = self.zs.msg
+                if err == Z_VERSION_ERROR:
+                    m = _Z_VERSION
+                if m == NULL:
+                    if err == Z_BUF_ERROR:
+                        m = _Z_BUF
+                    elif err == Z_STREAM_ERROR:
+                        m = _Z_STREAM
+                    elif err == Z_DATA_ERROR:
+                        m = _Z_DATA
+                self.zmsg[0] = 0
+                if m != NULL:
+                    strncpy(self.zmsg, m, 200)
+                    self.zmsg[200] = 0
+                return E_ZLIB
+            if self.zs.avail_out != 0:
+                return E_EARLY
+
+    cdef int _grow_zbuf(self, Py_ssize_t cap) noexcept nogil:
+        cdef unsigned char *b = <unsigned char *>realloc(self.zbuf, cap)
+        if b == NULL:
+            return -1
+        self.zbuf = b
+        self.zcap = cap
+        return 0
+
+    cdef int _frame(self, const unsigned char *B, Py_ssize_t pos, Py_ssize_t end,
+                    Py_ssize_t *next_pos) noexcept nogil:
+        """Decode the frame at ``pos``: W_OK (``next_pos`` set), W_MORE or W_BAD."""
+        cdef Py_ssize_t p, body_end, bp, frame_end, ti, n, nbytes, idx, body_n
+        cdef Py_ssize_t nt, k, out, poff, pn, r
+        cdef u64 v, plen, crc, start, sample, aggr
+        cdef long long dur
+        cdef int flags, shift, kind
+        cdef const unsigned char *body
+        if pos >= end:
+            return W_MORE
+        if B[pos] != 0xF5:
+            return self._fail(E_MARKER)
+        p = _pget_varint(B, pos + 1, end if end < pos + 11 else pos + 11, &plen)
+        if p < 0:
+            if end - pos < 11:
+                return W_MORE
+            return self._fail(E_TRUNCATED)
+        if p + 4 > end or plen > <u64>(end - p - 4):
+            return W_MORE
+        frame_end = p + 4 + <Py_ssize_t>plen
+        crc = (<u64>B[p]) | (<u64>B[p + 1] << 8) | (<u64>B[p + 2] << 16) | (<u64>B[p + 3] << 24)
+        if plen < 1 or _crc(B + p + 4, <Py_ssize_t>plen) != crc:
+            return self._fail(E_CRC)
+        flags = B[p + 4]
+        if flags & ~0x1F:
+            return self._fail(E_FLAGS)
+        if flags & 1:
+            kind = self._inflate(B + p + 5, frame_end - p - 5, &body_n)
+            if kind:
+                return self._fail(kind)
+            body = self.zbuf
+            bp = 0
+            body_end = body_n
+        else:
+            body = B
+            bp = p + 5
+            body_end = frame_end
+        if flags & (2 | 4 | 8) and not self.has_last:
+            return self._fail(E_FIRST)
+        if flags & 2:
+            start = <u64>self.last_end
+        else:
+            bp = _pget_varint(body, bp, body_end, &start)
+            if bp < 0:
+                return self._fail(E_FIELD)
+        if flags & 4:
+            dur = self.last_dur
+        else:
             bp = _pget_varint(body, bp, body_end, &v)
-            if bp < 0 or v > <u64>self.ntargets:
-                self.error = ("corrupted frame (frame ends inside a field)" if bp < 0 else
-                              f"corrupted frame (frame names {v} targets, the header {self.ntargets})")
-                return W_BAD, pos
-            nt = <Py_ssize_t>v
-            # remember the counts to undo a partly decoded frame
-            for ti in range(self.ntargets):
-                saved[ti] = -1
-            for ti in range(nt):
-                bp = _pget_varint(body, bp, body_end, &v)
-                if bp < 0 or v >= <u64>self.ntargets or saved[v] != -1:
-                    self._undo(saved)
-                    self.error = "corrupted frame (bad target block)"
-                    return W_BAD, pos
-                idx = <Py_ssize_t>v
-                saved[idx] = self.counts[idx]
-                bp = _pget_varint(body, bp, body_end, &v)
-                if bp < 0 or bp >= body_end:
-                    self._undo(saved)
-                    self.error = "corrupted frame (frame ends inside a field)"
-                    return W_BAD, pos
-                n = <Py_ssize_t>v if v < <u64>(1 << 40) else -1
-                shift = body[bp]
-                bp += 1
-                bp = _pget_varint(body, bp, body_end, &v)
-                if bp < 0 or shift > 63 or n < 0 or v > <u64>(body_end - bp) or <u64>n > v:
-                    self._undo(saved)
-                    self.error = "corrupted frame (bad target block)"
-                    return W_BAD, pos
-                nbytes = <Py_ssize_t>v
-                S = self.starts[idx]; E = self.ends[idx]; N = self.nr[idx]; A = self.ages[idx]
-                off = self.offsets[idx]
-                k = self.counts[idx]
-                out = off.data.as_longlongs[k]
-                poff = off.data.as_longlongs[k - 1] if k else 0
-                pn = out - poff
-                _ensure(S, out + n); _ensure(E, out + n); _ensure(N, out + n); _ensure(A, out + n)
-                if n:
-                    r = _decode(body, bp, bp + nbytes, S.data.as_ulonglongs, E.data.as_ulonglongs,
-                                N.data.as_uints, A.data.as_uints, out, n, poff, pn, shift)
-                else:
-                    r = bp
-                if r != bp + nbytes:
-                    self._undo(saved)
-                    self.error = "corrupted frame (undecodable regions)"
-                    return W_BAD, pos
-                bp += nbytes
-                _ensure(off, k + 2)
-                off.data.as_longlongs[k + 1] = out + n
-                _ensure(self.snap_start[idx], k + 1)
-                _ensure(self.snap_end[idx], k + 1)
-                (<array.array>self.snap_start[idx]).data.as_longlongs[k] = <long long>start
-                (<array.array>self.snap_end[idx]).data.as_longlongs[k] = <long long>start + dur
-                self.counts[idx] = k + 1
-            if flags & 0x10:
-                bp = _pget_varint(body, bp, body_end, &v)
-                if bp < 0 or v > <u64>(body_end - bp):
-                    self._undo(saved)
-                    self.error = "corrupted frame (frame length does not match its content)"
-                    return W_BAD, pos
+            if bp < 0:
+                return self._fail(E_FIELD)
+            dur = <long long>((v >> 1) ^ (<u64>0 - (v & 1)))
+        if dur < 0:
+            return self._fail(E_BACKWARDS)
+        if start >= (<u64>1 << 63) or start + <u64>dur >= (<u64>1 << 63):
+            return self._fail(E_RANGE)
+        if flags & 8:
+            sample = self.last_sample
+            aggr = self.last_aggr
+        else:
+            bp = _pget_varint(body, bp, body_end, &sample)
+            if bp >= 0:
+                bp = _pget_varint(body, bp, body_end, &aggr)
+            if bp < 0:
+                return self._fail(E_FIELD)
+        bp = _pget_varint(body, bp, body_end, &v)
+        if bp < 0:
+            return self._fail(E_FIELD)
+        if v > <u64>self.ntargets:
+            self.eval = v
+            return self._fail(E_NTARGETS)
+        nt = <Py_ssize_t>v
+        # remember the counts to undo a partly decoded frame
+        for ti in range(self.ntargets):
+            self.saved[ti] = -1
+        for ti in range(nt):
+            bp = _pget_varint(body, bp, body_end, &v)
+            if bp < 0 or v >= <u64>self.ntargets or self.saved[v] != -1:
+                return self._undo(E_BLOCK)
+            idx = <Py_ssize_t>v
+            self.saved[idx] = self.K[idx]
+            bp = _pget_varint(body, bp, body_end, &v)
+            if bp < 0 or bp >= body_end:
+                return self._undo(E_FIELD)
+            n = <Py_ssize_t>v if v < <u64>(1 << 40) else -1
+            shift = body[bp]
+            bp += 1
+            bp = _pget_varint(body, bp, body_end, &v)
+            if bp < 0 or shift > 63 or n < 0 or v > <u64>(body_end - bp) or <u64>n > v:
+                return self._undo(E_BLOCK)
+            nbytes = <Py_ssize_t>v
+            k = self.K[idx]
+            out = self.OFF[idx][k]
+            poff = self.OFF[idx][k - 1] if k else 0
+            pn = out - poff
+            if out + n > self.cap_reg[idx] or k + 2 > self.cap_off[idx] \
+                    or k + 1 > self.cap_snap[idx]:
+                with gil:
+                    try:
+                        self._grow_target(idx, out + n, k + 1)
+                    except MemoryError:
+                        return self._undo(E_NOMEM)
+            if n:
+                r = _decode(body, bp, bp + nbytes, self.S[idx], self.E[idx], self.N[idx],
+                            self.A[idx], out, n, poff, pn, shift)
+            else:
+                r = bp
+            if r != bp + nbytes:
+                return self._undo(E_REGIONS)
+            bp += nbytes
+            self.OFF[idx][k + 1] = out + n
+            self.SS[idx][k] = <long long>start
+            self.SE[idx][k] = <long long>start + dur
+            self.K[idx] = k + 1
+        if flags & 0x10:
+            bp = _pget_varint(body, bp, body_end, &v)
+            if bp < 0 or v > <u64>(body_end - bp):
+                return self._undo(E_LENGTH)
+            if bp + <Py_ssize_t>v != body_end:
+                return self._undo(E_LENGTH)
+            with gil:
                 self.exts.append((self.frames_total, PyBytes_FromStringAndSize(
                     <const char *>body + bp, <Py_ssize_t>v)))
-                bp += <Py_ssize_t>v
-            if bp != body_end:
-                self._undo(saved)
-                if flags & 0x10:
-                    self.exts.pop()
-                self.error = "corrupted frame (frame length does not match its content)"
-                return W_BAD, pos
-            self.last_end = <long long>start + dur
-            self.last_dur = dur
-            self.last_sample = sample
-            self.last_aggr = aggr
-            self.has_last = 1
-            self.frame_sample.append(sample)
-            self.frame_aggr.append(aggr)
-            self.nframes += 1
-            self.frames_total += 1
-            done += 1
-            pos = frame_end
-        return W_OK, pos
+            bp += <Py_ssize_t>v
+        if bp != body_end:
+            return self._undo(E_LENGTH)
+        if self.nframes >= self.cap_frames:
+            with gil:
+                try:
+                    self._grow_frames(self.nframes + 1)
+                except MemoryError:
+                    return self._undo(E_NOMEM)
+        self.last_end = <long long>start + dur
+        self.last_dur = dur
+        self.last_sample = sample
+        self.last_aggr = aggr
+        self.has_last = 1
+        self.FS[self.nframes] = sample
+        self.FA[self.nframes] = aggr
+        self.nframes += 1
+        self.frames_total += 1
+        next_pos[0] = frame_end
+        return W_OK
 
-    cdef void _undo(self, long long *saved):
+    cdef int _undo(self, int kind) noexcept nogil:
         cdef Py_ssize_t ti
         for ti in range(self.ntargets):
-            if saved[ti] >= 0:
-                self.counts[ti] = saved[ti]
+            if self.saved[ti] >= 0:
+                self.K[ti] = self.saved[ti]
+        return self._fail(kind)
 
     def trimmed(self):
-        """Per target ``(snap_start, snap_end, offsets)`` cut to the decoded snapshots
-        (the arrays grow in steps); region arrays are cut to the last offset."""
+        """Cut every array to what was decoded (the arrays grow in steps): per target
+        ``snap_start``, ``snap_end``, ``offsets`` and the region arrays; per frame
+        ``frame_sample`` and ``frame_aggr``."""
         cdef Py_ssize_t i, k
         for i in range(self.ntargets):
             k = self.counts[i]
@@ -531,3 +769,5 @@ cdef class FrameWalker:
             n = self.offsets[i][k]
             for arr in (self.starts[i], self.ends[i], self.nr[i], self.ages[i]):
                 del arr[n:]
+        del self.frame_sample[self.nframes:]
+        del self.frame_aggr[self.nframes:]

@@ -1,8 +1,19 @@
 from array import array
 
+class RawLines:
+    def __init__(self, tid: bytes) -> None: ...
+    def lines(
+        self, k0: int, first: int, last: int,
+        snap_start: array, snap_end: array, offsets: array,
+        starts: array, ends: array, nr_acc: array, ages: array,
+    ) -> memoryview: ...
+
 def format_lines(
     tid: bytes, k0: int, first: int, last: int,
     snap_start: array, snap_end: array, offsets: array,
     starts: array, ends: array, nr_acc: array, ages: array,
 ) -> bytes: ...
 def span(starts: array, ends: array, a: int, b: int) -> tuple[int, int]: ...
+def interval_changes(samples: array, aggrs: array, first: int,
+                     out: list[list[int]]) -> None: ...
+def shortest(snap_start: array, snap_end: array, first: int, last: int) -> int | None: ...

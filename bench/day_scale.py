@@ -1,13 +1,16 @@
 """Reports at day scale: a 1-day record (864,000 snapshots at 100 ms, ~100 regions each)
-reported by ``report info|wss|heatmap|raw``, wall time and peak RSS, side by side with
-another checkout (``--old DIR``: e.g. a git worktree of the commit before streaming).
+reported by ``report info|wss|heatmap|recency|temperature|raw``, wall time and peak RSS,
+side by side with another checkout (``--old DIR``: e.g. a git worktree of the commit
+before streaming, its extensions built in place, ``damon_tui/_fast`` a link to its
+``_fast``).  Targets: each report under 5 s and 150 MB; ``raw`` at disk speed.
 
     python bench/day_scale.py [--snapshots 864000] [--regions 100] [--old DIR]
-        [--record PATH] [--kinds info,wss,heatmap,raw]
+        [--record PATH] [--kinds info,wss,heatmap,recency,temperature,raw]
 
 The record is generated once and kept at ``--record`` (default in /tmp).  ``raw`` is
-compared with ``cat`` of a file of the same size (MB/s).  The machine is shared: the
-load average is printed beside the figures.
+timed into /dev/null and into a file on the record's disk (flushed to the disk), beside
+``dd`` writing zeros to that disk and ``cat`` of the text from the page cache.  The
+machine is shared: the load average is printed beside the figures.
 """
 
 from __future__ import annotations
@@ -86,18 +89,30 @@ def run(cmd: list[str], sink: bool = False, env=None) -> tuple[float, int, bytes
     return wall, int(m.group(1)), r.stdout
 
 
-def raw_speed(cmd: list[str], env: dict, wall: float) -> None:
-    """``report raw``'s output size and MB/s, beside ``cat`` of a file of that size."""
-    tmp = "/tmp/damon-tui-day-raw.txt"
+def raw_speed(cmd: list[str], env: dict, wall: float, where: str) -> None:
+    """``report raw``'s output size and MB/s into /dev/null and into a file on disk,
+    beside ``dd`` to the same disk and ``cat`` of the text from the page cache."""
+    tmp = os.path.join(where, "damon-tui-day-raw.txt")
+    t = time.perf_counter()
     with open(tmp, "wb") as f:
         subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, env=env, check=False)
+        os.fsync(f.fileno())
+    to_file = time.perf_counter() - t
     size = os.path.getsize(tmp)
     t = time.perf_counter()
     subprocess.run(["cat", tmp], stdout=subprocess.DEVNULL, check=False)
     cat = time.perf_counter() - t
     os.unlink(tmp)
-    print(f"      raw: {size / 1e6:.0f} MB of text, {size / 1e6 / wall:.0f} MB/s to /dev/null; "
-          f"cat of the same file {size / 1e6 / cat:.0f} MB/s (from page cache)")
+    count = max(1, min(size, 2 << 30) >> 22)
+    t = time.perf_counter()
+    subprocess.run(["dd", "if=/dev/zero", f"of={tmp}", "bs=4M", f"count={count}",
+                    "conv=fdatasync"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False)
+    dd = (count << 22) / (time.perf_counter() - t)
+    os.unlink(tmp)
+    print(f"      raw: {size / 1e6:.0f} MB of text: {size / 1e6 / wall:.0f} MB/s to /dev/null, "
+          f"{size / 1e6 / to_file:.0f} MB/s to a file on disk (fsync'd); dd to that disk "
+          f"{dd / 1e6:.0f} MB/s; cat of the text {size / 1e6 / cat:.0f} MB/s (page cache)")
 
 
 def main() -> int:
@@ -106,7 +121,7 @@ def main() -> int:
     ap.add_argument("--regions", type=int, default=100)
     ap.add_argument("--record", default=None)
     ap.add_argument("--old", metavar="DIR", help="checkout of the old code to compare")
-    ap.add_argument("--kinds", default="info,wss,heatmap,raw")
+    ap.add_argument("--kinds", default="info,wss,heatmap,recency,temperature,raw")
     args = ap.parse_args()
     path = args.record or f"/tmp/damon-tui-day-{args.snapshots}x{args.regions}.rec"
     if not os.path.exists(path):
@@ -121,10 +136,10 @@ def main() -> int:
     sides = [("new", None)]
     if args.old:
         sides.append(("old", args.old))
-    print(f"{'code':<5} {'report':<8} {'wall s':>8} {'peak MB':>8}  output")
+    print(f"{'code':<5} {'report':<11} {'wall s':>8} {'peak MB':>8}  output")
     outputs: dict[str, bytes] = {}
     for kind in args.kinds.split(","):
-        extra = {"heatmap": ["--color", "never"], "wss": [], "info": [], "raw": []}[kind]
+        extra = ["--color", "never"] if kind == "heatmap" else []
         for who, where in sides:
             env = dict(os.environ)
             if where:
@@ -133,16 +148,16 @@ def main() -> int:
             try:
                 wall, peak, out = run(cmd, env=env, sink=kind == "raw")
             except SystemExit as e:
-                print(f"{who:<5} {kind:<8} failed: {str(e)[:200]}")
+                print(f"{who:<5} {kind:<11} failed: {str(e)[:200]}")
                 continue
             same = ""
             if kind != "raw":
                 if kind in outputs:
                     same = "same as new" if outputs[kind] == out else "DIFFERENT"
                 outputs.setdefault(kind, out)
-            print(f"{who:<5} {kind:<8} {wall:8.2f} {peak / 1024:8.1f}  {same}")
+            print(f"{who:<5} {kind:<11} {wall:8.2f} {peak / 1024:8.1f}  {same}")
             if kind == "raw":
-                raw_speed(cmd, env, wall)
+                raw_speed(cmd, env, wall, os.path.dirname(os.path.abspath(path)))
     return 0
 
 

@@ -89,3 +89,165 @@ def test_streaming_recovers_what_open_record_recovers(tmp_path, small_chunks, ca
     assert main(["report", "raw", str(path)]) == 2
     out, err = capsys.readouterr()
     assert "truncated frame" in err and out.count("\n") == 1 + rec.nr_regions
+
+
+def _steady_record(path, n=200, zero_first=False, grow_at=None):
+    """Three mappings whose outer edges never move (the guide's ranges are known after
+    the first chunk) unless ``grow_at`` (the last mapping doubles from that snapshot
+    on); the inner boundaries, the hot band and the ages do move."""
+    header = make_header(ops="t", targets=[{"target_id": 0, "description": "steady"}],
+                         attrs={"sample_us": 5000, "aggr_us": 100000}, start_time=0.0)
+    bases = [(1 << 32, 64), (3 << 32, 256), (7 << 32, 16)]
+    ages = {}
+    with RecordWriter(path, header) as w:
+        for k in range(n):
+            starts, ends, nrs, ags = array("Q"), array("Q"), array("I"), array("I")
+            for m, (base, pages) in enumerate(bases):
+                if grow_at is not None and k >= grow_at and m == 2:
+                    pages *= 2
+                cut = 1 + (k * 7 + m) % (pages - 2)
+                for j, (a, b) in enumerate(((0, cut), (cut, pages))):
+                    nr = 0 if zero_first and k < 3 else (k + j + m) % 5
+                    ages[(m, j)] = 0 if nr else ages.get((m, j), 0) + 1
+                    starts.append(base + a * 4096)
+                    ends.append(base + b * 4096)
+                    nrs.append(nr)
+                    ags.append(ages[(m, j)])
+            w.write_frame(k * 10**8, (k + 1) * 10**8, 5000, 100000,
+                          [(0, starts, ends, nrs, ags)])
+
+
+def _converted_damo(tmp_path, shared_dir):
+    from damon_tui.record import write_record
+
+    rec = open_record(shared_dir / "damo-records" / "damon.data.json_compressed")
+    path = tmp_path / "damo.rec"
+    write_record(path, rec)
+    return path
+
+
+REPORTS = [
+    ["heatmap", "--color", "never"],
+    ["heatmap", "--color", "always", "--colorset", "flame"],
+    ["heatmap", "--guide"],
+    ["heatmap", "--output", "raw", "--resol", "7", "9"],
+    ["heatmap", "--color", "never", "--draw-range", "all", "--resol", "11", "13"],
+    ["heatmap", "--color", "never", "--time-range", "2s", "9s", "guided"],
+    ["heatmap", "--color", "never", "--address-range", "0", "64K", "guided"],
+    ["heatmap", "--color", "never", "--tid", "11"],
+    ["heatmap", "--tid", "99"],
+    ["recency"],
+    ["recency", "--snapshot", "all", "--raw-number"],
+    ["recency", "--snapshot", "0"],
+    ["recency", "--snapshot", "37", "--logscale"],
+    ["recency", "--snapshot", "-5", "--cumulate"],
+    ["recency", "--snapshot", "100000"],
+    ["temperature"],
+    ["temperature", "--snapshot", "all", "--tid", "11"],
+    ["temperature", "--snapshot", "-1", "--logscale", "--cumulate"],
+    ["temperature", "--snapshot", "18"],
+]
+
+
+@pytest.mark.parametrize("which", ["varying", "tuned", "steady", "steady-cold", "steady-grows",
+                                   "damo"])
+@pytest.mark.parametrize("kind", REPORTS, ids=lambda k: " ".join(k))
+def test_streamed_heatmap_and_histograms_are_the_in_memory_ones(
+        tmp_path, capsys, monkeypatch, small_chunks, kind, which, request):
+    path = tmp_path / "r.rec"
+    if which in ("varying", "tuned"):
+        _record(path, tuned=which == "tuned")
+    elif which.startswith("steady"):
+        _steady_record(path, zero_first=which == "steady-cold",
+                       grow_at=50 if which == "steady-grows" else None)
+    else:
+        path = _converted_damo(tmp_path, request.getfixturevalue("shared_dir"))
+    rc = main(["report", kind[0], str(path), *kind[1:]])
+    streamed = capsys.readouterr()
+    monkeypatch.setattr(stream_mod, "is_ours", lambda p: False)
+    assert main(["report", kind[0], str(path), *kind[1:]]) == rc
+    whole = capsys.readouterr()
+    assert streamed.out == whole.out and streamed.err == whole.err
+    if rc == 0 and (kind[0] != "heatmap" or kind[1:2] == ["--color"]):
+        assert streamed.out.strip()
+
+
+def test_streamed_heatmap_svg_is_the_in_memory_one(tmp_path, monkeypatch, small_chunks):
+    path = tmp_path / "r.rec"
+    _record(path, tuned=True)
+    assert main(["report", "heatmap", "--output", str(tmp_path / "s.svg"), str(path)]) == 0
+    monkeypatch.setattr(stream_mod, "is_ours", lambda p: False)
+    assert main(["report", "heatmap", "--output", str(tmp_path / "m.svg"), str(path)]) == 0
+    assert (tmp_path / "s.svg").read_bytes() == (tmp_path / "m.svg").read_bytes()
+
+
+def test_guide_heats_are_summed_again_when_the_ranges_move(tmp_path, small_chunks):
+    """The first pass sums heats over the ranges known after the first chunk; a record
+    whose gaps change later needs (and gets) a second pass."""
+    from damon_tui.report import heatmap as hm
+
+    real = streaming._sum_heats
+    calls: list[int] = []
+
+    def counted(st, scans):
+        calls.append(1)
+        real(st, scans)
+
+    for grow_at, moved in ((50, True), (None, False)):
+        path = tmp_path / f"{grow_at}.rec"
+        _steady_record(path, grow_at=grow_at)
+        assert len(list(RecordStream(path).chunks())) == 12  # 200 frames, 17 a chunk
+        calls.clear()
+        streaming._sum_heats = counted
+        try:
+            got = streaming.heatmap_guides(RecordStream(path)).guides
+        finally:
+            streaming._sum_heats = real
+        assert got == hm.guides(open_record(path))
+        assert bool(calls) == moved
+
+
+@pytest.mark.parametrize("cut", [1, 7, 40])
+@pytest.mark.parametrize("kind", [["heatmap", "--color", "never"], ["recency"],
+                                  ["temperature", "--snapshot", "all"]])
+def test_streamed_reports_on_damaged_records(tmp_path, capsys, monkeypatch, small_chunks,
+                                             cut, kind):
+    path = tmp_path / "r.rec"
+    _record(path)
+    path.write_bytes(path.read_bytes()[:-cut])
+    assert main(["report", *kind, str(path)]) == 2
+    streamed = capsys.readouterr()
+    monkeypatch.setattr(stream_mod, "is_ours", lambda p: False)
+    assert main(["report", *kind, str(path)]) == 2
+    whole = capsys.readouterr()
+    assert streamed.out == whole.out and streamed.err == whole.err
+    assert "truncated frame" in streamed.err
+
+
+def _zlib_frame(payload: bytes) -> bytes:
+    import zlib
+
+    from damon_tui.record import ours
+
+    frame = bytearray([ours.FRAME_MARK])
+    ours._varint(len(payload) + 1, frame)
+    body = bytes([ours.F_ZLIB]) + payload
+    return bytes(frame) + ours._CRC.pack(zlib.crc32(body)) + body
+
+
+@pytest.mark.parametrize("payload", [
+    b"\x00\x01\x02\x03",  # not zlib
+    bytes([0x78, 0x9C, 0x63, 0x00, 0xFF, 0xFF, 0xFF]),  # bad distance
+    __import__("zlib").compress(b"\x01" * 100)[:-6],  # ends early
+    __import__("zlib").compress(b"") + b"xx",  # inflates to nothing: no fields
+])
+def test_streamed_inflate_damage_reads_as_the_in_memory_one(tmp_path, payload):
+    """The walker inflates with zlib's C library: its damage messages are worded as
+    Python's zlib module words them for the in-memory reader."""
+    path = tmp_path / "r.rec"
+    _record(path, n=5)
+    path.write_bytes(path.read_bytes() + _zlib_frame(payload))
+    rec = open_record(path)
+    st = RecordStream(path)
+    assert report_info(streaming.summary_record(st)) == report_info(rec)
+    assert st.warnings == rec.warnings and len(rec.warnings) == 1

@@ -126,17 +126,16 @@ def _print_resolution(record) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    kind = args.report_kind
-    if kind in ("info", "wss", "raw"):
-        from damon_tui.record.stream import is_ours
+    from damon_tui.record.stream import is_ours
 
-        if is_ours(args.file):
-            rc = _run_streaming(args)
-            if rc is not None:
-                return rc
+    kind = args.report_kind
+    if is_ours(args.file):
+        rc = _run_streaming(args)
+        if rc is not None:
+            return rc
     record = load(args.file)
     if kind == "heatmap":
-        _heatmap(args, record)
+        _heatmap(args, record, lambda: _InMemoryHeatmaps(record))
     elif kind == "wss":
         _wss(args, record)
     elif kind == "raw":
@@ -153,15 +152,38 @@ def run(args: argparse.Namespace) -> int:
     return 2 if record.warnings else 0
 
 
+def _warn(warnings: list[str]) -> None:
+    for w in warnings:
+        print(f"damon-tui report: warning: {w}", file=sys.stderr)
+
+
 def _run_streaming(args: argparse.Namespace) -> int | None:
-    """info / wss / raw on a damon-tui record read as a stream (bounded memory); None
-    when the in-memory report is needed (wss on snapshots shorter than damo's work
-    time)."""
+    """A report on a damon-tui record read as a stream (bounded memory); None when the
+    in-memory report is needed (wss on snapshots shorter than damo's work time)."""
     from damon_tui.record.stream import RecordStream
     from damon_tui.report import streaming
 
     stream = RecordStream(args.file)
     kind = args.report_kind
+    if kind in ("heatmap", "recency", "temperature"):
+        # warnings first, report, then the resolution: as the in-memory reports
+        if kind == "heatmap":
+            maps: list = []
+
+            def streamed():
+                maps.append(streaming.heatmap_guides(stream))
+                _warn(stream.warnings)
+                return maps[0]
+
+            _heatmap(args, stream, streamed)
+        else:
+            blocks = streaming.sz_histograms(stream, kind, args.snapshot, args.tid,
+                                             args.logscale, args.cumulate, args.raw_number)
+            _warn(stream.warnings)
+            for block in blocks:
+                print(block)
+        _print_resolution(stream)
+        return 2 if stream.warnings else 0
     if kind == "info":
         from damon_tui.report.info import report_info
 
@@ -185,8 +207,7 @@ def _run_streaming(args: argparse.Namespace) -> int | None:
         print(format_report(combine(values, args.sortby != "time", not args.per_target),
                             percentiles, args.nr_cols_bar, args.raw_number, args.all_wss))
         _excluded_note(args, most)
-    for w in stream.warnings:
-        print(f"damon-tui report: warning: {w}", file=sys.stderr)
+    _warn(stream.warnings)
     return 2 if stream.warnings else 0
 
 
@@ -236,12 +257,31 @@ def _wss(args: argparse.Namespace, record) -> None:
 MAX_HEATMAP_CELLS = 10_000_000
 
 
-def _heatmap(args: argparse.Namespace, record) -> None:
+class _InMemoryHeatmaps:
+    """The heatmaps of a record in memory (``streaming.StreamedHeatmaps``' shape)."""
+
+    def __init__(self, record) -> None:
+        from damon_tui.report import heatmap as hm
+
+        self.record = record
+        self.path = record.path
+        self.guides = hm.guides(record)
+
+    def build(self, guide, time_range, addr_ranges, resol) -> list:
+        from damon_tui.report import heatmap as hm
+
+        target = self.record.targets[guide.target_index]
+        return [hm.build(target, time_range, ar, resol, self.record) for ar in addr_ranges]
+
+
+def _heatmap(args: argparse.Namespace, record, heatmaps) -> None:
+    """``record``: what the report is about (its path); ``heatmaps()``: its guides and
+    their maps (read when the options are known to be good)."""
     from damon_tui.errors import UserError
     from damon_tui.report import heatmap as hm
 
     if args.guide:
-        for g in hm.guides(record):
+        for g in heatmaps().guides:
             print(hm.format_guide(g))
         return
     out = args.output
@@ -253,11 +293,11 @@ def _heatmap(args: argparse.Namespace, record) -> None:
     if resol[0] * resol[1] > MAX_HEATMAP_CELLS:
         raise UserError(f"--resol {resol[0]} {resol[1]}: at most {MAX_HEATMAP_CELLS:,} "
                         "cells (rows x columns)")
-    guide = hm.select_target(record, args.tid)
-    target = record.targets[guide.target_index]
+    src = heatmaps()
+    guide = hm.select_target(src.record, args.tid, src.guides)
     time_range = hm.complete_time_range(args.time_range, guide)
     addr_ranges = hm.complete_address_ranges(args.address_range, args.draw_range, guide)
-    maps = [hm.build(target, time_range, ar, resol, record) for ar in addr_ranges]
+    maps = src.build(guide, time_range, addr_ranges, resol)
     if svg:
         from damon_tui.report.svg import write_heatmap_svg
 

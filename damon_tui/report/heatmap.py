@@ -67,23 +67,34 @@ def make_guide(record: Record, index: int) -> Guide | None:
     if t.nr_snapshots == 0:
         return None
     ranges, heats = binning.guide(t.starts, t.ends, t.nr_accesses, t.offsets, t.nr_snapshots)
+    a, b = t.offsets[0], t.offsets[1]
+    return guide_from(record, index, t, ranges, heats, max(t.ages[a:b], default=0))
+
+
+def guide_from(record: Record, index: int, t: TargetData, ranges: list[tuple[int, int]],
+               heats: list[float | None], first_oldest: int) -> Guide | None:
+    """The guide of target ``t`` (``t.snap_start[0]`` and ``t.snap_end[-1]`` are its
+    first start and last end) from its ranges and heats; ``first_oldest`` is the highest
+    age in its first snapshot."""
     if not ranges:
         return None
     start = t.snap_start[0]
     per_snap = snapshot_aggr_us(record, t)
     aggr_us = _uniform_aggr(t, per_snap)
     if aggr_us:
-        a, b = t.offsets[0], t.offsets[1]
-        oldest = max(t.ages[a:b], default=0)
         # ages count aggregation intervals of the snapshot's own length
-        start -= oldest * (per_snap[0] if per_snap is not None else aggr_us) * 1000
+        start -= first_oldest * (per_snap[0] if per_snap is not None else aggr_us) * 1000
     return Guide(index, t.target_id, start, t.snap_end[-1], ranges, heats)
 
 
 def guides(record: Record) -> list[Guide]:
     """Guides of all targets with data, largest total space first (damo's order)."""
-    found = [g for i in range(len(record.targets)) if (g := make_guide(record, i))]
-    return sorted(found, key=lambda g: g.total_space, reverse=True)
+    return ordered([make_guide(record, i) for i in range(len(record.targets))])
+
+
+def ordered(found: list[Guide | None]) -> list[Guide]:
+    """The guides there are, largest total space first (damo's order)."""
+    return sorted([g for g in found if g], key=lambda g: g.total_space, reverse=True)
 
 
 @dataclass
@@ -141,6 +152,32 @@ def build(t: TargetData, time_range: tuple[int, int], addr_range: tuple[int, int
           resol: tuple[int, int], record: Record | None = None) -> Heatmap:
     """Bin one target.  With ``record`` given, a record whose intervals change
     (auto-tuning) uses each snapshot's own aggregation interval for Hz and ages."""
+    per_snap = snapshot_aggr_us(record, t) if record is not None else None
+    bins = new_bins(t, time_range, addr_range, resol, per_snap)
+    bins.feed(t.starts, t.ends, t.nr_accesses, t.ages, t.offsets, t.snap_start, t.snap_end,
+              0, t.nr_snapshots, per_snap if bins.hz else None)
+    return bins.heatmap()
+
+
+class Bins(binning.HeatmapBins):
+    """``HeatmapBins`` that know their map's geometry (fed whole or chunk by chunk)."""
+
+    def __init__(self, aggr_us: int, t0: int, time_unit: int, rows: int, a0: int,
+                 addr_unit: int, cols: int, target_id: int | None) -> None:
+        super().__init__(aggr_us, t0, time_unit, rows, a0, addr_unit, cols)
+        self.hz = aggr_us > 0
+        self.geometry = (t0, time_unit, rows, a0, addr_unit, cols)
+        self.target_id = target_id
+
+    def heatmap(self) -> Heatmap:
+        t0, time_unit, rows, a0, addr_unit, cols = self.geometry
+        return Heatmap(self.pixels.tolist(), self.touched.tobytes(), t0, time_unit, rows,
+                       a0, addr_unit, cols, "hz" if self.hz else "samples", self.target_id)
+
+
+def new_bins(t: TargetData, time_range: tuple[int, int], addr_range: tuple[int, int],
+             resol: tuple[int, int], per_snap) -> Bins:
+    """Empty bins of one map of ``t`` (``per_snap``: ``snapshot_aggr_us``'s answer)."""
     rows, cols = resol
     if rows < 1 or cols < 1:
         raise UserError("--resol: rows and columns must be at least 1")
@@ -152,14 +189,8 @@ def build(t: TargetData, time_range: tuple[int, int], addr_range: tuple[int, int
         raise UserError(f"--address-range: empty address range [{a0}, {a1})")
     time_unit = max((t1 - t0) // rows, 1)
     addr_unit = max((a1 - a0) // cols, 1)
-    per_snap = snapshot_aggr_us(record, t) if record is not None else None
-    aggr_us = _uniform_aggr(t, per_snap)
-    pixels, touched = binning.heatmap(
-        t.starts, t.ends, t.nr_accesses, t.ages, t.offsets, t.snap_start, t.snap_end,
-        t.nr_snapshots, aggr_us, t0, time_unit, rows, a0, addr_unit, cols,
-        per_snap if aggr_us else None)
-    return Heatmap(pixels.tolist(), touched.tobytes(), t0, time_unit, rows, a0, addr_unit,
-                   cols, "hz" if aggr_us else "samples", t.target_id)
+    return Bins(_uniform_aggr(t, per_snap), t0, time_unit, rows, a0, addr_unit, cols,
+                t.target_id)
 
 
 def _start_txt(colorset: str, level: int) -> str:
@@ -296,8 +327,9 @@ def complete_address_ranges(user: list[list[str]] | None, draw_range: str,
     return out
 
 
-def select_target(record: Record, tid: int | None) -> Guide:
-    gs = guides(record)
+def select_target(record: Record, tid: int | None, gs: list[Guide] | None = None) -> Guide:
+    """The guide of target ``tid`` (None: the largest); ``gs``: the guides if known."""
+    gs = guides(record) if gs is None else gs
     if not gs:
         raise UserError(f"{record.path}: no regions to draw")
     if tid is None:

@@ -21,12 +21,12 @@ reports feed it snapshot by snapshot) and keeps only the latest distribution.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from damon_tui.errors import UserError
-from damon_tui.record.model import Record
+from damon_tui.record.model import Record, TargetData
 from damon_tui.report.fmt import format_sz, format_time_ns
 from damon_tui.report.intervals import snapshot_intervals
 
@@ -194,11 +194,27 @@ def _pick_snapshots(which: str, nr: int) -> range:
     return range(j, j + 1)
 
 
+def _slices(t: TargetData) -> Callable[[range], Iterator[tuple]]:
+    def snapshots(ks: range) -> Iterator[tuple]:
+        for k in ks:
+            a, b = t.offsets[k], t.offsets[k + 1]
+            yield (t.snap_start[k], t.snap_end[k], t.starts[a:b], t.ends[a:b],
+                   t.nr_accesses[a:b], t.ages[a:b])
+    return snapshots
+
+
 def snapshot_histograms(record: Record, kind: Kind, which: str = "last",
                         tid: int | None = None, logscale: bool = False,
-                        cumulate: bool = False, raw: bool = False) -> Iterator[str]:
+                        cumulate: bool = False, raw: bool = False,
+                        snapshots: Callable[[int, range], Iterator[tuple]] | None = None,
+                        ) -> Iterator[str]:
     """One text block per chosen snapshot of each target: a comment line naming it,
-    damo's histogram, its ``memory bw estimate`` and ``total size`` lines."""
+    damo's histogram, its ``memory bw estimate`` and ``total size`` lines.
+
+    ``snapshots(i, ks)`` gives target ``i``'s snapshots ``ks`` as ``(start_ns, end_ns,
+    starts, ends, nr_accesses, ages)`` (default: from the record's arrays; a streamed
+    record's targets carry only their first start and snapshot count).
+    """
     targets = [(i, t) for i, t in enumerate(record.targets)
                if tid is None or t.target_id == tid]
     if not targets:
@@ -210,17 +226,20 @@ def snapshot_histograms(record: Record, kind: Kind, which: str = "last",
             raise UserError(f"{record.path}: target {t.target_id} has no monitoring "
                             "intervals, which the idle times and access rates need")
         t0 = t.snap_start[0] if t.nr_snapshots else 0
-        for k in _pick_snapshots(which, t.nr_snapshots):
+        ks = _pick_snapshots(which, t.nr_snapshots)
+        regions = snapshots(i, ks) if snapshots is not None else _slices(t)(ks)
+        for k, (s_start, s_end, starts, ends, nrs, ages) in zip(ks, regions, strict=True):
             iv = per_snap[k] if per_snap is not None else t.intervals
             if iv is None or not iv.sample_us or not iv.aggr_us:
                 iv = t.intervals
-            a, b = t.offsets[k], t.offsets[k + 1]
+            if iv is None:
+                raise UserError(f"{record.path}: target {t.target_id} snapshot {k} has no "
+                                "monitoring intervals, which the idle times and access "
+                                "rates need")
             h = SzHistogram(kind, logscale=logscale, cumulate=cumulate)
-            h.add(t.starts[a:b], t.ends[a:b], t.nr_accesses[a:b], t.ages[a:b],
-                  iv.sample_us, iv.aggr_us)
+            h.add(starts, ends, nrs, ages, iv.sample_us, iv.aggr_us)
             name = f" ({t.description})" if t.description else ""
-            when = (f"{format_time_ns(t.snap_start[k] - t0)}.."
-                    f"{format_time_ns(t.snap_end[k] - t0)}")
+            when = f"{format_time_ns(s_start - t0)}..{format_time_ns(s_end - t0)}"
             yield "\n".join([
                 f"# target {t.target_id if t.target_id is not None else i}{name} "
                 f"snapshot {k} of {t.nr_snapshots}, {when}",
