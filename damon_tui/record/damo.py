@@ -22,6 +22,7 @@ from typing import Any
 from damon_tui._fast import damo_scan as _scan
 from damon_tui.errors import UserError
 from damon_tui.record.model import Intervals, Record, TargetData
+from damon_tui.record.ours import INTERVAL_CHANGES, frame_intervals
 from damon_tui.safe_output import safe_output
 from damon_tui.units import UnitError, parse_size, parse_time_us
 
@@ -377,8 +378,6 @@ def _tuned_plan(record: Record) -> tuple[list[Intervals | None], Intervals, dict
     ratio is constant (auto-tuning keeps it).  Otherwise damo uses the record's
     intervals for every snapshot, and we say so.
     """
-    from damon_tui.record.ours import INTERVAL_CHANGES, frame_intervals
-
     if record.format != "damon-tui" or not record.header.get(INTERVAL_CHANGES):
         return None
     n = record.nr_snapshots

@@ -9,6 +9,7 @@ construct the app with ``autostart=False`` and call ``step()``.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -19,9 +20,11 @@ from textual.message import Message
 from damon_tui.errors import UserError
 from damon_tui.ops.names import NameIndex
 from damon_tui.report.histograms import SzHistogram
+from damon_tui.tui import presets_screen, recording, schemes_screen, schemes_view, targets_screen
 from damon_tui.tui.models import Feed, fit_row_us, next_in
 from damon_tui.tui.monitor import HelpScreen, MonitorScreen
 from damon_tui.tui.outcomes import OutcomesModel, pageout_applied, read_outcomes
+from damon_tui.tui.presets_screen import enable_from_args, make_modules
 from damon_tui.tui.session import Session, live_session, picked_attrs
 from damon_tui.tui.source import SPEEDS, LiveSource
 from damon_tui.tui.view import MonitorView, ProcessCpu, ReplayState, SourceState, WssView
@@ -121,12 +124,7 @@ class DamonApp(App):
         self.heat_slots = 0
         self.modules: dict = {}
         if session.live:
-            try:
-                from damon_tui.tui.presets_screen import make_modules
-
-                self.modules = make_modules(self)
-            except ImportError:
-                self.modules = {}
+            self.modules = make_modules(self)
         self._make_source()
 
     # -- source -------------------------------------------------------------------
@@ -171,12 +169,9 @@ class DamonApp(App):
         return native if native is not None else threading.get_native_id()
 
     def on_mount(self) -> None:
-        self._preload()
         self.push_screen(MonitorScreen())
         start = getattr(self.session, "start_preset", None)
         if start is not None:
-            from damon_tui.tui.presets_screen import enable_from_args
-
             try:
                 enable_from_args(self, *start)
             except UserError as e:
@@ -197,23 +192,9 @@ class DamonApp(App):
         for 50-80 ms every few seconds; after ``gc.freeze()`` it walks only what was
         made since, and a higher first threshold makes collections rarer.
         """
-        import gc
-
         gc.collect()
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
-
-    @staticmethod
-    def _preload() -> None:
-        """Import what the panels need now, not in the middle of a frame (one-time)."""
-        import importlib
-
-        for name in ("damon_tui.tui.schemes_view", "damon_tui.damos.io",
-                     "damon_tui.tui.damos_bridge", "damon_tui.tui.recording"):
-            try:
-                importlib.import_module(name)
-            except ImportError:
-                pass
 
     def on_unmount(self) -> None:
         self.shutdown()
@@ -389,8 +370,6 @@ class DamonApp(App):
         self.refresh_views(force=True)
 
     def toggle_record(self) -> None:
-        from damon_tui.tui import recording
-
         if self.recorder is not None:
             self.stop_recording()
             return
@@ -422,13 +401,9 @@ class DamonApp(App):
         self.refresh_views(force=True)
 
     def open_schemes(self) -> None:
-        from damon_tui.tui import schemes_screen
-
         schemes_screen.open_screen(self)
 
     def open_presets(self) -> None:
-        from damon_tui.tui import presets_screen
-
         presets_screen.open_screen(self)
 
     def switch_target(self, ops) -> None:
@@ -480,8 +455,6 @@ class DamonApp(App):
         return f"target {i + 1}/{n}: {name}"
 
     def open_targets(self) -> None:
-        from damon_tui.tui import targets_screen
-
         targets_screen.open_screen(self)
 
     # -- the view -----------------------------------------------------------------
@@ -610,6 +583,4 @@ class DamonApp(App):
         return header_text(self.make_view(), width)
 
     def schemes_text(self, snap) -> Text:
-        from damon_tui.tui import schemes_view
-
         return schemes_view.render(self, snap)

@@ -1,4 +1,4 @@
-"""Heatmap colour sets: the CLI report's when it is installed, damo's values otherwise.
+"""Heatmap colour sets: damo's values.
 
 Each set maps a digit level 0..9 to ``(background, foreground)`` xterm-256 colour
 numbers, as damo's ``report heatmap`` draws them.
@@ -11,8 +11,7 @@ from functools import cache
 from rich.color import Color
 from rich.style import Style
 
-#: damo's colour sets (background, foreground per level), used when the report module
-#: does not provide its own.
+#: damo's colour sets (background, foreground per level)
 _DAMO_SETS: dict[str, tuple[list[int], list[int]]] = {
     "gray": ([232] * 10, [237, 239, 241, 243, 245, 247, 249, 251, 253, 255]),
     "flame": ([232, 1, 1, 2, 3, 3, 20, 21, 26, 27], [239, 235, 237, 239, 243, 245, 247, 249,
@@ -27,14 +26,7 @@ LEVELS = 10
 
 @cache
 def color_pairs(name: str) -> tuple[tuple[int, int], ...]:
-    """``(bg, fg)`` per level for colour set ``name`` (the report's if available)."""
-    try:
-        from damon_tui.report import colors as report_colors  # type: ignore[attr-defined]
-
-        pairs = report_colors.color_pairs(name)
-        return tuple((int(b), int(f)) for b, f in pairs)
-    except (ImportError, AttributeError):
-        pass
+    """``(bg, fg)`` per level for colour set ``name``."""
     bg, fg = _DAMO_SETS[name]
     return tuple(zip(bg, fg, strict=True))
 
