@@ -339,3 +339,183 @@ def heatmap(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
     bins.feed(starts, ends, nr_acc, ages, offsets, snap_start, snap_end, 0, nsnap,
               snap_aggr_us)
     return bins.pixels, bins.touched
+
+
+# --------------------------------------------------------------------------- the TUI's view
+
+
+def bin_ranges(const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
+               const u64[::1] rstart, const u64[::1] rend, const i64[::1] rbin0,
+               const i64[::1] rnbins, Py_ssize_t nbins, double nr_samples):
+    """The TUI heatmap's fine bins of one snapshot: each address range ``r`` is cut into
+    ``rnbins[r]`` equal bins starting at bin ``rbin0[r]``; a bin holds the byte-weighted
+    mean of nr_accesses / ``nr_samples`` over it (capped at 1).  Regions sorted by
+    address; parts outside every range are ignored.  Returns ``array('f')``."""
+    cdef array.array out = _pyarray.array("f", bytes(4 * max(nbins, 0)))
+    cdef float[::1] o = out
+    cdef Py_ssize_t n = starts.shape[0], nr = rstart.shape[0], k, ri = 0, b, b0, b1, base
+    cdef u64 s, e
+    cdef double acc_nr, bb, o0, o1, v
+    cdef double *acc
+    if nbins <= 0 or nr == 0:
+        return out
+    acc = <double *>malloc(nbins * sizeof(double))
+    if acc == NULL:
+        raise MemoryError()
+    with nogil:
+        for b in range(nbins):
+            acc[b] = 0.0
+        for k in range(n):
+            if nr_acc[k] == 0:
+                continue
+            s = starts[k]
+            e = ends[k]
+            while ri < nr and rend[ri] <= s:
+                ri += 1
+            if ri >= nr:
+                break
+            if s < rstart[ri]:
+                s = rstart[ri]
+            if e > rend[ri]:
+                e = rend[ri]
+            if e <= s or rnbins[ri] <= 0:
+                continue
+            acc_nr = <double>nr_acc[k]
+            bb = (<double>(rend[ri] - rstart[ri])) / <double>rnbins[ri]
+            o0 = (<double>(s - rstart[ri])) / bb
+            o1 = (<double>(e - rstart[ri])) / bb
+            b0 = <Py_ssize_t>o0
+            b1 = <Py_ssize_t>o1
+            if b1 > rnbins[ri] - 1:
+                b1 = rnbins[ri] - 1
+            if b0 > b1:
+                b0 = b1
+            base = rbin0[ri]
+            if b0 == b1:
+                acc[base + b0] += acc_nr * (o1 - o0)
+                continue
+            acc[base + b0] += acc_nr * (b0 + 1 - o0)
+            for b in range(b0 + 1, b1):
+                acc[base + b] += acc_nr
+            acc[base + b1] += acc_nr * (o1 - b1)
+        for b in range(nbins):
+            v = acc[b] / nr_samples
+            o[b] = <float>(v if v < 1.0 else 1.0)
+    free(acc)
+    return out
+
+
+def mean_of(list values):
+    """Element-wise mean of equally long ``array('f')`` (rows of one time slot)."""
+    cdef Py_ssize_t k, b, m = len(values), n
+    if m == 0:
+        return _pyarray.array("f")
+    n = len(values[0])
+    cdef array.array out = _pyarray.array("f", bytes(4 * n))
+    cdef float[::1] o = out
+    cdef float[::1] v
+    cdef float inv = 1.0 / m
+    for k in range(m):
+        v = values[k]
+        if v.shape[0] != n:
+            raise ValueError("mean_of: arrays of different lengths")
+        with nogil:
+            for b in range(n):
+                o[b] += v[b]
+    with nogil:
+        for b in range(n):
+            o[b] *= inv
+    return out
+
+
+def merge_mean(const float[::1] mean, Py_ssize_t count, const float[::1] value):
+    """``(mean * count + value) / (count + 1)`` element-wise, as a new ``array('f')``."""
+    cdef Py_ssize_t b, n = mean.shape[0]
+    if value.shape[0] != n:
+        raise ValueError("merge_mean: arrays of different lengths")
+    cdef array.array out = _pyarray.array("f", bytes(4 * n))
+    cdef float[::1] o = out
+    cdef double c = <double>count
+    with nogil:
+        for b in range(n):
+            o[b] = <float>((mean[b] * c + value[b]) / (c + 1.0))
+    return out
+
+
+def columns(const float[::1] values, const i64[::1] b0, const i64[::1] b1):
+    """Mean of ``values[b0[c]:b1[c]]`` per column ``c``; ``-1`` where ``b1 <= b0`` (no data
+    or a separator).  Returns ``array('f')``.
+
+    Called by the UI thread for a few hundred cells: it keeps the GIL on purpose, since
+    releasing it would hand the GIL to a busy engine thread and wait a switch interval
+    (5 ms) to get it back, for microseconds of work."""
+    cdef Py_ssize_t c, b, lo, hi, w = b0.shape[0], n = values.shape[0]
+    cdef array.array out = _pyarray.array("f", bytes(4 * w))
+    cdef float[::1] o = out
+    cdef double s
+    for c in range(w):
+        lo = b0[c]
+        hi = b1[c]
+        if lo < 0:
+            lo = 0
+        if hi > n:
+            hi = n
+        if hi <= lo:
+            o[c] = -1.0
+            continue
+        s = 0.0
+        for b in range(lo, hi):
+            s += values[b]
+        o[c] = <float>(s / (hi - lo))
+    return out
+
+
+def range_sums(const float[::1] values, const i64[::1] rbin0, const i64[::1] rnbins):
+    """Per range, the sum of its bins (``list`` of floats)."""
+    cdef Py_ssize_t r, b, nr = rbin0.shape[0], n = values.shape[0]
+    cdef double s
+    out = []
+    for r in range(nr):
+        s = 0.0
+        with nogil:
+            for b in range(rbin0[r], min(rbin0[r] + rnbins[r], n)):
+                s += values[b]
+        out.append(s)
+    return out
+
+
+def vmax(const float[::1] values):
+    """The largest value (0 for an empty array)."""
+    cdef Py_ssize_t b
+    cdef float m = 0.0
+    with nogil:
+        for b in range(values.shape[0]):
+            if values[b] > m:
+                m = values[b]
+    return m
+
+
+def runs(const u64[::1] starts, const u64[::1] ends):
+    """The contiguous runs of sorted regions: ``((start, end), ...)`` (a target's space)."""
+    cdef Py_ssize_t n = starts.shape[0], i, k = 0
+    if n == 0:
+        return ()
+    cdef Py_ssize_t *cut = <Py_ssize_t *>malloc(n * sizeof(Py_ssize_t))
+    if cut == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            for i in range(1, n):
+                if starts[i] != ends[i - 1]:
+                    cut[k] = i
+                    k += 1
+        out = []
+        s = 0
+        for i in range(k):
+            out.append((starts[s], ends[cut[i] - 1]))
+            s = cut[i]
+        out.append((starts[s], ends[n - 1]))
+    finally:
+        free(cut)
+    return tuple(out)
+

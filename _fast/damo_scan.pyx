@@ -58,13 +58,40 @@ cdef array.array _to_array(Buf *b, str code):
 
 DEF F_NULL = 1
 
+# where the scanner is in the document (its place between pieces)
+DEF S_TOP = 0         # expect the list's '['
+DEF S_FIRST = 1       # after '[': ']' or a record
+DEF S_REC = 2         # a record's '{'
+DEF S_MEMBER = 3      # a record's member (its key, then its value)
+DEF S_MEMBER_NEXT = 4 # after a member: ',' or '}'
+DEF S_NEXT = 5        # after a record: ',' or ']'
+DEF S_END = 6         # after the list: only whitespace
+DEF S_SNAP_FIRST = 7  # after "snapshots": [ : ']' or a snapshot
+DEF S_SNAP = 8        # a snapshot
+DEF S_SNAP_NEXT = 9   # after a snapshot: ',' or ']'
+DEF S_DONE = 10
+DEF S_FAILED = 11
 
-cdef class _DamoScan:
+
+cdef class DamoScan:
+    """damo's json fed piece by piece (``feed``): the scanner keeps its place between
+    pieces (at the last complete snapshot, record member or record) and holds only the
+    text after it, so a decompressing reader keeps a bounded window of the document."""
     cdef const unsigned char *p
     cdef Py_ssize_t i, n
     cdef Buf starts, ends, nr, ages, sstart, send, offs
+    cdef bytes data      # the text from the last safe place on
+    cdef int hit         # the step ran into the end of ``data``
+    cdef int final       # ``data`` ends the document
+    cdef int state, r_seen
+    cdef Py_ssize_t safe_i
+    cdef Py_ssize_t safe_n[3]
+    cdef object r_tid, r_iv
+    cdef list out
 
     def __cinit__(self):
+        self.data = b""
+        self.out = []
         self.starts.item = self.ends.item = self.sstart.item = self.send.item = 8
         self.offs.item = 8
         self.nr.item = self.ages.item = 4
@@ -78,11 +105,11 @@ cdef class _DamoScan:
         free(self.send.d)
         free(self.offs.d)
 
-    cdef void _reset(self) noexcept:
+    cdef void _reset(self) noexcept nogil:
         self.starts.n = self.ends.n = self.nr.n = self.ages.n = 0
         self.sstart.n = self.send.n = self.offs.n = 0
 
-    cdef inline int ws(self) noexcept:
+    cdef inline int ws(self) noexcept nogil:
         cdef unsigned char c
         while self.i < self.n:
             c = self.p[self.i]
@@ -90,15 +117,16 @@ cdef class _DamoScan:
                 self.i += 1
             else:
                 return c
+        self.hit = 1
         return -1
 
-    cdef inline int eat(self, int c) noexcept:
+    cdef inline int eat(self, int c) noexcept nogil:
         if self.ws() != c:
             return -1
         self.i += 1
         return 0
 
-    cdef int skip_string(self) noexcept:
+    cdef int skip_string(self) noexcept nogil:
         # at '"'
         self.i += 1
         while self.i < self.n:
@@ -109,9 +137,10 @@ cdef class _DamoScan:
                 self.i += 1
                 return 0
             self.i += 1
+        self.hit = 1
         return -1
 
-    cdef int skip_value(self, int depth) noexcept:
+    cdef int skip_value(self, int depth) noexcept nogil:
         cdef int c = self.ws()
         if depth > 64 or c < 0:
             return -1
@@ -142,9 +171,10 @@ cdef class _DamoScan:
             if c == 44 or c == 125 or c == 93 or c == 32 or c == 10 or c == 13 or c == 9:
                 return 0
             self.i += 1
+        self.hit = 1
         return -1
 
-    cdef int key(self, char *out, int cap) noexcept:
+    cdef int key(self, char *out, int cap) noexcept nogil:
         """Read ``"key":``; returns its length (keys longer than cap: cap + 1)."""
         cdef int k = 0
         cdef unsigned char c
@@ -163,9 +193,10 @@ cdef class _DamoScan:
             if k < cap:
                 out[k] = <char>c
             k += 1
+        self.hit = 1
         return -1
 
-    cdef int uint(self, u64 *out, int *flags) noexcept:
+    cdef int uint(self, u64 *out, int *flags) noexcept nogil:
         """A non-negative integer: JSON number, "1,234" string, or null (flag)."""
         cdef int c = self.ws()
         cdef int quoted = 0, digits = 0
@@ -177,6 +208,8 @@ cdef class _DamoScan:
                 flags[0] = F_NULL
                 out[0] = 0
                 return 0
+            if self.i + 4 > self.n:
+                self.hit = 1
             return -1
         if c == 34:
             quoted = 1
@@ -193,6 +226,11 @@ cdef class _DamoScan:
             else:
                 break
             self.i += 1
+        if self.i >= self.n:
+            # the number may go on in the next piece
+            self.hit = 1
+            if not self.final:
+                return -1
         if digits == 0:
             return -1
         if quoted:
@@ -205,7 +243,7 @@ cdef class _DamoScan:
         out[0] = v
         return 0
 
-    cdef int obj_start(self) noexcept:
+    cdef int obj_start(self) noexcept nogil:
         if self.eat(123) < 0:
             return -1
         if self.ws() == 125:
@@ -213,7 +251,7 @@ cdef class _DamoScan:
             return 1  # empty
         return 0
 
-    cdef int obj_next(self) noexcept:
+    cdef int obj_next(self) noexcept nogil:
         """After a member: 0 = another member follows, 1 = object closed, -1 error."""
         cdef int c = self.ws()
         if c == 44:
@@ -225,7 +263,7 @@ cdef class _DamoScan:
         return -1
 
     cdef int count_obj(self, const char *name, int name_len, u64 *value, int *value_null,
-                       const char *alt, int alt_len, int *alt_used) noexcept:
+                       const char *alt, int alt_len, int *alt_used) noexcept nogil:
         """``{name: N|null, alt: null|anything, ...}``, as damo writes ``nr_accesses``
         (samples / percent) and ``age`` (aggr_intervals / usec).
 
@@ -258,7 +296,7 @@ cdef class _DamoScan:
             r = self.obj_next()
         return -1 if r < 0 else 0
 
-    cdef int region(self) noexcept:
+    cdef int region(self) noexcept nogil:
         cdef char k[24]
         cdef int kl, r, fl, seen = 0, samples_null = 1, age_null = 1, pct = 0, usec = 0
         cdef u64 s = 0, e = 0, nr = 0, age = 0
@@ -302,7 +340,7 @@ cdef class _DamoScan:
             return -1
         return 0
 
-    cdef int snapshot(self) noexcept:
+    cdef int snapshot(self) noexcept nogil:
         cdef char k[24]
         cdef int kl, r, fl, seen = 0
         cdef u64 st = 0, en = 0
@@ -388,93 +426,172 @@ cdef class _DamoScan:
             return False
         return (sample, aggr, update)
 
-    cdef object record(self):
-        cdef char k[24]
-        cdef int kl, r, fl, seen = 0
-        cdef u64 tid = 0
-        tid_obj = None
-        iv = None
-        self._reset()
-        if self.obj_start() != 0:
-            return None
-        if _push64(&self.offs, 0) < 0:
-            return None
+    cdef int snapshots(self) noexcept nogil:
+        """The steps inside a ``snapshots`` list, without the GIL (one step is one
+        snapshot or one separator): 0 when it leaves the list, -1 on failure."""
+        cdef int c
         while True:
-            kl = self.key(k, 24)
-            if kl < 0:
-                return None
-            if kl == 9 and memcmp(k, b"target_id", 9) == 0:
-                if self.uint(&tid, &fl) < 0:
-                    return None
-                tid_obj = None if fl else tid
-                seen |= 1
-            elif kl == 9 and memcmp(k, b"intervals", 9) == 0:
-                iv = self.intervals()
-                if iv is False:
-                    return None
-            elif kl == 9 and memcmp(k, b"snapshots", 9) == 0:
-                seen |= 2
-                if self.eat(91) < 0:
-                    return None
+            self.save()
+            if self.state == S_SNAP_FIRST:
                 if self.ws() == 93:
                     self.i += 1
-                else:
-                    while True:
-                        if self.snapshot() < 0:
-                            return None
-                        r = self.ws()
-                        if r == 44:
-                            self.i += 1
-                            continue
-                        if r == 93:
-                            self.i += 1
-                            break
-                        return None
-            elif self.skip_value(0) < 0:
-                return None
-            r = self.obj_next()
-            if r < 0:
-                return None
-            if r == 1:
-                break
-        if seen != 3:
-            return None
-        return (tid_obj, iv, _to_array(&self.sstart, "q"), _to_array(&self.send, "q"),
-                _to_array(&self.offs, "q"), _to_array(&self.starts, "Q"),
-                _to_array(&self.ends, "Q"), _to_array(&self.nr, "I"),
-                _to_array(&self.ages, "I"))
-
-    def scan(self, bytes data):
-        self.p = <const unsigned char *>PyBytes_AS_STRING(data)
-        self.n = len(data)
-        self.i = 0
-        out = []
-        if self.eat(91) < 0:
-            return None
-        if self.ws() == 93:
-            self.i += 1
-        else:
-            while True:
-                rec = self.record()
-                if rec is None:
-                    return None
-                out.append(rec)
+                    self.state = S_MEMBER_NEXT
+                    return 0
+                if self.hit:
+                    return -1
+                self.state = S_SNAP
+            elif self.state == S_SNAP:
+                if self.snapshot() < 0:
+                    return -1
+                self.state = S_SNAP_NEXT
+            else:
                 c = self.ws()
                 if c == 44:
                     self.i += 1
-                    continue
-                if c == 93:
+                    self.state = S_SNAP
+                elif c == 93:
                     self.i += 1
-                    break
-                return None
-        if self.ws() != -1:
+                    self.state = S_MEMBER_NEXT
+                    return 0
+                else:
+                    return -1
+
+    cdef void save(self) noexcept nogil:
+        """Mark a safe place: a failure that ran into the end goes back here."""
+        self.safe_i = self.i
+        self.safe_n[0] = self.starts.n
+        self.safe_n[1] = self.sstart.n
+        self.safe_n[2] = self.offs.n
+        self.hit = 0
+
+    cdef void back(self) noexcept nogil:
+        self.i = self.safe_i
+        self.starts.n = self.ends.n = self.nr.n = self.ages.n = self.safe_n[0]
+        self.sstart.n = self.send.n = self.safe_n[1]
+        self.offs.n = self.safe_n[2]
+
+    cdef int step(self):
+        """One step of the document outside the snapshots lists: 0, or -1."""
+        cdef char k[24]
+        cdef int kl, r, fl, c
+        cdef u64 tid = 0
+        st = self.state
+        if st == S_TOP:
+            if self.eat(91) < 0:
+                return -1
+            self.state = S_FIRST
+        elif st == S_FIRST:
+            if self.ws() == 93:
+                self.i += 1
+                self.state = S_END
+            elif self.hit:
+                return -1
+            else:
+                self.state = S_REC
+        elif st == S_REC:
+            if self.obj_start() != 0:
+                return -1
+            self._reset()
+            if _push64(&self.offs, 0) < 0:
+                return -1
+            self.r_seen = 0
+            self.r_tid = None
+            self.r_iv = None
+            self.state = S_MEMBER
+        elif st == S_MEMBER:
+            kl = self.key(k, 24)
+            if kl < 0:
+                return -1
+            if kl == 9 and memcmp(k, b"target_id", 9) == 0:
+                if self.uint(&tid, &fl) < 0:
+                    return -1
+                self.r_tid = None if fl else tid
+                self.r_seen |= 1
+                self.state = S_MEMBER_NEXT
+            elif kl == 9 and memcmp(k, b"intervals", 9) == 0:
+                iv = self.intervals()
+                if iv is False:
+                    return -1
+                self.r_iv = iv
+                self.state = S_MEMBER_NEXT
+            elif kl == 9 and memcmp(k, b"snapshots", 9) == 0:
+                if self.eat(91) < 0:
+                    return -1
+                self.r_seen |= 2
+                self.state = S_SNAP_FIRST
+            elif self.skip_value(0) < 0:
+                return -1
+            else:
+                self.state = S_MEMBER_NEXT
+        elif st == S_MEMBER_NEXT:
+            r = self.obj_next()
+            if r < 0:
+                return -1
+            if r == 0:
+                self.state = S_MEMBER
+            else:
+                if self.r_seen != 3:
+                    return -1
+                self.out.append((
+                    self.r_tid, self.r_iv, _to_array(&self.sstart, "q"),
+                    _to_array(&self.send, "q"), _to_array(&self.offs, "q"),
+                    _to_array(&self.starts, "Q"), _to_array(&self.ends, "Q"),
+                    _to_array(&self.nr, "I"), _to_array(&self.ages, "I")))
+                self.state = S_NEXT
+        elif st == S_NEXT:
+            c = self.ws()
+            if c == 44:
+                self.i += 1
+                self.state = S_REC
+            elif c == 93:
+                self.i += 1
+                self.state = S_END
+            else:
+                return -1
+        else:  # S_END: only whitespace may follow
+            if self.ws() != -1:
+                return -1
+            if not self.final:
+                return -1  # hit: the next piece may hold more
+            self.state = S_DONE
+        return 0
+
+    def feed(self, bytes piece, bint final=False):
+        """Scan the next piece of the document (``final``: it is the last).  True: give
+        more; a list: the document's records (after the final piece); None: not of the
+        common shape (use the generic parser)."""
+        cdef int r
+        if self.state == S_FAILED:
             return None
+        self.data = self.data[self.i:] + piece if self.i < len(self.data) else piece
+        self.p = <const unsigned char *>PyBytes_AS_STRING(self.data)
+        self.n = len(self.data)
+        self.i = 0
+        self.final = final
+        while self.state != S_DONE:
+            if S_SNAP_FIRST <= self.state <= S_SNAP_NEXT:
+                with nogil:
+                    r = self.snapshots()
+            else:
+                self.save()
+                r = self.step()
+            if r < 0:
+                if self.hit and not final:
+                    self.back()
+                    return True
+                self.state = S_FAILED
+                self.data = b""
+                return None
+        if not final:
+            return True
+        out, self.out = self.out, []
         return out
+
+
 
 
 def scan_damo_json(bytes data):
     """Per damo record ``(target_id, (sample_us, aggr_us, update_us) | None, snap_start,
     snap_end, offsets, starts, ends, nr_accesses, ages)``, or None when the document is
     not of the common shape (the caller then parses it generically)."""
-    return _DamoScan().scan(data)
-
+    return DamoScan().feed(data, True)

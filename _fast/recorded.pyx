@@ -21,6 +21,8 @@ from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset
 
+from prng cimport page_unit
+
 import array as _pyarray
 
 
@@ -49,18 +51,6 @@ ACTIONS = {
 
 cdef array.array _Q = _pyarray.array("Q")
 cdef array.array _D = _pyarray.array("d")
-
-
-cdef inline uint64_t _mix(uint64_t z) noexcept nogil:
-    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
-    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EBULL
-    return z ^ (z >> 31)
-
-
-cdef inline double _unit(uint64_t seed, uint64_t page, uint64_t k) noexcept nogil:
-    cdef uint64_t h = _mix(seed ^ (page * <uint64_t>0x9E3779B97F4A7C15ULL)
-                           ^ (k * <uint64_t>0xC2B2AE3D27D4EB4FULL))
-    return <double>(h >> 11) * (1.0 / 9007199254740992.0)
 
 
 cdef class RecordedMemory:
@@ -201,7 +191,7 @@ cdef class RecordedMemory:
                 gp = self._gpage(addr)
                 if gp < 0:
                     continue
-                out[i] = _unit(self.seed, <uint64_t>gp, sample_id) < rq[lo]
+                out[i] = page_unit(self.seed, <uint64_t>gp, sample_id) < rq[lo]
 
     # ------------------------------------------------------------ memory
 
@@ -265,11 +255,11 @@ cdef class RecordedMemory:
                     continue
                 if gp >= g1:
                     break
-                u = _unit(self.seed ^ <uint64_t>0x5851F42D4C957F2DULL, <uint64_t>gp, snap)
+                u = page_unit(self.seed ^ <uint64_t>0x5851F42D4C957F2DULL, <uint64_t>gp, snap)
                 if u >= p1:
                     continue
                 if u < p0:
-                    if _unit(self.seed ^ <uint64_t>0x2545F4914F6CDD1DULL,
+                    if page_unit(self.seed ^ <uint64_t>0x2545F4914F6CDD1DULL,
                              <uint64_t>gp, window) >= p_again:
                         continue
                     t = t_mid

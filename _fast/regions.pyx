@@ -13,6 +13,8 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset
 
+from prng cimport splitmix64
+
 import array as _pyarray
 
 
@@ -65,11 +67,7 @@ cdef class Rng:
         cdef uint64_t z = <uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF)
         cdef int i
         for i in range(4):
-            z += 0x9E3779B97F4A7C15ULL
-            self.s[i] = z
-            self.s[i] = (self.s[i] ^ (self.s[i] >> 30)) * 0xBF58476D1CE4E5B9ULL
-            self.s[i] = (self.s[i] ^ (self.s[i] >> 27)) * 0x94D049BB133111EBULL
-            self.s[i] = self.s[i] ^ (self.s[i] >> 31)
+            self.s[i] = splitmix64(&z)
 
     cdef inline uint64_t next(self) noexcept nogil:
         cdef uint64_t result = _rotl(self.s[1] * 5, 7) * 9

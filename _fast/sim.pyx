@@ -40,6 +40,8 @@ from libc.stdint cimport int64_t, uint8_t, uint16_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memset
 
+from prng cimport page_unit, splitmix64
+
 import array as _pyarray
 
 
@@ -97,16 +99,37 @@ ctypedef struct View:
     uint64_t bid
 
 
-cdef inline uint64_t _mix(uint64_t z) noexcept nogil:
-    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
-    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EBULL
-    return z ^ (z >> 31)
+ctypedef struct Region:
+    # one masim region (a mapping) and its memory state
+    uint64_t base
+    uint64_t end            # end of the region's mapping
+    int64_t size
+    int64_t npages
+    int64_t page0           # global page index of the region's first page (64-aligned)
+    int64_t missing         # non-resident pages
+    int64_t epoch           # bumped when a page becomes non-resident
+    double lg               # log1p(-4096/size) (0 when the region is one page)
+    double lg_last          # same for the partial last page
+    int64_t vstamp          # == Sim.vstamp: the region has views in the current window
 
 
-cdef inline double _unit(uint64_t seed, uint64_t page, uint64_t bid) noexcept nogil:
-    cdef uint64_t h = _mix(seed ^ (page * <uint64_t>0x9E3779B97F4A7C15ULL)
-                           ^ (bid * <uint64_t>0xC2B2AE3D27D4EB4FULL))
-    return <double>(h >> 11) * (1.0 / 9007199254740992.0)
+ctypedef struct Phase:
+    int64_t dur             # ticks
+    int pat0                # its patterns: pats[pat0 .. pat0 + npat)
+    int npat
+    int64_t weight          # sum of its patterns' weights
+
+
+ctypedef struct Pattern:
+    int region
+    int random
+    int64_t stride
+    int64_t L
+    int64_t weight
+    int64_t pos             # sequential position (index of the last access)
+    int64_t covered         # positions walked since epoch
+    int64_t epoch           # region epoch when covered started
+    int clean               # walked a full cycle at epoch: nothing to fault
 
 
 cdef inline double _touch_prob(double lg, int64_t m) noexcept nogil:
@@ -125,27 +148,9 @@ cdef class Sim:
     cdef readonly int64_t rate, batch
     cdef readonly uint64_t seed
     cdef readonly int nr_regions, nr_phases, nr_patterns
-    cdef uint64_t *reg_base
-    cdef int64_t *reg_size
-    cdef int64_t *reg_npages
-    cdef int64_t *reg_page0       # global page index of the region's first page (64-aligned)
-    cdef int64_t *reg_missing     # non-resident pages
-    cdef int64_t *reg_epoch       # bumped when a page becomes non-resident
-    cdef double *reg_lg           # log1p(-4096/size) (0 when the region is one page)
-    cdef double *reg_lg_last      # same for the partial last page
-    cdef int64_t *ph_dur          # ticks
-    cdef int *ph_pat0
-    cdef int *ph_npat
-    cdef int64_t *ph_weight
-    cdef int *pat_region
-    cdef int *pat_random
-    cdef int64_t *pat_stride
-    cdef int64_t *pat_L
-    cdef int64_t *pat_weight
-    cdef int64_t *pat_pos          # sequential position (index of the last access)
-    cdef int64_t *pat_covered      # positions walked since pat_epoch
-    cdef int64_t *pat_epoch        # region epoch when pat_covered started
-    cdef int *pat_clean            # walked a full cycle at pat_epoch: nothing to fault
+    cdef Region *regs
+    cdef Phase *phases
+    cdef Pattern *pats
 
     # execution state
     cdef uint64_t rng
@@ -176,12 +181,16 @@ cdef class Sim:
 
     cdef View *views
     cdef int64_t views_cap
-    cdef uint64_t *reg_end         # end of the region's mapping
-    cdef int64_t *reg_vstamp       # == vstamp: the region has views in the current window
     cdef int64_t vstamp
 
     def __cinit__(self, *args, **kwargs):
-        self.reg_base = NULL
+        self.regs = NULL
+        self.phases = NULL
+        self.pats = NULL
+        self.ring = NULL
+        self.views = NULL
+        self.flags = NULL
+        self.missing = NULL
 
     def __init__(self, bases, sizes, phases, long long rate, long long batch=131072,
                  seed=0, long long history=65536, mem_pages=None):
@@ -198,34 +207,15 @@ cdef class Sim:
         self.rate = rate
         self.batch = batch
         self.seed = <uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF)
-        self.rng = _mix(self.seed + <uint64_t>0x9E3779B97F4A7C15ULL)
+        self.rng = self.seed
+        self.rng = splitmix64(&self.rng)
         self.nr_regions = len(sizes)
         self.nr_phases = len(phases)
         self.nr_patterns = sum(len(p[1]) for p in phases)
         n = self.nr_regions
-        self.reg_base = <uint64_t*>calloc(n, sizeof(uint64_t))
-        self.reg_size = <int64_t*>calloc(n, sizeof(int64_t))
-        self.reg_npages = <int64_t*>calloc(n, sizeof(int64_t))
-        self.reg_page0 = <int64_t*>calloc(n, sizeof(int64_t))
-        self.reg_missing = <int64_t*>calloc(n, sizeof(int64_t))
-        self.reg_epoch = <int64_t*>calloc(n, sizeof(int64_t))
-        self.reg_lg = <double*>calloc(n, sizeof(double))
-        self.reg_lg_last = <double*>calloc(n, sizeof(double))
-        np_ = self.nr_phases
-        self.ph_dur = <int64_t*>calloc(np_, sizeof(int64_t))
-        self.ph_pat0 = <int*>calloc(np_, sizeof(int))
-        self.ph_npat = <int*>calloc(np_, sizeof(int))
-        self.ph_weight = <int64_t*>calloc(np_, sizeof(int64_t))
-        npat = max(self.nr_patterns, 1)
-        self.pat_region = <int*>calloc(npat, sizeof(int))
-        self.pat_random = <int*>calloc(npat, sizeof(int))
-        self.pat_stride = <int64_t*>calloc(npat, sizeof(int64_t))
-        self.pat_L = <int64_t*>calloc(npat, sizeof(int64_t))
-        self.pat_weight = <int64_t*>calloc(npat, sizeof(int64_t))
-        self.pat_pos = <int64_t*>calloc(npat, sizeof(int64_t))
-        self.pat_covered = <int64_t*>calloc(npat, sizeof(int64_t))
-        self.pat_epoch = <int64_t*>calloc(npat, sizeof(int64_t))
-        self.pat_clean = <int*>calloc(npat, sizeof(int))
+        self.regs = <Region*>calloc(n, sizeof(Region))
+        self.phases = <Phase*>calloc(self.nr_phases, sizeof(Phase))
+        self.pats = <Pattern*>calloc(max(self.nr_patterns, 1), sizeof(Pattern))
         cap = 1
         while cap < max(history, 16):
             cap <<= 1
@@ -234,17 +224,7 @@ cdef class Sim:
         self.ring = <Batch*>calloc(cap, sizeof(Batch))
         self.views_cap = 64
         self.views = <View*>calloc(self.views_cap, sizeof(View))
-        self.reg_end = <uint64_t*>calloc(n, sizeof(uint64_t))
-        self.reg_vstamp = <int64_t*>calloc(n, sizeof(int64_t))
-        if not self.reg_end or not self.reg_vstamp:
-            raise MemoryError()
-        if (not self.reg_base or not self.reg_size or not self.reg_npages or not self.reg_page0
-                or not self.reg_missing or not self.reg_epoch or not self.reg_lg
-                or not self.reg_lg_last or not self.ph_dur or not self.ph_pat0
-                or not self.ph_npat or not self.ph_weight or not self.pat_region
-                or not self.pat_random or not self.pat_stride or not self.pat_L
-                or not self.pat_weight or not self.pat_pos or not self.pat_covered
-                or not self.pat_epoch or not self.pat_clean or not self.ring
+        if (not self.regs or not self.phases or not self.pats or not self.ring
                 or not self.views):
             raise MemoryError()
 
@@ -261,18 +241,18 @@ cdef class Sim:
                 raise ValueError(f"region {i}: regions must be sorted and not overlap")
             npages = (size + PAGE_SIZE - 1) // PAGE_SIZE
             prev_end = base + npages * PAGE_SIZE
-            self.reg_base[i] = base
-            self.reg_end[i] = base + npages * PAGE_SIZE
-            self.reg_size[i] = size
-            self.reg_npages[i] = npages
-            self.reg_page0[i] = gp
-            self.reg_missing[i] = npages
+            self.regs[i].base = base
+            self.regs[i].end = base + npages * PAGE_SIZE
+            self.regs[i].size = size
+            self.regs[i].npages = npages
+            self.regs[i].page0 = gp
+            self.regs[i].missing = npages
             if npages == 1:
-                self.reg_lg[i] = 0.0
-                self.reg_lg_last[i] = 0.0
+                self.regs[i].lg = 0.0
+                self.regs[i].lg_last = 0.0
             else:
-                self.reg_lg[i] = log1p(-<double>PAGE_SIZE / <double>size)
-                self.reg_lg_last[i] = log1p(
+                self.regs[i].lg = log1p(-<double>PAGE_SIZE / <double>size)
+                self.regs[i].lg_last = log1p(
                     -<double>(size - (npages - 1) * PAGE_SIZE) / <double>size)
             gp += (npages + 63) // 64 * 64
         self.total_gpages = gp
@@ -282,19 +262,19 @@ cdef class Sim:
             raise MemoryError()
         memset(self.missing, 0, (gp // 64) * sizeof(uint64_t))
         for i in range(n):
-            npages = self.reg_npages[i]
-            w0 = self.reg_page0[i] // 64
+            npages = self.regs[i].npages
+            w0 = self.regs[i].page0 // 64
             for k in range(npages // 64):
                 self.missing[w0 + k] = ~(<uint64_t>0)
             if npages % 64:
                 self.missing[w0 + npages // 64] = (<uint64_t>1 << (npages % 64)) - 1
 
         k = 0
-        for i in range(np_):
+        for i in range(self.nr_phases):
             duration_ms, patterns = phases[i]
-            self.ph_dur[i] = (int(duration_ms) * rate) // 1000
-            self.ph_pat0[i] = k
-            self.ph_npat[i] = len(patterns)
+            self.phases[i].dur = (int(duration_ms) * rate) // 1000
+            self.phases[i].pat0 = k
+            self.phases[i].npat = len(patterns)
             total = 0
             for region_idx, random, stride, weight in patterns:
                 if not 0 <= region_idx < n:
@@ -303,16 +283,16 @@ cdef class Sim:
                     raise ValueError(f"phase {i}: negative weight")
                 if not random and stride <= 0:
                     raise ValueError(f"phase {i}: sequential stride must be positive")
-                self.pat_region[k] = region_idx
-                self.pat_random[k] = 1 if random else 0
-                self.pat_stride[k] = stride
-                self.pat_L[k] = ((sizes[region_idx] - 1) // stride + 1) if not random else 1
-                self.pat_weight[k] = weight
+                self.pats[k].region = region_idx
+                self.pats[k].random = 1 if random else 0
+                self.pats[k].stride = stride
+                self.pats[k].L = ((sizes[region_idx] - 1) // stride + 1) if not random else 1
+                self.pats[k].weight = weight
                 total += weight
                 k += 1
-            self.ph_weight[i] = total
+            self.phases[i].weight = total
 
-        total_pages = sum(self.reg_npages[i] for i in range(n))
+        total_pages = sum(self.regs[i].npages for i in range(n))
         self.mem_pages = total_pages * 3 // 2 if mem_pages is None else int(mem_pages)
         if self.mem_pages <= 0:
             raise ValueError("modelled memory must be positive")
@@ -320,16 +300,8 @@ cdef class Sim:
         self._enter_phase(0)
 
     def __dealloc__(self):
-        if self.reg_base == NULL:
-            return
-        free(self.reg_base); free(self.reg_size); free(self.reg_npages); free(self.reg_page0)
-        free(self.reg_missing); free(self.reg_epoch); free(self.reg_lg); free(self.reg_lg_last)
-        free(self.ph_dur); free(self.ph_pat0); free(self.ph_npat); free(self.ph_weight)
-        free(self.pat_region); free(self.pat_random); free(self.pat_stride); free(self.pat_L)
-        free(self.pat_weight); free(self.pat_pos); free(self.pat_covered)
-        free(self.pat_epoch); free(self.pat_clean)
+        free(self.regs); free(self.phases); free(self.pats)
         free(self.ring); free(self.views); free(self.flags); free(self.missing)
-        free(self.reg_end); free(self.reg_vstamp)
 
     # ------------------------------------------------------------------ time
 
@@ -352,11 +324,11 @@ cdef class Sim:
         cdef int k
         self.phase = ph
         self.phase_elapsed = 0
-        for k in range(self.ph_pat0[ph], self.ph_pat0[ph] + self.ph_npat[ph]):
-            self.pat_pos[k] = 0
-            self.pat_covered[k] = 0
-            self.pat_epoch[k] = -1
-            self.pat_clean[k] = 0
+        for k in range(self.phases[ph].pat0, self.phases[ph].pat0 + self.phases[ph].npat):
+            self.pats[k].pos = 0
+            self.pats[k].covered = 0
+            self.pats[k].epoch = -1
+            self.pats[k].clean = 0
 
     cdef void _next_phase(self) noexcept nogil:
         cdef int ph = self.phase + 1
@@ -370,8 +342,7 @@ cdef class Sim:
         self._enter_phase(ph)
 
     cdef inline uint64_t _rand(self) noexcept nogil:
-        self.rng += <uint64_t>0x9E3779B97F4A7C15ULL
-        return _mix(self.rng)
+        return splitmix64(&self.rng)
 
     cdef void _account(self, int64_t tick) noexcept nogil:
         if tick > self.area_tick:
@@ -384,17 +355,17 @@ cdef class Sim:
         cdef Batch *b
         while self.gen_tick < target:
             ph = self.phase
-            if self.ph_weight[ph] == 0:
+            if self.phases[ph].weight == 0:
                 # busy-wait phase: no access for its duration
-                self.gen_tick += self.ph_dur[ph] - self.phase_elapsed
+                self.gen_tick += self.phases[ph].dur - self.phase_elapsed
                 self._account(self.gen_tick)
                 self._next_phase()
                 continue
-            r = <int64_t>(self._rand() % <uint64_t>self.ph_weight[ph])
-            k = self.ph_pat0[ph]
+            r = <int64_t>(self._rand() % <uint64_t>self.phases[ph].weight)
+            k = self.phases[ph].pat0
             acc = 0
-            for kk in range(self.ph_pat0[ph], self.ph_pat0[ph] + self.ph_npat[ph]):
-                acc += self.pat_weight[kk]
+            for kk in range(self.phases[ph].pat0, self.phases[ph].pat0 + self.phases[ph].npat):
+                acc += self.pats[kk].weight
                 if r < acc:
                     k = kk
                     break
@@ -407,19 +378,19 @@ cdef class Sim:
             b.n = n
             b.bid = <uint64_t>self.nb
             b.pat = k
-            if self.pat_random[k]:
+            if self.pats[k].random:
                 b.s0 = 0
             else:
-                L = self.pat_L[k]
-                b.s0 = (self.pat_pos[k] + 1) % L
-                self.pat_pos[k] = (self.pat_pos[k] + n) % L
+                L = self.pats[k].L
+                b.s0 = (self.pats[k].pos + 1) % L
+                self.pats[k].pos = (self.pats[k].pos + n) % L
             self.nb += 1
             self._account(self.gen_tick)
             self._fault_walk(b)
             self.gen_tick += n
             self.nr_accesses += n
             self.phase_elapsed += n
-            if self.phase_elapsed >= self.ph_dur[ph]:
+            if self.phase_elapsed >= self.phases[ph].dur:
                 self._next_phase()
 
     def advance(self, long long now_us):
@@ -440,8 +411,8 @@ cdef class Sim:
         Partial pages count at the end; at the start only when ``whole_pages`` is false.
         Returns false when the range misses the region.
         """
-        cdef uint64_t rs = self.reg_base[r]
-        cdef uint64_t re = rs + <uint64_t>(self.reg_npages[r] << PAGE_SHIFT)
+        cdef uint64_t rs = self.regs[r].base
+        cdef uint64_t re = rs + <uint64_t>(self.regs[r].npages << PAGE_SHIFT)
         if end <= rs or start >= re:
             return False
         if whole_pages:
@@ -456,7 +427,7 @@ cdef class Sim:
         cdef int lo = 0, hi = self.nr_regions - 1, mid
         while lo < hi:
             mid = (lo + hi + 1) >> 1
-            if self.reg_page0[mid] <= gp:
+            if self.regs[mid].page0 <= gp:
                 lo = mid
             else:
                 hi = mid - 1
@@ -465,8 +436,8 @@ cdef class Sim:
     cdef void _evict(self, int64_t gp, int r) noexcept nogil:
         self.flags[gp] = (self.flags[gp] & F_HUGE) | F_SWAPPED
         self.missing[gp >> 6] |= (<uint64_t>1) << (gp & 63)
-        self.reg_missing[r] += 1
-        self.reg_epoch[r] += 1
+        self.regs[r].missing += 1
+        self.regs[r].epoch += 1
         self.rss -= 1
 
     cdef void _reclaim_one(self) noexcept nogil:
@@ -493,7 +464,7 @@ cdef class Sim:
     cdef inline void _make_resident(self, int64_t gp, int r, uint8_t newflags) noexcept nogil:
         self.flags[gp] = (self.flags[gp] & F_HUGE) | newflags
         self.missing[gp >> 6] &= ~((<uint64_t>1) << (gp & 63))
-        self.reg_missing[r] -= 1
+        self.regs[r].missing -= 1
         self.rss += 1
         if self.rss > self.peak_rss:
             self.peak_rss = self.rss
@@ -511,7 +482,7 @@ cdef class Sim:
         """Fault in the non-resident pages touched by positions [a, e)."""
         cdef int64_t p0 = (a * stride) >> PAGE_SHIFT
         cdef int64_t p1 = ((e - 1) * stride) >> PAGE_SHIFT   # inclusive
-        cdef int64_t base = self.reg_page0[r]
+        cdef int64_t base = self.regs[r].page0
         cdef int64_t w, w0 = (base + p0) >> 6, w1 = (base + p1) >> 6
         cdef int64_t gp, p, jlo, jhi
         cdef uint64_t bits
@@ -534,17 +505,17 @@ cdef class Sim:
 
     cdef void _fault_walk(self, Batch *b) noexcept nogil:
         cdef int k = b.pat
-        cdef int r = self.pat_region[k]
+        cdef int r = self.pats[k].region
         cdef int64_t L, e, base, w, w0, w1, gp, p, npages
         cdef uint64_t bits
         cdef double q, q_last, u
-        if self.reg_missing[r] == 0:
+        if self.regs[r].missing == 0:
             return
-        if self.pat_random[k]:
-            npages = self.reg_npages[r]
-            q = _touch_prob(self.reg_lg[r], b.n)
-            q_last = _touch_prob(self.reg_lg_last[r], b.n)
-            base = self.reg_page0[r]
+        if self.pats[k].random:
+            npages = self.regs[r].npages
+            q = _touch_prob(self.regs[r].lg, b.n)
+            q_last = _touch_prob(self.regs[r].lg_last, b.n)
+            base = self.regs[r].page0
             w0 = base >> 6
             w1 = (base + npages - 1) >> 6
             for w in range(w0, w1 + 1):
@@ -555,33 +526,33 @@ cdef class Sim:
                     p = gp - base
                     if p >= npages:
                         break
-                    u = _unit(self.seed, <uint64_t>gp, b.bid)
+                    u = page_unit(self.seed, <uint64_t>gp, b.bid)
                     if u < (q_last if p == npages - 1 else q):
                         self._touch(gp, r)
             return
-        if self.pat_clean[k] and self.pat_epoch[k] == self.reg_epoch[r]:
+        if self.pats[k].clean and self.pats[k].epoch == self.regs[r].epoch:
             return
-        if self.pat_epoch[k] != self.reg_epoch[r]:
-            self.pat_epoch[k] = self.reg_epoch[r]
-            self.pat_covered[k] = 0
-        L = self.pat_L[k]
+        if self.pats[k].epoch != self.regs[r].epoch:
+            self.pats[k].epoch = self.regs[r].epoch
+            self.pats[k].covered = 0
+        L = self.pats[k].L
         if b.n >= L:
-            self._walk_seq_span(r, 0, L, self.pat_stride[k])
+            self._walk_seq_span(r, 0, L, self.pats[k].stride)
         else:
             e = b.s0 + b.n
             if e <= L:
-                self._walk_seq_span(r, b.s0, e, self.pat_stride[k])
+                self._walk_seq_span(r, b.s0, e, self.pats[k].stride)
             else:
-                self._walk_seq_span(r, b.s0, L, self.pat_stride[k])
-                self._walk_seq_span(r, 0, e - L, self.pat_stride[k])
-        if self.pat_epoch[k] == self.reg_epoch[r]:
-            self.pat_covered[k] += b.n
-            if self.pat_covered[k] >= L:
-                self.pat_clean[k] = 1
+                self._walk_seq_span(r, b.s0, L, self.pats[k].stride)
+                self._walk_seq_span(r, 0, e - L, self.pats[k].stride)
+        if self.pats[k].epoch == self.regs[r].epoch:
+            self.pats[k].covered += b.n
+            if self.pats[k].covered >= L:
+                self.pats[k].clean = 1
         else:
             # evictions during the walk (reclaim under pressure): start over
-            self.pat_epoch[k] = self.reg_epoch[r]
-            self.pat_covered[k] = 0
+            self.pats[k].epoch = self.regs[r].epoch
+            self.pats[k].covered = 0
 
     def apply(self, int action, unsigned long long start, unsigned long long end,
               const int[::1] ftypes=None, const unsigned char[::1] fmatching=None,
@@ -627,7 +598,7 @@ cdef class Sim:
                     continue
                 mapped += p_hi - p_lo
                 for p in range(p_lo, p_hi):
-                    gp = self.reg_page0[r] + p
+                    gp = self.regs[r].page0 + p
                     f = self.flags[gp]
                     if nf:
                         if not (f & F_RESIDENT):
@@ -704,7 +675,7 @@ cdef class Sim:
             if not self._page_span(r, start, end, False, &p_lo, &p_hi):
                 continue
             for p in range(p_lo, p_hi):
-                gp = self.reg_page0[r] + p
+                gp = self.regs[r].page0 + p
                 f = self.flags[gp]
                 mapped += 1
                 res += (f & F_RESIDENT) != 0
@@ -777,19 +748,19 @@ cdef class Sim:
                 continue
             m = oe - os
             pat = b.pat
-            r = self.pat_region[pat]
+            r = self.pats[pat].region
             v = &self.views[nv]
             nv += 1
-            self.reg_vstamp[r] = self.vstamp
+            self.regs[r].vstamp = self.vstamp
             v.region = r
-            v.random = self.pat_random[pat]
+            v.random = self.pats[pat].random
             v.bid = b.bid
             if v.random:
-                v.q = _touch_prob(self.reg_lg[r], m)
-                v.q_last = _touch_prob(self.reg_lg_last[r], m)
+                v.q = _touch_prob(self.regs[r].lg, m)
+                v.q_last = _touch_prob(self.regs[r].lg_last, m)
                 continue
-            L = self.pat_L[pat]
-            v.stride = self.pat_stride[pat]
+            L = self.pats[pat].L
+            v.stride = self.pats[pat].stride
             v.L = L
             if m >= L:
                 v.full = 1
@@ -822,8 +793,8 @@ cdef class Sim:
             if v.region != r:
                 continue
             if v.random:
-                npages = self.reg_npages[r]
-                if _unit(self.seed, <uint64_t>(self.reg_page0[r] + p), v.bid) < (
+                npages = self.regs[r].npages
+                if page_unit(self.seed, <uint64_t>(self.regs[r].page0 + p), v.bid) < (
                         v.q_last if p == npages - 1 else v.q):
                     return True
                 continue
@@ -847,15 +818,15 @@ cdef class Sim:
 
     cdef inline int _find_region(self, uint64_t addr) noexcept nogil:
         cdef int lo = 0, hi = self.nr_regions - 1, mid
-        if addr < self.reg_base[0]:
+        if addr < self.regs[0].base:
             return -1
         while lo < hi:
             mid = (lo + hi + 1) >> 1
-            if self.reg_base[mid] <= addr:
+            if self.regs[mid].base <= addr:
                 lo = mid
             else:
                 hi = mid - 1
-        if addr >= self.reg_base[lo] + <uint64_t>(self.reg_npages[lo] << PAGE_SHIFT):
+        if addr >= self.regs[lo].base + <uint64_t>(self.regs[lo].npages << PAGE_SHIFT):
             return -1
         return lo
 
@@ -878,9 +849,9 @@ cdef class Sim:
             for i in range(n):
                 addr = addrs[i]
                 # addresses usually come sorted (one per DAMON region): a cursor first
-                if addr < self.reg_base[r] or addr >= self.reg_end[r]:
-                    if (r + 1 < self.nr_regions and addr >= self.reg_base[r + 1]
-                            and addr < self.reg_end[r + 1]):
+                if addr < self.regs[r].base or addr >= self.regs[r].end:
+                    if (r + 1 < self.nr_regions and addr >= self.regs[r + 1].base
+                            and addr < self.regs[r + 1].end):
                         r += 1
                     else:
                         rr = self._find_region(addr)
@@ -888,11 +859,11 @@ cdef class Sim:
                             out[i] = 0
                             continue
                         r = rr
-                if self.reg_vstamp[r] != self.vstamp:
+                if self.regs[r].vstamp != self.vstamp:
                     out[i] = 0
                     continue
                 out[i] = self._page_touched(
-                    r, <int64_t>((addr - self.reg_base[r]) >> PAGE_SHIFT), self.views, nv)
+                    r, <int64_t>((addr - self.regs[r].base) >> PAGE_SHIFT), self.views, nv)
 
     def touched_pages(self, unsigned long long start, unsigned long long end,
                       long long t0_us, long long t1_us):
@@ -948,7 +919,7 @@ cdef class Sim:
                 for r in range(self.nr_regions):
                     if not self._page_span(r, astart, end, False, &p_lo, &p_hi):
                         continue
-                    rs = self.reg_base[r]
+                    rs = self.regs[r].base
                     off = <int64_t>((rs - astart) >> PAGE_SHIFT) if rs > astart else \
                         -<int64_t>((astart - rs) >> PAGE_SHIFT)
                     for p in range(p_lo, p_hi):
@@ -994,11 +965,11 @@ cdef class Sim:
 
     def region_span(self, int r):
         """(start, end) of region ``r``'s mapping (page aligned)."""
-        return (self.reg_base[r], self.reg_base[r] + (self.reg_npages[r] << PAGE_SHIFT))
+        return (self.regs[r].base, self.regs[r].base + (self.regs[r].npages << PAGE_SHIFT))
 
     @property
     def total_pages(self):
-        return sum(self.reg_npages[i] for i in range(self.nr_regions))
+        return sum(self.regs[i].npages for i in range(self.nr_regions))
 
     def region_missing(self, int r):
-        return self.reg_missing[r]
+        return self.regs[r].missing

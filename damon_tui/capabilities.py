@@ -16,7 +16,10 @@ from pathlib import Path
 
 from damon_tui.kernel.status import doctor_checks
 from damon_tui.kernel.sysfs import DEFAULT_STATE_DIR, Paths
+from damon_tui.ops import madvise
+from damon_tui.ops.base import OpsError
 from damon_tui.ops.procfs import ProcFS
+from damon_tui.units import format_size
 
 DAMON_ADMIN = "sys/kernel/mm/damon/admin"
 THP_ENABLED = "sys/kernel/mm/transparent_hugepage/enabled"
@@ -169,8 +172,6 @@ def detect(
                         if clear_refs else "/proc/PID/clear_refs or smaps is missing"))
 
     if madvise_probe is None:
-        from damon_tui.ops import madvise
-
         madvise_probe = madvise.probe
     pm_ok, pm_detail = madvise_probe()
     nice = bool(_cap_eff(procfs) >> CAP_SYS_NICE & 1) or is_root
@@ -182,14 +183,11 @@ def detect(
     info = procfs.meminfo()
     swap_total = info.get("SwapTotal", 0)
     swap = swap_total > 0
-    from damon_tui.units import format_size
 
     checks.append(Check("swap", "swap", swap,
                         f"{format_size(swap_total)} of swap" if swap else
                         "no swap: pageout only frees file-backed pages "
                         "(see workload --file-backed)"))
-
-    from damon_tui.ops.base import OpsError
 
     try:
         psi_total = procfs.psi_memory_some_total_us()

@@ -222,6 +222,19 @@ def format_time_us(us: int | float, precision: int = 3) -> str:
     return f"{us:g} us"
 
 
+def format_rate(hz: float) -> str:
+    """A frequency in two significant digits: ``2.9 Hz``, ``29 Hz``, ``1.5 kHz``, ``40 mHz``."""
+    if hz <= 0:
+        return "0 Hz"
+    for unit, div in (("kHz", 1000.0), ("Hz", 1.0), ("mHz", 0.001)):
+        if hz >= div or unit == "mHz":
+            value = hz / div
+            if value == 0 or value >= 10:
+                return f"{value:.0f} {unit}"
+            return f"{value:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    raise AssertionError  # unreachable
+
+
 def format_time_exact(us: int) -> str:
     """The largest unit that divides ``us`` exactly (``5s``, ``100ms``, ``2h``, ``1d``,
     ``7us``; ``max``): ``parse_time_us`` reads it back unchanged."""
@@ -232,16 +245,3 @@ def format_time_exact(us: int) -> str:
         if us and us % div == 0:
             return f"{us // div}{unit}"
     return f"{us}us"
-
-
-def format_time_compact(us: int) -> str:
-    """At most 6 characters: ``500ms``, ``12.5s``, ``912.5s``, ``16m40s``, ``2h05m``."""
-    if us >= 6000_000_000:
-        mins = us // 60_000_000
-        return f"{mins // 60}h{mins % 60:02d}m"
-    if us >= 1000_000_000:
-        secs = us // 1_000_000
-        return f"{secs // 60}m{secs % 60:02d}s"
-    if us >= 1_000_000:
-        return f"{us / 1_000_000:.1f}s"
-    return f"{us // 1000}ms"

@@ -174,3 +174,71 @@ def test_fast_scanner_and_generic_path_agree_on_number_styles(regions, with_iv, 
     except UserError:
         pytest.fail("generic path rejected a valid document")
     assert _fields(damo._from_scan("x", scanned, "f")) == generic
+
+
+def _fed(data: bytes, size: int):
+    """``data`` fed to the incremental scanner ``size`` bytes at a time."""
+    scan = damo_scan.DamoScan()
+    for i in range(0, len(data), size):
+        if scan.feed(data[i:i + size]) is None:
+            return None
+    return scan.feed(b"", True)
+
+
+@pytest.mark.parametrize("name", ["damon.data.json_compressed", "damon.data.snapshot.active"])
+@pytest.mark.parametrize("size", [1, 7, 333, 65536])
+def test_incremental_scanner_equals_the_whole_document_scan(shared_dir, name, size):
+    data = zlib.decompress((shared_dir / "damo-records" / name).read_bytes())
+    if size == 1:
+        data = data[:20000] + data[-3000:]  # one byte at a time: a shorter document
+    whole = damo_scan.scan_damo_json(data)
+    got = _fed(data, size)
+    assert (got is None) == (whole is None)
+    if whole is not None:
+        assert _fields(damo._from_scan("x", got, "f")) == \
+            _fields(damo._from_scan("x", whole, "f"))
+
+
+DOC = (b'[{"target_id": 1234, "intervals": {"sample_us": 5000, "aggr_us": 100000, '
+       b'"ops_update_us": 1000000}, "snapshots": [{"start_time": 100, "end_time": 200, '
+       b'"regions": [{"start": "4,096", "end": 12288, "nr_accesses": {"samples": 17, '
+       b'"percent": null}, "age": {"usec": null, "aggr_intervals": 3}}]}]}, '
+       b'{"target_id": null, "snapshots": []}]  \n')
+
+
+@pytest.mark.parametrize("doc", [
+    DOC,
+    DOC.replace(b"  \n", b"  x"),  # garbage after the list
+    DOC[:-30],  # truncated
+    DOC.replace(b'"percent": null', b'"percent": 5'),  # percent only: the generic path
+    DOC.replace(b"17", b"1.5"),  # a float
+    b"[]", b" [ ] ", b"[{}]", b"{}", b"",
+])
+def test_every_cut_of_a_document_scans_as_the_whole(doc):
+    whole = damo_scan.scan_damo_json(doc)
+    for cut in range(len(doc) + 1):
+        scan = damo_scan.DamoScan()
+        first = scan.feed(doc[:cut])
+        got = None if first is None else scan.feed(doc[cut:], True)
+        assert got == whole, cut
+    if doc == DOC:
+        assert whole is not None and whole[0][0] == 1234 and list(whole[0][5]) == [4096]
+
+
+def test_json_compressed_is_scanned_in_pieces(shared_dir, tmp_path, monkeypatch):
+    """The text is never held whole: the scanner gets it piece by piece (and gives the
+    same record as one piece)."""
+    src = shared_dir / "damo-records" / "damon.data.json_compressed"
+    whole = _fields(open_record(src))
+    fed = []
+    real = damo_scan.DamoScan
+
+    class Counting(real):
+        def feed(self, piece, final=False):
+            fed.append(len(piece))
+            return super().feed(piece, final)
+
+    monkeypatch.setattr(damo, "INFLATE_PIECE", 4096)
+    monkeypatch.setattr(damo._scan, "DamoScan", Counting)
+    assert _fields(open_record(src)) == whole
+    assert len(fed) > 100 and max(fed) <= 4096

@@ -32,7 +32,9 @@ def test_monitor_screen_shows_header_heatmap_wss_and_regions():
             assert "t 6 s" in header
             hm = app.screen.query_one(Heatmap)
             assert len(hm.model.rows) == 60
-            assert hm.title_text().startswith("hottest range")
+            # both masim regions fit side by side, a separator for the gap between them
+            assert hm.title_text().startswith("all 2 ranges · row 100 ms (2 per line)")
+            assert len(hm._window.separators) == 1
             table = app.screen.query_one("#regions").text.plain.splitlines()
             assert table[0].split() == ["start", "size", "acc", "age", "name"]
             assert len(table) == 11 and all(line.startswith("0x") for line in table[1:])
@@ -99,7 +101,9 @@ def test_keys_pause_speed_sort_range_zoom_and_help():
             await pilot.press("0")
             assert hm.zoom == 1
             await pilot.press("c")
-            assert hm.colorset == "flame"
+            assert hm.colorset == "log" and "log, 3 decades" in hm._legend_line(120).text
+            await pilot.press("c", "c")
+            assert hm.colorset == "flame" and hm.slots_per_line == 1
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
@@ -175,20 +179,44 @@ def test_large_screen_tab_hides_and_shows_the_side_column():
     run(go())
 
 
-def test_heatmap_reuses_row_strips_when_rows_scroll():
+def test_heatmap_reuses_line_strips_when_rows_scroll():
     async def go():
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
-            app.step(40)
+            app.step(40)  # 40 rows of 100 ms: lines 0..19, two rows each
             await pilot.pause()
             hm = app.screen.query_one(Heatmap)
-            before = {id(r): hm._row_strip(r, i == 0) for i, r in enumerate(hm._rows_shown)}
-            app.step(1)
+            lines = range(hm._top, hm._newest + 1)
+            before = {g: hm._line_strip(g) for g in lines}
+            app.step(1)  # row 40 opens line 20; the colour scale does not move
             await pilot.pause()
-            rows = hm._rows_shown
-            # every row but the new one keeps its Strip object; the old newest loses "now"
-            same = [hm._row_strip(r, i == 0) is before.get(id(r)) for i, r in enumerate(rows)]
-            assert not same[0] and not same[1] and all(same[2:])
+            assert hm._newest == 20
+            same = [hm._line_strip(g) is before[g] for g in lines if g >= hm._top]
+            assert all(same) and len(same) >= 10
+    run(go())
+
+
+def test_row_time_and_speed_rebuild_a_uniform_time_axis():
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.step(100)
+            await pilot.pause()
+            hm = app.screen.query_one(Heatmap)
+            await pilot.press("T")  # 200 ms rows, rebuilt from the 100 kept snapshots
+            assert app.feed.snapshots_per_row == 2
+            rows = hm.model.rows
+            assert len(rows) == 50 and all(r.count == 2 and r.row_us == 200_000 for r in rows)
+            assert [r.slot for r in rows] == list(range(50))
+            assert "row 200 ms" in hm.title_text()
+            labels = [hm._row_label(g) for g in range(hm._top, hm._newest + 1)]
+            shown = [x for x in labels if x]
+            assert shown and len(set(shown)) == len(shown)  # no label repeats
+            await pilot.press("s")  # 10x: five intervals a row, the same history rebuilt
+            rows = hm.model.rows
+            assert len(rows) == 20 and {r.row_us for r in rows} == {500_000}
+            app.step(3)
+            assert hm.model.rows[-1].slot == 20 and hm.model.rows[-1].count == 3
     run(go())
 
 

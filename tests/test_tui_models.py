@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from damon_tui.report.wss import percentiles, snapshot_wss
 from damon_tui.tui.models import (
+    MIN_RANGE_BINS,
     WSS_PERCENTILES,
     Feed,
     HeatmapModel,
@@ -18,11 +19,16 @@ from damon_tui.tui.models import (
     ViewWindow,
     WssModel,
     bin_target,
+    fit_row_us,
+    heat_step,
     level_of,
+    nice_scale,
     region_at,
     region_rows,
+    time_tick,
     wss_bars,
 )
+from damon_tui.units import format_rate, format_time_us
 
 NR_SAMPLES = 20
 
@@ -42,84 +48,137 @@ def snap(regions, t=0, aggr=100_000, sample=5000):
 TWO = [(1000, 1050, 20, 3), (1050, 1100, 0, 7), (5000, 5100, 10, 1)]
 
 
-def test_space_skips_gaps_between_runs_of_regions():
+def test_space_gives_every_range_its_own_fine_bins():
     sp = Space.of(target(TWO))
-    assert sp.ranges == ((1000, 1100), (5000, 5100))
-    assert sp.total == 200
-    assert sp.addr_to_offset(1050) == 50
-    assert sp.addr_to_offset(5000) == 100
-    assert sp.addr_to_offset(3000) == 100  # in the gap: the next range's start
-    assert sp.offset_to_addr(150) == 5050
-    assert sp.range_bounds(1) == (100, 200)
-    assert sp.range_bounds(None) == (0, 200)
+    assert sp.ranges == ((1000, 1100), (5000, 5100)) and sp.total == 200
+    first, counts = sp.layout(8)
+    assert list(first) == [0, 4] and list(counts) == [4, 4]
+    assert sp.addr_to_bin(1050, 8) == 2.0 and sp.addr_to_bin(5025, 8) == 5.0
+    assert sp.addr_to_bin(3000, 8) is None  # in the gap
+    assert sp.bin_to_addr(5, 8) == 5025 and sp.range_bins(1, 8) == (4, 8)
+    # a 4 KiB range next to 1 GiB still gets MIN_RANGE_BINS bins of its own
+    big = Space(((0, 1 << 30), (2 << 30, (2 << 30) + 4096)))
+    first, counts = big.layout(1024)
+    assert counts[1] == MIN_RANGE_BINS and sum(counts) == 1024
 
 
 def test_bin_target_is_the_byte_weighted_mean_of_nr_accesses():
     sp = Space.of(target(TWO))
     v = bin_target(target(TWO), sp, 4, NR_SAMPLES)
-    # bins of 50 bytes: [1000,1050) all 20/20; [1050,1100) 0; then 10/20 twice
+    # range 1 in bins of 50 bytes: all 20/20, then 0; range 2: 10/20 twice
     assert list(v) == pytest.approx([1.0, 0.0, 0.5, 0.5])
-    v2 = bin_target(target(TWO), sp, 3, NR_SAMPLES)  # bins of 66.7 bytes straddle
-    assert v2[0] == pytest.approx((50 * 20 + 16.666 * 0) / 66.666 / 20, rel=1e-3)
-    assert v2[1] == pytest.approx((33.333 * 0 + 33.333 * 10) / 66.666 / 20, rel=1e-3)
+    v2 = bin_target(target(TWO), sp, 6, NR_SAMPLES)  # bins of 33.3 bytes straddle
+    assert v2[1] == pytest.approx((16.666 * 20 + 16.666 * 0) / 33.333 / 20, rel=1e-3)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 5000), st.integers(0, NR_SAMPLES)), min_size=1,
-                max_size=40), st.integers(1, 64))
-def test_binning_preserves_total_heat(sizes, nbins):
+@given(st.lists(st.tuples(st.integers(1, 5000), st.integers(0, NR_SAMPLES),
+                          st.booleans()), min_size=1, max_size=40), st.integers(1, 64))
+def test_binning_preserves_each_ranges_heat(sizes, nbins):
     regions, addr = [], 4096
-    for size, nr in sizes:
+    for size, nr, gap in sizes:
+        addr += 8192 if gap else 0
         regions.append((addr, addr + size, nr, 0))
         addr += size
     t = target(regions)
     sp = Space.of(t)
-    v = bin_target(t, sp, nbins, NR_SAMPLES)
-    heat = sum(v) * sp.total / nbins
-    want = sum((e - s) * nr for s, e, nr, _ in regions) / NR_SAMPLES
-    assert heat == pytest.approx(want, rel=1e-3, abs=1e-3)
+    v = bin_target(t, sp, max(nbins, len(sp.ranges)), NR_SAMPLES)
+    first, counts = sp.layout(len(v))
+    for r, (s, e) in enumerate(sp.ranges):
+        heat = sum(v[first[r]:first[r] + counts[r]]) * (e - s) / counts[r]
+        want = sum((re - rs) * nr for rs, re, nr, _ in regions if s <= rs < e) / NR_SAMPLES
+        assert heat == pytest.approx(want, rel=1e-3, abs=1e-3)
     assert all(0.0 <= x <= 1.0 for x in v)
 
 
-def test_heatmap_rows_average_snapshots_per_row_and_stay_bounded():
+def test_rows_are_uniform_time_slots_and_stay_bounded():
     m = HeatmapModel(fine_bins=4, max_rows=3, snapshots_per_row=2)
     hot = [(0, 100, 20, 0)]
     cold = [(0, 100, 0, 0)]
-    assert not m.add(snap(hot, 0))
-    assert m.add(snap(cold, 100_000))
+    assert m.add(snap(hot, 0))  # opens slot 0 of 200 ms
+    assert not m.add(snap(cold, 100_000))
     assert len(m.rows) == 1 and list(m.rows[0].values) == pytest.approx([0.5] * 4)
-    assert m.rows[0].start_us == 0 and m.rows[0].end_us == 200_000
+    assert m.rows[0].start_us == 0 and m.rows[0].end_us == 200_000 and m.rows[0].count == 2
     for i in range(20):
         m.add(snap(hot, (i + 2) * 100_000))
     assert len(m.rows) == 3  # bounded history
+    assert [r.slot for r in m.rows] == [8, 9, 10]
 
 
-def test_view_columns_resample_rows_and_follow_the_hottest_range():
+def test_changing_row_time_rebuilds_rows_from_the_kept_snapshots():
+    m = HeatmapModel(fine_bins=4, max_rows=100, max_snapshots=8)
+    for i in range(10):  # hot, cold, hot, cold ... of 100 ms each
+        m.add(snap([(0, 100, 20 if i % 2 == 0 else 0, 0)], i * 100_000))
+    assert len(m.rows) == 10
+    m.set_snapshots_per_row(2)  # rows of 200 ms from the 8 kept snapshots (2..9)
+    assert m.row_us == 200_000
+    assert [r.slot for r in m.rows] == [1, 2, 3, 4]
+    assert all(r.count == 2 and list(r.values) == pytest.approx([0.5] * 4) for r in m.rows)
+    m.set_snapshots_per_row(5)  # 500 ms: slot 0 holds snapshots 2..4, slot 1 holds 5..9
+    assert [(r.slot, r.count) for r in m.rows] == [(0, 3), (1, 5)]
+    assert list(m.rows[1].values) == pytest.approx([0.4] * 4)
+    m.add(snap([(0, 100, 20, 0)], 1_000_000))  # goes on in the new time slots
+    assert [(r.slot, r.count) for r in m.rows][-1] == (2, 1)
+
+
+def test_all_ranges_fit_with_a_separator_per_gap():
     m = HeatmapModel(fine_bins=8)
     m.add(snap(TWO))
-    assert m.hottest_range() == 0  # range 0: 50 bytes at 100 %; range 1: 100 at 50 %
     sp = m.space
-    w = ViewWindow(sp, *sp.range_bounds(1), width=2)
-    assert m.row_cells(m.rows[0], w) == pytest.approx([0.5, 0.5])
-    w_all = ViewWindow(sp, 0, sp.total, width=4)
-    assert m.row_cells(m.rows[0], w_all) == pytest.approx([1.0, 0.0, 0.5, 0.5])
+    assert m.shown_range(width=7) is None  # 2 x 3 columns + 1 separator fit
+    w = ViewWindow(sp, 0, 8, 7, 8)
+    assert w.columns[3] == (-1, 1) and w.separators == frozenset({3})
+    assert w.gaps() == [(3, 5000 - 1100)]
+    assert [seg[1:] for seg in w.segments()] == [(0, 3), (4, 7)]
+    assert w.column_addrs(3) is None and w.column_addrs(4)[0] == 5000
+    cells = m.row_cells(m.rows[0], w)
+    assert cells[3] is None
+    assert cells[:3] == pytest.approx([1.0, 1.0, 0.0])  # bins 0, 1 and 2-3 of range 0
+    assert cells[4:] == pytest.approx([0.5] * 3)
+
+
+def test_hottest_range_is_picked_once_and_never_jumps_by_itself():
+    m = HeatmapModel(fine_bins=8)
+    m.add(snap(TWO))
+    assert m.hottest_range() == 0  # range 0: 50 of 100 bytes at 100 %; range 1: 50 %
+    assert m.shown_range(width=6) == 0  # too narrow for both
     hot_right = [(1000, 1100, 0, 0), (5000, 5100, 20, 0)]
     for i in range(5):
-        m.add(snap(hot_right, i * 100_000))
+        m.add(snap(hot_right, (i + 1) * 100_000))
     assert m.hottest_range() == 1
+    assert m.shown_range(width=6) == 0  # the view stays where it was
+    grown = [(1000, 1200, 0, 0), (5000, 5100, 20, 0)]  # range 0 grows: followed by address
+    m.add(snap(grown, 700_000))
+    assert m.space.ranges[0] == (1000, 1200) and m.shown_range(width=6) == 0
 
 
 def test_rows_of_an_older_space_are_mapped_by_address():
     m = HeatmapModel(fine_bins=4)
     m.add(snap([(0, 100, 20, 0)]))
-    m.add(snap([(0, 100, 0, 0), (100, 200, 20, 0)]))  # the range grew: a new space
+    m.add(snap([(0, 100, 0, 0), (100, 200, 20, 0)], 100_000))  # the range grew: a new space
     old, new = m.rows
     assert old.space != new.space
-    w = ViewWindow(new.space, 0, 200, width=2)
+    w = ViewWindow(new.space, 0, 4, 2, 4)
     assert m.row_cells(new, w) == pytest.approx([0.0, 1.0])
     cells = m.row_cells(old, w)
     assert cells[0] == pytest.approx(1.0)
     assert cells[1] is None  # the old row has no data beyond its space
+
+
+def test_replay_row_time_fits_the_whole_record_on_the_screen():
+    assert fit_row_us(30_000_000, 100_000, 106) == 300_000  # 100 rows of 300 ms
+    assert fit_row_us(5_000_000, 100_000, 106) == 100_000  # short: one interval per row
+    assert fit_row_us(3_600_000_000, 100_000, 50) == 72_000_000
+
+
+def test_heat_scale_is_relative_or_log_with_readable_tops():
+    assert [nice_scale(x) for x in (2.94118, 0.7, 200, 201, 0)] == [3.0, 0.8, 200.0, 300.0, 0]
+    assert heat_step(-1.0, 1.0, False, 24) == -1  # no data
+    assert heat_step(0.0, 1.0, False, 24) == 0  # idle has its own colour
+    assert heat_step(1.0, 1.0, False, 24) == 24 and heat_step(0.5, 1.0, False, 24) == 13
+    assert heat_step(1e-6, 1.0, False, 24) == 1  # any access is not idle
+    assert heat_step(0.01, 1.0, True, 24) == 9  # two decades down of three
+    assert heat_step(1e-5, 1.0, True, 24) == 1
 
 
 def test_level_is_damos_digit_on_a_fixed_scale():
@@ -178,10 +237,13 @@ def test_feed_keeps_models_per_target_and_counts():
     assert f.ended
 
 
-def test_heatmap_time_labels_stay_distinct_past_a_minute():
-    from damon_tui.units import format_time_compact as _compact_time
-
-    labels = [_compact_time(us) for us in range(60_000_000, 62_000_000, 500_000)]
-    assert labels == ["60.0s", "60.5s", "61.0s", "61.5s"]
-    assert all(len(_compact_time(us)) <= 6 for us in (999_900_000, 5_999_000_000, 10**11))
-    assert _compact_time(1_000_000_000) == "16m40s"
+def test_time_labels_are_readable_and_never_repeat():
+    assert time_tick(5 * 2 * 100_000) == 1_000_000
+    assert time_tick(5 * 2 * 300_000) == 5_000_000
+    assert time_tick(7_000_000) == 10_000_000 and time_tick(40_000_000) == 60_000_000
+    assert time_tick(100 * 60_000_000) == 2 * 3600_000_000
+    labels = [format_time_us(t, 1) for t in range(0, 20 * 60_000_000, 30_000_000)]
+    assert len(set(labels)) == len(labels) and max(map(len, labels)) <= 9
+    assert format_rate(2.94118) == "2.9 Hz" and format_rate(29.4) == "29 Hz"
+    assert format_rate(0.04) == "40 mHz" and format_rate(1500) == "1.5 kHz"
+    assert format_rate(0) == "0 Hz" and format_rate(200) == "200 Hz"

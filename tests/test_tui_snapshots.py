@@ -17,8 +17,8 @@ SIZES = [(80, 24), (200, 60)]
 
 # every scene; kdamond_pid on the presets screen comes from scenes.SCENE_PID and the
 # target picker is filtered to the built-in zigzag workload, so both are stable
-CASES = [(name, size) for name in ("monitor", "monitor_cursor", "help", "schemes", "presets",
-                                   "replay", "targets", "histograms", "damos")
+CASES = [(name, size) for name in ("monitor", "kvstore", "monitor_cursor", "help", "schemes",
+                                   "presets", "replay", "targets", "histograms", "damos")
          for size in SIZES]
 
 

@@ -24,6 +24,7 @@ from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
+from damon_tui.damos.runtime import DamosStats
 from damon_tui.engine import Attrs, Snapshot, TargetSnapshot
 from damon_tui.kernel import ownership
 from damon_tui.kernel.sysfs import KernelError, Paths, SysfsIO
@@ -35,6 +36,7 @@ from damon_tui.kernel.tree import (
     write_config,
 )
 from damon_tui.ops.base import ALL_ACTIONS, TargetInfo
+from damon_tui.units import format_size
 
 
 def foreign_refusal(states: list[ownership.KdamondState], paths: Paths) -> str | None:
@@ -170,8 +172,6 @@ class KernelSession:
 
     def scheme_stats(self) -> tuple:
         """``DamosStats`` of the user's schemes (after ``update_schemes_stats``)."""
-        from damon_tui.damos.runtime import DamosStats
-
         cfg = self.config
         if not cfg:
             return ()
@@ -322,8 +322,6 @@ class KernelMonitor:
 
     def summary_lines(self) -> list[str]:
         """The kdamond, why it ended, and the kernel's stats of the user's schemes."""
-        from damon_tui.units import format_size
-
         s = self.session
         lines = [f"# kernel kdamond {s.index} (pid {s.pid}) at {s.paths.kdamonds}: turned off, "
                  f"nr_kdamonds back to {s.nr_found}" if s.closed else

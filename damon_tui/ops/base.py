@@ -24,6 +24,8 @@ from array import array
 from dataclasses import dataclass
 from typing import Literal
 
+import psutil
+
 Range = tuple[int, int]
 Clock = Literal["virtual", "wall"]
 Resolution = Literal["per page", "per mapping"]
@@ -107,8 +109,6 @@ class Ops(ABC):
 
     def free_mem_rate(self) -> int:
         """Free memory of the machine (or modelled machine), per thousand (permil)."""
-        import psutil
-
         vm = psutil.virtual_memory()
         return vm.available * 1000 // vm.total
 

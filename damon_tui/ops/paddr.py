@@ -29,6 +29,7 @@ from damon_tui.ops.procfs import (
     PageIdleBitmap,
     ProcFS,
 )
+from damon_tui.ops.vaddr import doctor_line
 
 #: (sample_us, aggr_us): ~3 syscalls per region per sample
 DEFAULT_INTERVALS = (20_000, 400_000)
@@ -102,8 +103,6 @@ class PaddrOps(HostMemMetrics, Ops):
 
     def __init__(self, ranges: Sequence[tuple[int, int]] | None = None, *,
                  root: str | os.PathLike | None = None, euid: int | None = None) -> None:
-        from damon_tui.ops.vaddr import doctor_line
-
         self.procfs = ProcFS(root)
         euid = os.geteuid() if euid is None else euid
         if euid != 0:

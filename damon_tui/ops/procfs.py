@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil  # a root without meminfo (a fake root in tests): this machine's
+
 from damon_tui.ops.base import OpsError, TargetGone
 
 PAGE_SIZE = 4096
@@ -446,7 +448,6 @@ class HostMemMetrics:
             total = info.get("MemTotal", 0)
             if total > 0:
                 return min(10000, info.get("MemFree", 0) * 10000 // total)
-        import psutil  # a root without meminfo (a fake root in tests): this machine's
 
         vm = psutil.virtual_memory()
         return vm.free * 10000 // vm.total

@@ -55,8 +55,10 @@ from importlib import resources
 from pathlib import Path
 
 from damon_tui import masim
+from damon_tui._fast.sim import ACTIONS, FILTER_TYPES, Sim
 from damon_tui.errors import UserError
 from damon_tui.ops.base import ALL_ACTIONS, Ops, OpsError, Range, TargetInfo
+from damon_tui.ops.vaddr import three_regions
 
 #: default simulated accesses per second
 DEFAULT_ACCESS_RATE = 50_000_000
@@ -209,8 +211,6 @@ class SimOps(Ops):
         action_costs: ActionCosts | None = None,
         free_mem_permil: int = 1000,
     ) -> None:
-        from damon_tui._fast.sim import ACTIONS, FILTER_TYPES, Sim
-
         if isinstance(name_or_path, masim.Workload):
             self.workload = name_or_path
         else:
@@ -292,8 +292,6 @@ class SimOps(Ops):
     def target_ranges(self, target_idx: int) -> list[Range] | None:
         self._check_target(target_idx)
         if self.ranges_mode == "three" and len(self.mappings) >= 3:
-            from damon_tui.ops.vaddr import three_regions
-
             return three_regions(self.mappings, self.min_region_sz)
         return list(self.mappings)
 

@@ -10,7 +10,9 @@ import time
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 
+from damon_tui import capabilities
 from damon_tui.errors import UserError
+from damon_tui.ops import madvise
 from damon_tui.ops.base import Ops, OpsError, TargetGone, TargetInfo
 from damon_tui.ops.names import mapping_name
 from damon_tui.ops.procfs import (
@@ -157,8 +159,6 @@ def clear_refs_intervals(cost_s: float) -> tuple[int, int]:
 def doctor_line(key: str, root: str | os.PathLike | None = None) -> str:
     """The ``damon-tui doctor`` line for ``key`` (best effort)."""
     try:
-        from damon_tui import capabilities
-
         return capabilities.detect(root, our_pids=()).line(key)
     except Exception:  # noqa: BLE001 - a doctor line must never hide the real error
         return f"{key}: see `damon-tui doctor`"
@@ -276,8 +276,6 @@ class VaddrOps(HostMemMetrics, Ops):
         self.fallback_reason = reason
 
     def _probe_madvise(self) -> tuple[bool, str]:
-        from damon_tui.ops import madvise
-
         ok, detail = madvise.probe()
         if not ok:
             return False, detail
@@ -541,8 +539,6 @@ class VaddrOps(HostMemMetrics, Ops):
 
     def _pidfd(self, t: _Target) -> int:
         if t.pidfd < 0:
-            from damon_tui.ops import madvise
-
             try:
                 t.pidfd = madvise.pidfd_open(t.pid)
             except ProcessLookupError:
@@ -567,7 +563,6 @@ class VaddrOps(HostMemMetrics, Ops):
         """``process_madvise`` on the mapped parts of ``[start, end)``; bytes advised."""
         if action == "stat" or action not in self.supported_actions():
             return 0
-        from damon_tui.ops import madvise
 
         t = self._targets[target_idx]
         if t.gone:

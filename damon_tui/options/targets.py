@@ -17,6 +17,9 @@ import argparse
 
 from damon_tui.errors import UserError
 from damon_tui.ops.launch import launch
+from damon_tui.ops.paddr import PaddrOps
+from damon_tui.ops.sim import SimOps
+from damon_tui.ops.vaddr import FvaddrOps, VaddrOps
 from damon_tui.units import UnitError, parse_percent, parse_size
 
 
@@ -83,7 +86,6 @@ def ops_from_args(args: argparse.Namespace, seed: int = 0):
     sim = sim or getattr(args, "default_sim", None)
     if not sim:
         raise UserError("no target: give --sim NAME|PATH (see `damon-tui workloads`)")
-    from damon_tui.ops.sim import SimOps
 
     return SimOps(sim, access_rate=args.access_rate, seed=seed,
                   free_mem_permil=sim_free_mem_permil(getattr(args, "sim_free_mem", None)))
@@ -174,10 +176,7 @@ def real_ops_from_args(args: argparse.Namespace):
         return None
     regions = parse_ranges(regions_text) if regions_text else None
     if paddr:
-        from damon_tui.ops.paddr import PaddrOps
-
         return PaddrOps(regions)
-    from damon_tui.ops.vaddr import FvaddrOps, VaddrOps
 
     if command:
         child = launch(command)

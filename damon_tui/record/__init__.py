@@ -11,8 +11,11 @@ import os
 import stat
 
 from damon_tui.errors import UserError
+from damon_tui.record.damo import read_damo
+from damon_tui.record.damo import write_damo as _write
 from damon_tui.record.model import Intervals, Record, TargetData
-from damon_tui.record.ours import MAGIC, RecordWriter, make_header, write_record
+from damon_tui.record.ours import MAGIC, RecordWriter, make_header, read_ours, write_record
+from damon_tui.record.perf import read_perf_script
 
 __all__ = [
     "FORMATS",
@@ -58,16 +61,10 @@ def open_record(path: str | os.PathLike) -> Record:
         raise UserError(f"{path}: empty file, not a record")
     fmt = detect_format(data)
     if fmt == "damon-tui":
-        from damon_tui.record.ours import read_ours
-
         return read_ours(path, data)
     if fmt in ("damo-json-compressed", "damo-json"):
-        from damon_tui.record.damo import read_damo
-
         return read_damo(path, data, compressed=fmt == "damo-json-compressed")
     if fmt == "perf-script":
-        from damon_tui.record.perf import read_perf_script
-
         return read_perf_script(path, data)
     raise UserError(f"{path}: not a record: unrecognised content (expected a damon-tui "
                     "record, damo json / json_compressed or perf script text)")
@@ -110,6 +107,4 @@ def _file_kind(mode: int) -> str:
 
 def write_damo(path: str | os.PathLike, record: Record, compressed: bool = True) -> int:
     """Write ``record`` as damo json_compressed (or json); returns bytes written."""
-    from damon_tui.record.damo import write_damo as _write
-
     return _write(os.fspath(path), record, compressed)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import queue
 import sys
+import threading
 import zlib
 from array import array
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ from typing import Any
 from damon_tui._fast import damo_scan as _scan
 from damon_tui.errors import UserError
 from damon_tui.record.model import Intervals, Record, TargetData
+from damon_tui.record.ours import INTERVAL_CHANGES, frame_intervals
 from damon_tui.safe_output import safe_output
 from damon_tui.units import UnitError, parse_size, parse_time_us
 
@@ -259,43 +262,95 @@ def max_decompressed(compressed_size: int) -> int:
     return max(MAX_DECOMPRESSED, MAX_RATIO * compressed_size)
 
 
-def _inflate(path: str, data: bytes) -> bytes:
+#: decompressed text per piece (the scanner reads json_compressed piece by piece)
+INFLATE_PIECE = 4 << 20
+
+
+def _pieces(path: str, data: bytes) -> Iterator[bytes]:
+    """The decompressed text, piece by piece; the zlib bomb and a truncated stream are
+    ``UserError``s (raised when met), a corrupted stream ``zlib.error``."""
     limit = max_decompressed(len(data))
     d = zlib.decompressobj()
-    parts = []
     total = 0
     tail = data
     while tail and not d.eof:
-        part = d.decompress(tail, 16 << 20)
+        part = d.decompress(tail, INFLATE_PIECE)
         tail = d.unconsumed_tail
         total += len(part)
-        parts.append(part)
         if total > limit:
-            break
-    if total > limit:
-        raise UserError(f"{path}: damo json_compressed record decompresses to more than "
-                        f"{limit:,} bytes: refused as a possible zlib bomb (set "
-                        "DAMON_TUI_MAX_DECOMPRESSED=BYTES to allow more)")
+            raise UserError(f"{path}: damo json_compressed record decompresses to more "
+                            f"than {limit:,} bytes: refused as a possible zlib bomb (set "
+                            "DAMON_TUI_MAX_DECOMPRESSED=BYTES to allow more)")
+        yield part
     if not d.eof:
         raise UserError(f"{path}: truncated damo json_compressed record (the zlib "
                         "stream ends early)")
-    return b"".join(parts)
+
+
+def _inflate(path: str, data: bytes) -> bytes:
+    return b"".join(_pieces(path, data))
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number damo writes")
 
 
+def _scan_compressed(path: str, data: bytes) -> list | None:
+    """Inflate piece by piece into the incremental scanner: its records, or None when
+    the text is not of the common shape.  A thread inflates the next pieces while the
+    scanner reads this one (zlib and the scanner both run without the GIL; at most
+    ``PIECES_AHEAD`` pieces wait).  The whole stream is inflated (and checked) even when
+    the scanner gave up, so errors come as ``_inflate`` gives them, in stream order."""
+    pieces: queue.Queue = queue.Queue(PIECES_AHEAD)
+    stop = threading.Event()
+
+    def put(item: object) -> None:
+        while not stop.is_set():
+            try:
+                pieces.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def inflate() -> None:
+        try:
+            for part in _pieces(path, data):
+                put(part)
+                if stop.is_set():
+                    return
+            put(None)
+        except (UserError, zlib.error, MemoryError) as e:
+            put(e)
+
+    worker = threading.Thread(target=inflate, name="damo-inflate", daemon=True)
+    worker.start()
+    scan: _scan.DamoScan | None = _scan.DamoScan()
+    try:
+        while (item := pieces.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            if scan is not None and scan.feed(item) is None:
+                scan = None  # not the common shape: the generic parser will read it
+    finally:
+        stop.set()
+        worker.join()
+    return scan.feed(b"", True) if scan is not None else None
+
+
+#: inflated pieces waiting for the scanner (each ``INFLATE_PIECE`` bytes at most)
+PIECES_AHEAD = 2
+
+
 def read_damo(path: str, data: bytes, compressed: bool) -> Record:
     fmt = "damo-json-compressed" if compressed else "damo-json"
-    if compressed:
-        try:
+    try:
+        fast = _scan_compressed(path, data) if compressed else _scan.scan_damo_json(data)
+        if fast is not None:
+            return _from_scan(path, fast, fmt)
+        if compressed:
             data = _inflate(path, data)
-        except zlib.error as e:
-            raise UserError(f"{path}: corrupted damo json_compressed record: {e}") from None
-    fast = _scan.scan_damo_json(data)
-    if fast is not None:
-        return _from_scan(path, fast, fmt)
+    except zlib.error as e:
+        raise UserError(f"{path}: corrupted damo json_compressed record: {e}") from None
     try:
         doc = json.loads(data, parse_constant=_reject_constant)
     except UnicodeDecodeError:
@@ -323,8 +378,6 @@ def _tuned_plan(record: Record) -> tuple[list[Intervals | None], Intervals, dict
     ratio is constant (auto-tuning keeps it).  Otherwise damo uses the record's
     intervals for every snapshot, and we say so.
     """
-    from damon_tui.record.ours import INTERVAL_CHANGES, frame_intervals
-
     if record.format != "damon-tui" or not record.header.get(INTERVAL_CHANGES):
         return None
     n = record.nr_snapshots

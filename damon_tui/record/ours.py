@@ -35,6 +35,7 @@ values, is refused.  Only regular files are read; zlib'd frame bodies are capped
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -45,6 +46,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO
 
+from damon_tui import __version__
 from damon_tui._fast import decode as _dec
 from damon_tui.errors import UserError
 from damon_tui.record.model import Intervals, Record, TargetData
@@ -88,8 +90,6 @@ def make_header(
     **extra: Any,
 ) -> dict:
     """A record header; ``targets`` are dicts with ``target_id`` and ``description``."""
-    from damon_tui import __version__
-
     header = {
         "format": "damon-tui record",
         "version": VERSION,
@@ -287,8 +287,6 @@ def _typed(a: Any, code: str) -> array:
 
 def _jsonable(obj: Any) -> Any:
     """Scheme stats (dataclasses, tuples, arrays) as JSON-able values."""
-    import dataclasses
-
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {k: _jsonable(v) for k, v in dataclasses.asdict(obj).items()}
     if isinstance(obj, dict):

@@ -9,6 +9,7 @@ construct the app with ``autostart=False`` and call ``step()``.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -19,9 +20,11 @@ from textual.message import Message
 from damon_tui.errors import UserError
 from damon_tui.ops.names import NameIndex
 from damon_tui.report.histograms import SzHistogram
-from damon_tui.tui.models import Feed, next_in
+from damon_tui.tui import presets_screen, recording, schemes_screen, schemes_view, targets_screen
+from damon_tui.tui.models import Feed, fit_row_us, next_in
 from damon_tui.tui.monitor import HelpScreen, MonitorScreen
 from damon_tui.tui.outcomes import OutcomesModel, pageout_applied, read_outcomes
+from damon_tui.tui.presets_screen import enable_from_args, make_modules
 from damon_tui.tui.session import Session, live_session, picked_attrs
 from damon_tui.tui.source import SPEEDS, LiveSource
 from damon_tui.tui.view import MonitorView, ProcessCpu, ReplayState, SourceState, WssView
@@ -30,13 +33,19 @@ from damon_tui.units import format_size
 
 __all__ = ["DamonApp", "HelpScreen", "MonitorScreen", "ViewReady"]
 
-FPS = 15
+FPS = 40
 #: snapshots per heatmap row suggested for each speed (rows scroll at a readable pace)
 ROWS_FOR_SPEED = {1.0: 1, 10.0: 5, 100.0: 20, 0.0: 50}
+#: row times ``T`` offers, in aggregation intervals
+ROW_CHOICES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+#: seconds of UI time a replay tick may spend feeding snapshots (at ``max`` speed)
+REPLAY_TICK_BUDGET = 0.02
 #: seconds between recomputations of the side panels' figures (percentiles, schemes)
 SLOW_PERIOD = 0.25
 
 
+#: seconds between samples of this process's CPU use (the header's figure)
+CPU_PERIOD = 0.25
 #: seconds between re-reads of the shown target's mapping names
 NAMES_PERIOD = 1.0
 
@@ -66,7 +75,7 @@ class DamonApp(App):
     """
 
     def __init__(self, session: Session, *, speed: float = 1.0, autostart: bool = True,
-                 record_path: str | None = None, fine_bins: int = 2048,
+                 record_path: str | None = None, fine_bins: int = 1024,
                  max_rows: int = 600, pid_provider=None, target_entries=None,
                  cpu: ProcessCpu | None = None) -> None:
         super().__init__()
@@ -96,6 +105,7 @@ class DamonApp(App):
         self._slow: tuple | None = None
         #: the header's "cpu": this whole process, sampled per tick (scenes fix it)
         self.cpu = cpu or ProcessCpu()
+        self._cpu_sampled = 0.0
         #: RSS, reclaimed, refaults, free memory over time (fed by the engine thread)
         self.outcomes = OutcomesModel()
         #: (monotonic time, target, NameIndex) of the shown target's mapping names
@@ -105,14 +115,16 @@ class DamonApp(App):
         self.replay = session.replay
         self.replay_pos = -1
         self.replay_playing = False
+        self.replay_speed = 1.0  # 1x, 10x, 100x or 0 (as fast as the view can feed)
+        #: (wall clock, record time in us) when play started at this speed
+        self._play_anchor: tuple[float, int] | None = None
+        #: a replay's row time chosen with ``T`` (None: the whole record fits the screen)
+        self.replay_row_us: int | None = None
+        #: time rows the heatmap shows (it says when this changes; a replay refits)
+        self.heat_slots = 0
         self.modules: dict = {}
         if session.live:
-            try:
-                from damon_tui.tui.presets_screen import make_modules
-
-                self.modules = make_modules(self)
-            except ImportError:
-                self.modules = {}
+            self.modules = make_modules(self)
         self._make_source()
 
     # -- source -------------------------------------------------------------------
@@ -157,20 +169,15 @@ class DamonApp(App):
         return native if native is not None else threading.get_native_id()
 
     def on_mount(self) -> None:
-        self._preload()
         self.push_screen(MonitorScreen())
         start = getattr(self.session, "start_preset", None)
         if start is not None:
-            from damon_tui.tui.presets_screen import enable_from_args
-
             try:
                 enable_from_args(self, *start)
             except UserError as e:
                 self.notify(f"preset not enabled: {e}", severity="error")
         for note in self.session.notes:
             self.notify(note, severity="warning")
-        if self.replay is not None:
-            self.seek(len(self.replay) - 1, background=False)
         self.set_interval(1 / FPS, self._tick)
         if self.source is not None and self.autostart:
             self.source.start()
@@ -185,23 +192,9 @@ class DamonApp(App):
         for 50-80 ms every few seconds; after ``gc.freeze()`` it walks only what was
         made since, and a higher first threshold makes collections rarer.
         """
-        import gc
-
         gc.collect()
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
-
-    @staticmethod
-    def _preload() -> None:
-        """Import what the panels need now, not in the middle of a frame (one-time)."""
-        import importlib
-
-        for name in ("damon_tui.tui.schemes_view", "damon_tui.damos.io",
-                     "damon_tui.tui.damos_bridge", "damon_tui.tui.recording"):
-            try:
-                importlib.import_module(name)
-            except ImportError:
-                pass
 
     def on_unmount(self) -> None:
         self.shutdown()
@@ -218,20 +211,20 @@ class DamonApp(App):
             self.show_view(msg.view)
 
     def _tick(self) -> None:
-        self.cpu.sample()
+        now = time.perf_counter()
+        if now - self._cpu_sampled >= CPU_PERIOD:
+            self._cpu_sampled = now
+            self.cpu.sample()
         if self.replay is not None and self.replay_playing:
-            if self.replay_pos >= len(self.replay) - 1:
-                self.replay_playing = False
-            else:
-                step = max(1, int(self.speed or 100))
-                self.seek(min(self.replay_pos + step, len(self.replay) - 1))
+            self._play()
         stale = (self.feed.generation != self._drawn_generation and not self._notified
                  and time.perf_counter() - self._last_draw >= 1 / FPS)
         self.refresh_views(force=False, header_only=not stale)
 
     # -- replay -------------------------------------------------------------------
     def seek(self, pos: int, background: bool = True) -> None:
-        """Show the record at snapshot ``pos`` (models hold the snapshots before it)."""
+        """Show the record up to snapshot ``pos``: the models hold every snapshot from
+        the first, so the heatmap shows the record so far (the whole at the last)."""
         rp = self.replay
         if rp is None or not len(rp):
             return
@@ -240,6 +233,7 @@ class DamonApp(App):
             return
         old = self.replay_pos
         self.replay_pos = pos
+        self._play_anchor = None
         if old >= 0 and old < pos <= old + 20:  # a few steps forward: feed incrementally
             for i in range(old + 1, pos + 1):
                 self.feed.add(rp.snapshot(i))
@@ -250,17 +244,60 @@ class DamonApp(App):
             self._rebuild(pos)
         self.refresh_views(force=True)
 
-    def _rebuild(self, pos: int) -> None:
-        from damon_tui.tui.replay import SEEK_WINDOW
+    def replay_row_time(self) -> int:
+        """The replay's row time: chosen with ``T``, else the whole record on one screen."""
+        rp = self.replay
+        if self.replay_row_us:
+            return self.replay_row_us
+        slots = self.heat_slots or max(2 * (self.size.height - 8), 10)
+        return fit_row_us(rp.duration_us, rp.aggr_us, slots)
 
+    def _rebuild(self, pos: int) -> None:
         rp = self.replay
         self.feed.reset()
-        for i in range(max(0, pos - SEEK_WINDOW + 1), pos + 1):
+        self.feed.set_row_us(self.replay_row_time())
+        for i in range(pos + 1):
             if self.replay_pos != pos:  # a newer seek superseded this one
                 return
             self.feed.add(rp.snapshot(i))
         if threading.current_thread() is not threading.main_thread():
             self.call_from_thread(self.refresh_views, True)
+
+    def _play(self) -> None:
+        """One UI tick of play: feed the snapshots the replay speed has reached."""
+        rp = self.replay
+        last = len(rp) - 1
+        if self.replay_pos >= last:
+            self.replay_playing = False
+            return
+        now = time.perf_counter()
+        if self._play_anchor is None:
+            self._play_anchor = (now, rp.end_us(self.replay_pos))
+        wall0, rec0 = self._play_anchor
+        want = last if not self.replay_speed else \
+            rp.index_at(rec0 + int((now - wall0) * 1e6 * self.replay_speed))
+        pos = self.replay_pos
+        while pos < want and time.perf_counter() - now < REPLAY_TICK_BUDGET:
+            pos += 1
+            self.feed.add(rp.snapshot(pos))
+        if pos < want and self.replay_speed:  # the view cannot keep up: go on from here
+            self._play_anchor = (time.perf_counter(), rp.end_us(pos))
+        self.replay_pos = pos
+
+    def refit_heat_slots(self, slots: int) -> None:
+        """The heatmap shows ``slots`` time rows now: a fitted replay refits."""
+        if slots == self.heat_slots:
+            return
+        first = not self.heat_slots
+        old = self.replay_row_time() if self.replay is not None else 0
+        self.heat_slots = slots
+        if self.replay is None:
+            return
+        if first and self.replay_pos < 0:  # the heatmap is laid out: show the whole record
+            self.seek(len(self.replay) - 1, background=False)
+        elif self.replay_row_time() != old and self.replay_pos >= 0:
+            pos, self.replay_pos = self.replay_pos, -1
+            self.seek(pos)
 
     # -- controls -----------------------------------------------------------------
     def step(self, n: int = 1) -> int:
@@ -297,6 +334,11 @@ class DamonApp(App):
         return src is None or not src.started or src.paused
 
     def cycle_speed(self) -> None:
+        if self.replay is not None:
+            self.replay_speed = next_in(list(SPEEDS), self.replay_speed)
+            self._play_anchor = None
+            self.refresh_views(force=True)
+            return
         src = self.source
         if src is None:
             return
@@ -310,13 +352,22 @@ class DamonApp(App):
         self.refresh_views(force=True)
 
     def cycle_row_time(self) -> None:
-        n = next_in([1, 2, 5, 10, 20, 50, 100], self.feed.snapshots_per_row)
-        self.feed.set_snapshots_per_row(n)
+        """The next row time; the rows are rebuilt from the kept snapshots (a replay's
+        from the record), so the time axis stays uniform."""
+        rp = self.replay
+        if rp is None:
+            n = next_in([c for c in ROW_CHOICES if c <= 100], self.feed.snapshots_per_row)
+            self.feed.set_snapshots_per_row(n)
+        else:  # the fitted time, then finer ones
+            fit = fit_row_us(rp.duration_us, rp.aggr_us, self.heat_slots or 100)
+            choices = [None, *(rp.aggr_us * c for c in ROW_CHOICES if rp.aggr_us * c < fit)]
+            self.replay_row_us = next_in(choices, self.replay_row_us)
+            if self.replay_pos >= 0:
+                pos, self.replay_pos = self.replay_pos, -1
+                self.seek(pos)
         self.refresh_views(force=True)
 
     def toggle_record(self) -> None:
-        from damon_tui.tui import recording
-
         if self.recorder is not None:
             self.stop_recording()
             return
@@ -348,13 +399,9 @@ class DamonApp(App):
         self.refresh_views(force=True)
 
     def open_schemes(self) -> None:
-        from damon_tui.tui import schemes_screen
-
         schemes_screen.open_screen(self)
 
     def open_presets(self) -> None:
-        from damon_tui.tui import presets_screen
-
         presets_screen.open_screen(self)
 
     def switch_target(self, ops) -> None:
@@ -406,8 +453,6 @@ class DamonApp(App):
         return f"target {i + 1}/{n}: {name}"
 
     def open_targets(self) -> None:
-        from damon_tui.tui import targets_screen
-
         targets_screen.open_screen(self)
 
     # -- the view -----------------------------------------------------------------
@@ -440,7 +485,8 @@ class DamonApp(App):
         if rp is not None and len(rp):
             pos = max(self.replay_pos, 0)
             replay = ReplayState(pos, len(rp), self.replay_playing, rp.time_text(0),
-                                 rp.time_text(pos), rp.time_text(len(rp) - 1))
+                                 rp.time_text(pos), rp.time_text(len(rp) - 1),
+                                 self.replay_speed)
         rec = self.recorder
         return MonitorView(
             generation=gen, description=s.description, ops_line=s.ops_line(),
@@ -535,6 +581,4 @@ class DamonApp(App):
         return header_text(self.make_view(), width)
 
     def schemes_text(self, snap) -> Text:
-        from damon_tui.tui import schemes_view
-
         return schemes_view.render(self, snap)

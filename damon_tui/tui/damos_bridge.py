@@ -10,7 +10,11 @@ schemes in place (statistics and quota state kept), in the engine thread.
 from __future__ import annotations
 
 from damon_tui.damos.describe import LiveState
+from damon_tui.damos.io import load_schemes
+from damon_tui.damos.runtime import commit as commit_schemes
+from damon_tui.damos.runtime import validate_for_ops
 from damon_tui.errors import UserError
+from damon_tui.options.schemes import preset_from_args
 
 
 def runner_of(monitor):
@@ -39,8 +43,6 @@ def scheme_owners(app) -> list[str]:
 
 def apply(app, schemes) -> None:
     """Validate ``schemes`` and commit them to the running monitor (UserError if invalid)."""
-    from damon_tui.damos.runtime import commit as commit_schemes
-
     monitor = app.session.monitor
     if monitor is None:
         raise UserError("commit: a replayed record cannot run schemes")
@@ -99,10 +101,6 @@ def snapshot_regions(snap) -> list[tuple[int, int, int, int]]:
 
 def config_from_args(args, attrs, ops):
     """``(user schemes, preset, params, attrs)`` from ``--schemes/--preset/--profile``."""
-    from damon_tui.damos.io import load_schemes
-    from damon_tui.damos.runtime import validate_for_ops
-    from damon_tui.options.schemes import preset_from_args
-
     schemes = list(load_schemes(args.schemes)) if getattr(args, "schemes", None) else []
     if schemes:
         validate_for_ops(schemes, ops, attrs.sample_us, attrs.aggr_us)

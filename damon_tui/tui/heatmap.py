@@ -1,4 +1,13 @@
-"""The live heatmap widget: time (rows, newest at the bottom) against address (columns)."""
+"""The live heatmap widget: time (rows) against address (columns).
+
+By default every address range is shown side by side (a separator column stands for
+each unmonitored gap, its size on the axis) when they fit, else the hottest range,
+picked once.  Cells are coloured by heat on a truecolour ramp scaled to the data
+(linear or log, the scale in the legend); each character cell is two time rows (``▀``:
+the older row as foreground, the newer as background), so the screen holds twice the
+history.  ``c`` also offers damo's digit sets (one time row per line).  Live, the newest
+row is at the bottom; a replay that fits starts at the top like ``damo report heatmap``.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +16,48 @@ from functools import lru_cache
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from damon_tui.tui.colors import COLOR_SETS, LEVELS, level_styles
-from damon_tui.tui.models import HeatmapModel, ViewWindow, next_in, region_at
-from damon_tui.units import format_size, format_time_compact, format_time_us
+from damon_tui._fast import binning as _bin
+from damon_tui.tui.colors import (
+    COLOR_SETS,
+    HEAT_STEPS,
+    LEVELS,
+    half_block_style,
+    heat_color,
+    level_styles,
+)
+from damon_tui.tui.models import (
+    LOG_DECADES,
+    HeatmapModel,
+    ViewWindow,
+    heat_step,
+    next_in,
+    nice_scale,
+    region_at,
+    time_tick,
+)
+from damon_tui.units import format_rate, format_size, format_time_us
 
-MARGIN = 7  # left column with time labels
+MARGIN = 10  # left column with time labels
 FOOT = 3  # axis, legend, cursor lines
+TALL = 30  # from this height, a second axis line: the gaps' sizes and the end addresses
 HEAD = 1  # title line
+
+#: colour modes: the heat ramp (linear, log), then damo's digit sets
+MODES = ("linear", "log", *COLOR_SETS)
 
 _DIM = Style(dim=True)
 _TITLE = Style(bold=True)
 _CURSOR = Style(reverse=True, bold=True)
+_CURSOR_HALF = Style(color="white", bold=True)
 _EMPTY = Style()
+_SEP = Style(color="grey42")
 _DIGITS = "0123456789"
-
-
-def _short_addr(addr: int) -> str:
-    return f"{addr:#x}"
 
 
 class Heatmap(Widget, can_focus=True):
@@ -51,25 +80,38 @@ class Heatmap(Widget, can_focus=True):
         Binding("c", "next_colors", "Colours", show=False),
     ]
 
-    #: ``None`` = follow the hottest range; ``-1`` = all ranges; else a range index
+    #: ``None`` = the default (all ranges if they fit, else the hottest); ``-1`` = all
+    #: ranges; else a range index
     range_sel: reactive[int | None] = reactive(None, always_update=True)
-    colorset: reactive[str] = reactive("gray")
+    colorset: reactive[str] = reactive("linear")
+
+    class SlotsChanged(Message):
+        """The number of time rows the heatmap shows changed (a replay refits)."""
+
+        def __init__(self, slots: int) -> None:
+            self.slots = slots
+            super().__init__()
 
     def __init__(self, model: HeatmapModel | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.model = model
         self.zoom = 1.0
-        self.zoom_center: float | None = None  # offset in the space
-        self.cursor_row = 0  # 0 = newest row
+        self.zoom_center: float | None = None  # a fine-bin position
+        self.cursor_row = 0  # screen lines above the newest line
         self.cursor_col: int | None = None
-        #: id(row) -> (key, row, Strip): one finished line per time row, so a scroll
-        #: builds only the new row's Strip and Textual reuses the others' own caches
+        #: line group -> (key, rows, Strip): a line is rebuilt only when its rows change
         self._cache: dict = {}
-        self._label_every = 1_000_000  # us between time labels (a multiple of row time)
         self._window: ViewWindow | None = None
-        self._rows_shown: list = []
-        self._legend_max_hz: float = 0.0
         self._view_rows: tuple = ()  # the rows of the last view (oldest first)
+        self._by_slot: dict = {}
+        self._top = 0  # line group drawn on the first grid line
+        self._newest = 0  # line group of the newest row
+        self._row_us = 0
+        self._label_every = 1_000_000
+        self._top_value = 0.0  # the colour scale's top, a fraction of nr_samples
+        self._hz_per_value = 0.0
+        self._anchor_top = False
+        self._slots_posted = 0
         #: the shown target's mapping names (a ``NameIndex``), for the axis and cursor
         self.names = None
 
@@ -80,7 +122,25 @@ class Heatmap(Widget, can_focus=True):
 
     @property
     def grid_height(self) -> int:
-        return max(self.size.height - HEAD - FOOT, 1)
+        return max(self.size.height - HEAD - self.foot, 1)
+
+    @property
+    def foot(self) -> int:
+        return FOOT + (self.size.height >= TALL)
+
+    @property
+    def half(self) -> bool:
+        """Two time rows per character cell (the heat ramp), else one (damo's digits)."""
+        return self.colorset in ("linear", "log")
+
+    @property
+    def slots_per_line(self) -> int:
+        return 2 if self.half else 1
+
+    @property
+    def visible_slots(self) -> int:
+        """Time rows on screen."""
+        return self.grid_height * self.slots_per_line
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height
@@ -94,75 +154,119 @@ class Heatmap(Widget, can_focus=True):
         if self.range_sel == -1:
             return None
         if self.range_sel is None:
-            return m.hottest_range()
+            return m.shown_range(self.grid_width)
         return min(self.range_sel, len(m.space.ranges) - 1)
 
     def window(self) -> ViewWindow | None:
         m = self.model
         if m is None or m.space is None or not m.space.total:
             return None
-        lo, hi = m.space.range_bounds(self.current_range())
+        nb = m.fine_bins
+        lo, hi = m.space.range_bins(self.current_range(), nb)
         if self.zoom > 1:
             span = max(int((hi - lo) / self.zoom), 1)
             center = self.zoom_center if self.zoom_center is not None else (lo + hi) / 2
             zlo = int(min(max(center - span / 2, lo), hi - span))
             lo, hi = zlo, zlo + span
-        return ViewWindow(m.space, lo, hi, self.grid_width)
+        return ViewWindow(m.space, lo, hi, self.grid_width, nb)
 
     def update(self, view) -> None:
         """Draw the shown target's rows of ``view`` (a ``MonitorView``)."""
         if view.heatmap is not None:
             self.model = view.heatmap
         self._view_rows = view.rows
+        self._anchor_top = view.replay is not None
         self.names = view.names
+        before = self._layout_key()
+        recent = {g: self._line_rows(g) for g in (self._newest - 1, self._newest)}
         self.prepare()
-        self.refresh()
+        if before != self._layout_key() or not self.is_mounted:
+            self.refresh()
+            return
+        # the lines stay where they are (no scroll, same window and scale): repaint only
+        # the lines whose rows changed, the title and the footer (the rest is identical)
+        width = self.size.width
+        for g in range(self._newest - 1, self._newest + 1):
+            rows = self._line_rows(g)
+            old = recent.get(g)
+            if old is None or any(a is not b for a, b in zip(old, rows, strict=True)):
+                self.refresh(Region(0, HEAD + g - self._top, width, 1))
+        self.refresh(Region(0, 0, width, HEAD))
+        self.refresh(Region(0, self.size.height - self.foot, width, self.foot))
+
+    def _layout_key(self) -> tuple:
+        """What places every line: when it changes, the whole widget is repainted."""
+        return (self._top, self._window, self._top_value, self.colorset, self._row_us,
+                self.size, self.cursor_row, self.cursor_col)
 
     def prepare(self) -> None:
-        """Snapshot the rows and window for this frame (called before refresh)."""
-        m = self.model
+        """Place the rows on the lines and fix the colour scale for this frame."""
         self._window = self.window()
-        if m is None:
-            self._rows_shown = []
+        rows = self._view_rows
+        spl = self.slots_per_line
+        h = self.grid_height
+        if self.model is None or not rows:
+            self._by_slot = {}
             return
-        rows = list(self._view_rows[-self.grid_height:])
-        rows.reverse()  # index 0 = newest
-        self._rows_shown = rows
-        if len(self._cache) > 2 * len(rows) + 8:  # keep the cache to the rows on screen
-            keep = {id(r) for r in rows}
-            self._cache = {k: v for k, v in self._cache.items() if k in keep}
-        if rows:
-            r = rows[0]
-            self._legend_max_hz = r.nr_samples * 1e6 / max(r.aggr_us, 1)
-            self._label_every = _nice_interval(5 * r.aggr_us * max(m.snapshots_per_row, 1))
-        if self.cursor_row >= len(rows):
-            self.cursor_row = max(len(rows) - 1, 0)
+        newest = rows[-1].slot // spl
+        first = rows[0].slot // spl
+        self._top = first if self._anchor_top and newest - first < h else newest - h + 1
+        self._newest = newest
+        lo_slot = self._top * spl
+        by_slot: dict = {}
+        for r in reversed(rows):
+            if r.slot < lo_slot:
+                break
+            by_slot.setdefault(r.slot, r)
+        self._by_slot = by_slot
+        last = rows[-1]
+        self._row_us = last.row_us
+        self._hz_per_value = last.nr_samples * 1e6 / max(last.aggr_us, 1)
+        top = max((r.vmax for r in by_slot.values()), default=0.0)
+        self._top_value = nice_scale(top * self._hz_per_value) / self._hz_per_value
+        self._label_every = time_tick(5 * spl * self._row_us)
+        keep = range(self._top, newest + 1)
+        if len(self._cache) > 2 * h + 8:
+            self._cache = {g: v for g, v in self._cache.items() if g in keep}
+        if self.cursor_row > newest - self._top:
+            self.cursor_row = max(newest - self._top, 0)
 
-    def _cells(self, row) -> list:
-        return self.model.row_cells(row, self._window)
+    def _line_rows(self, g: int) -> tuple:
+        spl = self.slots_per_line
+        return tuple(self._by_slot.get(g * spl + i) for i in range(spl))
 
-    def _row_label(self, row, newest: bool) -> str:
-        """``now`` on the newest row; else the row's own time when it crosses a tick.
+    def _cells(self, row) -> list[float]:
+        """Column values of ``row`` (``-1``: no data or a separator)."""
+        if row is None or self.model is None or self._window is None:
+            return [-1.0] * self.grid_width
+        b0, b1 = self.model.columns_for(self._window, row.space)
+        return list(_bin.columns(row.values, b0, b1))
 
-        Labels belong to the row (not to its position on screen), so a row's line never
-        changes while it scrolls and its cached Strip stays valid.
-        """
-        if newest:
-            return "now"
+    def _row_label(self, g: int) -> str:
+        """The time of the tick inside line ``g`` (ticks are >= a line apart: no repeats)."""
+        span = self.slots_per_line * self._row_us
+        start, end = g * span, (g + 1) * span
         every = self._label_every
-        if row.end_us // every != row.start_us // every:
-            return format_time_compact(row.end_us // every * every)
-        return ""
+        tick = -(-start // every) * every
+        if tick >= end:
+            return ""
+        return format_time_us(tick, 1) if tick else "0 s"
 
-    def _row_strip(self, row, newest: bool) -> Strip:
-        """The row's whole line (label and cells), cached per row content and view."""
-        label = self._row_label(row, newest)
-        key = (row.count, row.end_us, self._window, self.colorset, label, self.size.width)
-        hit = self._cache.get(id(row))
-        if hit is not None and hit[0] == key and hit[1] is row:
-            return hit[2]
-        strip = self._line(label, self._segments(self._cells(row), None))
-        self._cache[id(row)] = (key, row, strip)
+    def _line_strip(self, g: int, cur_col: int | None = None) -> Strip:
+        """Line ``g``'s whole strip (label and cells), cached while its rows stay."""
+        rows = self._line_rows(g)
+        key = (self._window, self.colorset, self._top_value, self.size.width, self._row_us)
+        if cur_col is None:
+            hit = self._cache.get(g)
+            if hit is not None and hit[0] == key and all(
+                    a is b for a, b in zip(hit[1], rows, strict=True)):
+                return hit[2]
+        cells = [self._cells(r) for r in rows]
+        grid = self._half_segments(cells[0], cells[1], cur_col) if self.half else \
+            self._digit_segments(cells[0], cur_col)
+        strip = self._line(self._row_label(g), grid)
+        if cur_col is None:
+            self._cache[g] = (key, rows, strip)
         return strip
 
     def _line(self, label: str, grid: list[Segment]) -> Strip:
@@ -173,19 +277,54 @@ class Heatmap(Widget, can_focus=True):
             strip = strip.crop(0, width)
         return strip.extend_cell_length(width)
 
-    def _segments(self, cells: list, cur_col: int | None) -> list[Segment]:
+    def _separators(self) -> frozenset[int]:
+        return self._window.separators if self._window is not None else frozenset()
+
+    def _half_segments(self, upper: list[float], lower: list[float],
+                       cur_col: int | None) -> list[Segment]:
+        top, log = self._top_value, self.colorset == "log"
+        seps = self._separators()
+        segs: list[Segment] = []
+        run_style: Style | None = None
+        run_text: list[str] = []
+        for c in range(len(upper)):
+            if c in seps:
+                st, ch = _SEP, "┊"
+            else:
+                u = heat_step(upper[c], top, log, HEAT_STEPS)
+                lo = heat_step(lower[c], top, log, HEAT_STEPS)
+                if u >= 0:
+                    st, ch = half_block_style(u, lo), "▀"
+                elif lo >= 0:
+                    st, ch = half_block_style(lo, -1), "▄"
+                else:
+                    st, ch = _EMPTY, " "
+                if c == cur_col:
+                    st = _cursor_half(max(lo, u))
+                    ch = "◆"
+            if st is not run_style:
+                if run_text:
+                    segs.append(Segment("".join(run_text), run_style))
+                run_style, run_text = st, []
+            run_text.append(ch)
+        if run_text:
+            segs.append(Segment("".join(run_text), run_style))
+        return segs
+
+    def _digit_segments(self, cells: list[float], cur_col: int | None) -> list[Segment]:
         styles = level_styles(self.colorset)
         cursor_styles = _cursor_styles(self.colorset)
+        seps = self._separators()
         segs: list[Segment] = []
-        run_style, run_text = None, []
+        run_style: Style | None = None
+        run_text: list[str] = []
         for c, v in enumerate(cells):
-            if v is None:
-                lvl = -1
-                st, ch = _EMPTY, " "
+            if c in seps:
+                lvl, st, ch = -1, _SEP, "┊"
+            elif v < 0:
+                lvl, st, ch = -1, _EMPTY, " "
             else:
-                lvl = int(v * LEVELS)
-                if lvl >= LEVELS:
-                    lvl = LEVELS - 1
+                lvl = min(int(v * LEVELS), LEVELS - 1)
                 st, ch = styles[lvl], _DIGITS[lvl]
             if c == cur_col:
                 st = cursor_styles[lvl]
@@ -204,22 +343,23 @@ class Heatmap(Widget, can_focus=True):
         h = self.size.height
         if y == 0:
             return self._text_line(self.title_text(), width, _TITLE)
-        if y >= h - FOOT:
-            which = y - (h - FOOT)
+        foot = self.foot
+        if y >= h - foot:
+            which = y - (h - foot) - (foot - FOOT)
+            if which == -1:
+                return self._gap_line(width)
             if which == 0:
                 return self._axis_line(width)
             if which == 1:
                 return self._legend_line(width)
             return self._text_line(self.cursor_text(), width, Style())
-        grid_y = y - HEAD
-        row_idx = self.grid_height - 1 - grid_y  # bottom line = newest row
-        if row_idx >= len(self._rows_shown) or self._window is None:
+        g = self._top + y - HEAD
+        if not self._by_slot or self._window is None or g > self._newest:
             return self._text_line("", width, Style())
-        row = self._rows_shown[row_idx]
-        if row_idx == self.cursor_row and self.has_focus and self.cursor_col is not None:
-            label = self._row_label(row, row_idx == 0)
-            return self._line(label, self._segments(self._cells(row), self.cursor_col))
-        return self._row_strip(row, row_idx == 0)
+        if (self.has_focus and self.cursor_col is not None
+                and g == self._newest - self.cursor_row):
+            return self._line_strip(g, self.cursor_col)
+        return self._line_strip(g)
 
     @staticmethod
     def _text_line(text: str, width: int, style: Style) -> Strip:
@@ -227,37 +367,83 @@ class Heatmap(Widget, can_focus=True):
 
     def _axis_line(self, width: int) -> Strip:
         w = self._window
-        if w is None:
+        if w is None or not w.columns:
             return self._text_line("", width, Style())
-        left = _short_addr(w.space.offset_to_addr(w.lo))
-        right = _short_addr(w.space.offset_to_addr(max(w.hi - 1, w.lo)) + 1)
-        size = format_size(w.hi - w.lo, 1)
-        gw = self.grid_width
-        mid = f"{size}"
-        if self.names is not None:  # which mappings the window spans
-            lo_addr = w.space.offset_to_addr(w.lo)
-            hi_addr = w.space.offset_to_addr(max(w.hi - 1, w.lo)) + 1
-            label = self.names.label(lo_addr, hi_addr, max(gw - len(left) - len(right) - 14, 6))
-            if label != "-":
-                mid = f"{label} · {size}"
-        inner = gw - len(left) - len(right)
-        if inner >= len(mid) + 2:
-            pad = inner - len(mid)
-            text = left + " " * (pad // 2) + mid + " " * (pad - pad // 2) + right
-        elif inner >= 1:
-            text = left + " " * inner + right
-        else:
-            text = left
-        return self._text_line(" " * MARGIN + text, width, _DIM)
+        gw = min(self.grid_width, len(w.columns))
+        buf = [" "] * gw
+        segments = w.segments()
+        if len(segments) == 1:  # one range: its ends' addresses and its size / name
+            _r, c0, c1 = segments[0]
+            lo, hi = w.span_addrs(c0, c1)
+            left, right = f"{lo:#x}", f"{hi:#x}"
+            _place(buf, left, c0 + len(left) // 2, c0, c1)
+            _place(buf, right, c1 - (len(right) + 1) // 2, c0, c1)
+            mid = self._range_label(lo, hi, c1 - c0 - len(left) - len(right) - 2)
+            _place(buf, mid, (c0 + c1) // 2, c0 + len(left) + 1, c1 - len(right) - 1)
+        else:  # several: each range's name or size under its columns
+            for _r, c0, c1 in segments:
+                lo, hi = w.span_addrs(c0, c1)
+                _place(buf, self._range_label(lo, hi, c1 - c0), (c0 + c1) // 2, c0, c1)
+        if self.size.height < TALL:  # no gap line: gap sizes here where there is room
+            for c, gap in w.gaps():
+                _place(buf, f"┊{format_size(gap, 0)}┊", c, 0, gw)
+        return self._text_line(" " * MARGIN + "".join(buf), width, _DIM)
+
+    def _gap_line(self, width: int) -> Strip:
+        """The first and last address shown and, under each separator, its gap's size."""
+        w = self._window
+        if w is None or not w.columns:
+            return self._text_line("", width, Style())
+        gw = min(self.grid_width, len(w.columns))
+        buf = [" "] * gw
+        segments = w.segments()
+        if len(segments) > 1:
+            lo = w.span_addrs(segments[0][1], segments[0][2])[0]
+            hi = w.span_addrs(segments[-1][1], segments[-1][2])[1]
+            _place(buf, f"{lo:#x}", 0, 0, gw)
+            _place(buf, f"{hi:#x}", gw, 0, gw)
+        for c, gap in w.gaps():
+            if not _place(buf, f"┊{format_size(gap, 0)} gap┊", c, 0, gw):
+                if not _place(buf, f"┊{format_size(gap, 0)}┊", c, 0, gw):
+                    _place(buf, "┊", c, c, c + 1)
+        return self._text_line(" " * MARGIN + "".join(buf), width, _DIM)
+
+    def _range_label(self, lo: int, hi: int, room: int) -> str:
+        """``name · size`` of addresses ``[lo, hi)`` in ``room`` cells (or less)."""
+        size = format_size(hi - lo, 1)
+        if self.names is not None:
+            name = self.names.label(lo, hi, room)
+            if name != "-" and len(name) + len(size) + 3 <= room:
+                return f"{name} · {size}"
+            if name != "-" and "…" not in name:
+                return name  # the name says more than the size
+        return size if len(size) <= room else format_size(hi - lo, 0)
 
     def _legend_line(self, width: int) -> Strip:
-        styles = level_styles(self.colorset)
-        hz = self._legend_max_hz
         segs = [Segment(f"{'heat':>{MARGIN - 1}} ", _DIM)]
-        segs.append(Segment("0 Hz ", _DIM))
-        for lvl in range(LEVELS):
-            segs.append(Segment(str(lvl), styles[lvl]))
-        segs.append(Segment(f" {hz:g} Hz ({self.colorset})", _DIM))
+        if self.half:
+            top_hz = self._top_value * self._hz_per_value
+            log = self.colorset == "log"
+            wide = width >= 80
+            segs.append(Segment("idle " if wide else "", _DIM))
+            segs.append(Segment("█", Style(color=heat_color(0))))
+            low = format_rate(top_hz / 10 ** LOG_DECADES) if log else "0"
+            segs.append(Segment(f"  {low} ", _DIM))
+            n = 12 if wide else 6
+            for i in range(n):
+                segs.append(Segment("█", Style(color=heat_color(
+                    1 + i * (HEAT_STEPS - 1) // (n - 1)))))
+            scale = (f"log, {LOG_DECADES} decades" if log else "linear") if wide else \
+                ("log" if log else "linear")
+            segs.append(Segment(f" {format_rate(top_hz)} ({scale}{'; c: colours' if wide else ''})",
+                                _DIM))
+        else:
+            styles = level_styles(self.colorset)
+            hz = self._hz_per_value
+            segs.append(Segment("0 Hz ", _DIM))
+            for lvl in range(LEVELS):
+                segs.append(Segment(str(lvl), styles[lvl]))
+            segs.append(Segment(f" {format_rate(hz)} (damo {self.colorset})", _DIM))
         return Strip(segs).crop(0, width).extend_cell_length(width)
 
     def title_text(self) -> str:
@@ -267,50 +453,72 @@ class Heatmap(Widget, can_focus=True):
         rng = self.current_range()
         n = len(m.space.ranges)
         if rng is None:
-            what = f"all {n} ranges"
+            what = f"all {n} ranges" if n > 1 else "1 range"
         else:
             which = "hottest " if self.range_sel is None else ""
             what = f"{which}range {rng + 1}/{n}"
-        row = m.rows[-1]
-        per_row = format_time_us(row.aggr_us * m.snapshots_per_row)
         zoom = f" zoom {self.zoom:g}x" if self.zoom > 1 else ""
-        return f"{what}{zoom} · row {per_row}"
+        per_row = format_time_us(self._row_us or m.row_us)
+        span = format_time_us(self.visible_slots * (self._row_us or m.row_us))
+        per_line = " (2 per line)" if self.half else ""
+        forms = (f"{what}{zoom} · row {per_row}{per_line} · screen {span}",
+                 f"{what}{zoom} · row {per_row} · screen {span}",
+                 f"{what}{zoom} · row {per_row}")
+        width = self.size.width or 200
+        return next((f for f in forms if len(f) <= width), forms[-1])
 
     def cursor_info(self) -> tuple | None:
         """``(start, end, nr_accesses, age, row)`` of the region under the cursor."""
-        if self.cursor_col is None or not self._rows_shown or self._window is None:
+        w = self._window
+        if self.cursor_col is None or not self._by_slot or w is None or not w.columns:
             return None
-        row = self._rows_shown[min(self.cursor_row, len(self._rows_shown) - 1)]
-        addrs = self._window.column_addrs()
-        c = min(self.cursor_col, len(addrs) - 2)
-        addr = (addrs[c] + addrs[c + 1]) // 2 if addrs[c + 1] > addrs[c] else addrs[c]
-        reg = region_at(row.last, addr)
+        rows = [r for r in self._line_rows(self._newest - self.cursor_row) if r is not None]
+        if not rows or rows[-1].last is None:
+            return None
+        row = rows[-1]
+        addrs = w.column_addrs(min(self.cursor_col, len(w.columns) - 1))
+        if addrs is None:
+            return None
+        reg = region_at(row.last, (addrs[0] + addrs[1]) // 2)
         return (*reg, row) if reg else None
 
     def cursor_text(self) -> str:
         width = self.size.width or 200
         if self.cursor_col is None:
             return next((t for t in _HINTS if len(t) <= width), _HINTS[-1])
+        gap = self._gap_under_cursor()
+        if gap is not None:
+            return f"gap: {format_size(gap, 1)} not monitored between two ranges"
         info = self.cursor_info()
         if info is None:
             return "cursor: no region here"
         s, e, nr, age, row = info
         name = f"{self.names.label(s, e, 24)} " if self.names is not None else ""
-        full = (f"{name}{s:#x}-{e:#x} {format_size(e - s, 1)} · nr_accesses "
-                f"{nr}/{row.nr_samples} · age {age} ({format_time_us(age * row.aggr_us)})")
-        if len(full) <= width:
-            return full
-        return (f"{name}{s:#x} {format_size(e - s, 1)} nr_acc {nr}/{row.nr_samples} "
-                f"age {format_time_compact(age * row.aggr_us)}")
+        hz = format_rate(nr * 1e6 / max(row.aggr_us, 1))
+        size, age_t = format_size(e - s, 1), format_time_us(age * row.aggr_us, 1)
+        forms = (f"{name}{s:#x}-{e:#x} {size} · nr_accesses {nr}/{row.nr_samples} ({hz}) · "
+                 f"age {age} ({age_t}) · at {format_time_us(row.end_us, 1)}",
+                 f"{name}{s:#x} {size} · nr_accesses {nr}/{row.nr_samples} · age {age} ({age_t})",
+                 f"{name}{s:#x} {size} nr_acc {nr}/{row.nr_samples} age {age_t}",
+                 f"{s:#x} {size} nr_acc {nr}/{row.nr_samples} age {age_t}")
+        return next((f for f in forms if len(f) <= width), forms[-1][:width])
+
+    def _gap_under_cursor(self) -> int | None:
+        w = self._window
+        if w is None or self.cursor_col is None:
+            return None
+        return dict(w.gaps()).get(self.cursor_col)
 
     # -- actions --------------------------------------------------------------
     def action_cursor(self, drow: int, dcol: int) -> None:
         if self.cursor_col is None:
             self.cursor_col = self.grid_width // 2
+            if self._window is not None and self.cursor_col in self._window.separators:
+                self.cursor_col += 1  # start on memory, not on a gap
             self.cursor_row = 0
         else:
             self.cursor_col = max(0, min(self.grid_width - 1, self.cursor_col + dcol))
-            self.cursor_row = max(0, min(max(len(self._rows_shown) - 1, 0),
+            self.cursor_row = max(0, min(max(self._newest - self._top, 0),
                                          self.cursor_row + drow))
         self.refresh()
 
@@ -319,9 +527,10 @@ class Heatmap(Widget, can_focus=True):
         if factor == 0:
             self.zoom, self.zoom_center = 1.0, None
         else:
-            if w is not None:
+            if w is not None and w.columns:
                 col = self.cursor_col if self.cursor_col is not None else self.grid_width // 2
-                self.zoom_center = w.lo + (w.hi - w.lo) * (col + 0.5) / max(w.width, 1)
+                b0, b1 = w.columns[min(col, len(w.columns) - 1)]
+                self.zoom_center = (b0 + b1) / 2 if b0 >= 0 else (w.lo + w.hi) / 2
             self.zoom = min(max(self.zoom * factor, 1.0), 4096.0)
             if self.zoom == 1.0:
                 self.zoom_center = None
@@ -341,8 +550,10 @@ class Heatmap(Widget, can_focus=True):
         self.redraw()
 
     def action_next_colors(self) -> None:
-        self.colorset = next_in(COLOR_SETS, self.colorset)
+        self.colorset = next_in(MODES, self.colorset)
+        self.cursor_row = 0
         self.redraw()
+        self._post_slots()
 
     def redraw(self) -> None:
         self.prepare()
@@ -350,16 +561,42 @@ class Heatmap(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         self.redraw()
+        self._post_slots()
+
+    def _post_slots(self) -> None:
+        n = self.visible_slots
+        if n != self._slots_posted:
+            self._slots_posted = n
+            self.post_message(self.SlotsChanged(n))
 
 
-_HINTS = ("arrows: cursor · +/- zoom · r/a range · c colours",
-          "arrows cursor +/- zoom r/a range c colours",
-          "arrows +/- r a c (? help)")
+_HINTS = ("arrows: cursor · +/- zoom · r/a range · c colours · T row time",
+          "arrows cursor +/- zoom r/a range c colours T rows",
+          "arrows +/- r a c T (? help)")
+
+
+def _place(buf: list[str], text: str, center: int, lo: int, hi: int) -> bool:
+    """Write ``text`` centred on ``center`` within ``[lo, hi)`` of ``buf`` if those cells
+    are free (a label never overwrites another)."""
+    if not text:
+        return False
+    start = min(max(center - len(text) // 2, lo), hi - len(text))
+    if start < lo or start < 0 or start + len(text) > len(buf):
+        return False
+    if any(ch != " " for ch in buf[max(start - 1, 0):start + len(text) + 1]):
+        return False  # taken, or touching another label
+    buf[start:start + len(text)] = list(text)
+    return True
 
 
 @lru_cache(maxsize=64)
 def _label_segment(label: str) -> Segment:
     return Segment(f"{label:>{MARGIN - 1}} ", _DIM)
+
+
+@lru_cache(maxsize=64)
+def _cursor_half(step: int) -> Style:
+    return _CURSOR_HALF + Style(bgcolor=heat_color(step) if step >= 0 else None)
 
 
 @lru_cache(maxsize=8)
@@ -368,13 +605,3 @@ def _cursor_styles(colorset: str) -> dict[int, Style]:
     out = {lvl: st + _CURSOR for lvl, st in enumerate(level_styles(colorset))}
     out[-1] = _EMPTY + _CURSOR
     return out
-
-
-def _nice_interval(us: int) -> int:
-    """The smallest 1-2-5 step of time >= ``us`` (time label spacing)."""
-    step = 1000
-    while True:
-        for m in (1, 2, 5):
-            if step * m >= us:
-                return step * m
-        step *= 10

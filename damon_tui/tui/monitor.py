@@ -36,7 +36,7 @@ HELP_TEXT = """\
 
 [b]Monitor[/b]
   space   pause / resume (replay: play)   n   one step while paused
-  s       speed 1x, 10x, 100x, max        T   time per heatmap row
+  s       speed 1x, 10x, 100x, max        T   time per heatmap row (rebuilt)
   w       record on / off                 o   sort regions
   h       histogram: idle time (recency) or temperature, by size
   e       schemes editor                  p   presets (reclaim, lru_sort)
@@ -48,15 +48,17 @@ HELP_TEXT = """\
 [b]Heatmap[/b]
   arrows  cursor: region, nr_accesses, age and size under it
   + - 0   zoom in / out around the cursor, reset
-  r       next address range (hottest, 1..N, all)     a   all ranges
-  c       colour set (gray, flame, emotion)
+  r       next address range (default, 1..N, all)     a   all ranges
+  c       colours: heat linear, heat log, damo's digits (gray, flame, emotion)
 [b]Replay[/b]
   [ ]     one snapshot back / forward     { }  10 % back / forward
   home    first snapshot                  end  last snapshot
 
-Rows are aggregation intervals (or groups of them), newest at the bottom;
-columns are addresses.  A cell's digit is damo's: the byte-weighted mean of
-nr_accesses over the cell, 0 (idle) .. 9 (accessed at every sample).
+Rows are equal slices of time (T), newest at the bottom (a replay that fits
+starts at the top); each character holds two rows, the older on top.  Columns
+are addresses: every range when they fit, gaps shown as ┊ with their size.
+A cell's heat is the byte-weighted mean access frequency over it, coloured on
+the scale in the legend; damo's digits are 0 (idle) .. 9 (every sample).
 """
 
 
@@ -101,7 +103,7 @@ class MonitorScreen(Screen):
         Binding("end", "seek_to(-1)", "Last", show=False),
     ]
 
-    _LIVE_ONLY = {"speed", "record", "schemes", "presets", "step"}
+    _LIVE_ONLY = {"record", "schemes", "presets", "step"}
     _REPLAY_ONLY = {"seek", "seek_to", "whatif"}
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -144,6 +146,9 @@ class MonitorScreen(Screen):
         timeline.display = self.app.session.replay is not None
         yield timeline
         yield Footer(compact=True)
+
+    def on_heatmap_slots_changed(self, msg: Heatmap.SlotsChanged) -> None:
+        self.app.refit_heat_slots(msg.slots)
 
     def on_mount(self) -> None:
         self.query_one(Heatmap).focus()

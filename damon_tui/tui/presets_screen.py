@@ -8,6 +8,7 @@ join the monitor's schemes (``damos_bridge.effective_schemes``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
@@ -17,22 +18,29 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static
 
+import damon_tui.damos.presets  # noqa: F401
 from damon_tui.damos.describe import LiveState, describe, why_not
+from damon_tui.damos.presets import (
+    Module,
+    boot_params,
+    get_preset,
+    list_profiles,
+    load_profile,
+    module_param_writes,
+    save_profile,
+)
+from damon_tui.engine import IntervalsGoal
 from damon_tui.errors import UserError
 from damon_tui.kernel.modules import KernelModule
 from damon_tui.kernel.sysfs import new_io
+from damon_tui.tui import damos_bridge
 from damon_tui.tui.schemes_screen import PromptScreen
-from damon_tui.units import format_size
+from damon_tui.units import format_size, format_time_us
 
 PRESET_NAMES = ("reclaim", "lru_sort")
 
 
 def open_screen(app) -> None:
-    try:
-        import damon_tui.damos.presets  # noqa: F401
-    except ImportError as e:
-        app.notify(f"not available: presets need DAMOS ({e})", severity="warning")
-        return
     if not app.session.live:
         app.notify("not available: presets run on a live target, not on a replay",
                    severity="warning")
@@ -42,8 +50,6 @@ def open_screen(app) -> None:
 
 def make_modules(app) -> dict:
     """One ``Module`` per preset whose commits apply to the app's monitor."""
-    from damon_tui.damos.presets import Module, get_preset
-
     paths = getattr(app.session, "kernel_paths", None)
     if paths is not None:  # --kernel: the real DAMON_RECLAIM / DAMON_LRU_SORT
         out = {}
@@ -69,8 +75,6 @@ def _other_running(app, name: str):
 
 def _committer(app, name: str):
     def on_commit(cfg) -> None:
-        from damon_tui.tui import damos_bridge
-
         # the module's ``running`` is already ``cfg``: the order of scheme_owners
         damos_bridge.apply(app, damos_bridge.effective_schemes(app))
         _apply_attrs(app, cfg)
@@ -80,10 +84,6 @@ def _committer(app, name: str):
 
 def _apply_attrs(app, cfg) -> None:
     """The module's monitoring attributes (sample/aggr/regions) for the monitor."""
-    from dataclasses import replace
-
-    from damon_tui.engine import IntervalsGoal
-
     monitor = app.session.monitor
     a = monitor.attrs
     goal = IntervalsGoal(*cfg.intervals_goal) if cfg.intervals_goal else IntervalsGoal()
@@ -104,8 +104,6 @@ def write(app, module, name: str, value) -> str:
         module.running, module.running_inputs = saved
         raise
     if name == "enabled" and not module.enabled and saved[0] is not None:
-        from damon_tui.tui import damos_bridge
-
         damos_bridge.apply(app, damos_bridge.effective_schemes(app))
         damos_bridge.set_region(app, None)
     return f"{module.preset.title}.{name} = {module.read(name)}"
@@ -122,8 +120,6 @@ def enable_from_args(app, preset, params) -> None:
 
 def _human(p, value: str) -> str:
     """``120000000 (2 m)``: the raw value with a readable form for times and sizes."""
-    from damon_tui.units import format_size, format_time_us
-
     if not value.isdigit() or value == "0":
         return value
     v = int(value)
@@ -250,8 +246,6 @@ class PresetScreen(Screen):
 
     def fill(self) -> None:
         """State and statistics at the top, then the writable parameters."""
-        from damon_tui.tui import damos_bridge
-
         mod = self.module
         preset = mod.preset
         mod.kdamond_pid = self.app.pid_provider()
@@ -394,8 +388,6 @@ class PresetScreen(Screen):
                                           "my-reclaim"), done)
 
     def save(self, name: str, directory: str | None = None) -> Path | None:
-        from damon_tui.damos.presets import save_profile
-
         try:
             path = save_profile(name, self.module.preset, self.module.inputs,
                                 directory=directory or self.app.profiles_dir)
@@ -406,8 +398,6 @@ class PresetScreen(Screen):
         return path
 
     def action_load(self) -> None:
-        from damon_tui.damos.presets import list_profiles
-
         names = ", ".join(p.name for p in list_profiles(self.app.profiles_dir)
                           if p.preset == self.preset_name)
 
@@ -419,8 +409,6 @@ class PresetScreen(Screen):
 
     def load(self, name: str) -> bool:
         """Load a profile's parameters into the inputs (commit_inputs applies them)."""
-        from damon_tui.damos.presets import load_profile
-
         try:
             profile = load_profile(name, self.app.profiles_dir)
         except UserError as e:
@@ -439,8 +427,6 @@ class PresetScreen(Screen):
         return True
 
     def export_text(self) -> str:
-        from damon_tui.damos.presets import boot_params, module_param_writes
-
         mod = self.module
         return ("# kernel command line\n" + boot_params(mod.preset, mod.inputs) +
                 "\n\n" + module_param_writes(mod.preset, mod.inputs))

@@ -7,7 +7,9 @@ import threading
 import time
 from pathlib import Path
 
+from damon_tui.damos.io import scheme_to_dict
 from damon_tui.errors import UserError
+from damon_tui.record import RecordWriter, make_header
 
 
 class NotAvailable(Exception):
@@ -59,22 +61,13 @@ def default_path() -> str:
 
 def start(session, path: str | None = None) -> Recorder:
     """Open a record file for ``session``'s monitor (its header names ops and attrs)."""
-    try:
-        from damon_tui.record import RecordWriter, make_header
-    except ImportError as e:
-        raise NotAvailable(f"the record module is not installed ({e})") from None
     if not session.live:
         raise NotAvailable("recording needs a live target (this is a replay)")
 
     ops, attrs = session.ops, session.monitor.attrs
     schemes = None
     if getattr(session.monitor, "schemes", ()):
-        try:
-            from damon_tui.damos.io import scheme_to_dict
-
-            schemes = [scheme_to_dict(s) for s in session.monitor.schemes]
-        except ImportError:
-            schemes = None
+        schemes = [scheme_to_dict(s) for s in session.monitor.schemes]
     header = make_header(
         ops=ops.kind, clock=ops.clock, resolution=ops.resolution,
         access_check=ops.access_check,

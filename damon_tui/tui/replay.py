@@ -1,7 +1,8 @@
 """Replay of a record file (damon-tui's or damo's) through the same widgets.
 
 ``Replay`` wraps a decoded ``Record`` and builds engine-like snapshots by index; the
-app feeds the snapshots before the timeline position into its models.  The schemes a
+app feeds every snapshot up to the timeline position into its models (so the heatmap
+shows the record so far, the whole record at its end).  The schemes a
 damon-tui record was made with (header) and their per-snapshot statistics (frame
 extensions) come back as ``Snapshot.schemes``; working-set percentiles are computed
 once over the whole record with the report's Cython code.
@@ -9,13 +10,11 @@ once over the whole record with the report's Cython code.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from damon_tui.engine import TargetSnapshot
 from damon_tui.units import format_time_us
-
-#: snapshots fed into the models when the timeline jumps (the visible history)
-SEEK_WINDOW = 120
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,8 @@ class Replay:
         #: problems met while reading the record's schemes (shown as notifications)
         self.notes: list[str] = []
         self.schemes = self._header_schemes()
+        #: end of each snapshot in us since the record's start (play and fitting)
+        self.ends_us = self._ends()
         self._ext = dict(record.extensions)
         self._ext_cache: dict[int, tuple] = {}
         self._wss: dict[int, WholeWss] = {}
@@ -82,6 +83,25 @@ class Replay:
         except UserError as e:
             self.notes.append(f"schemes not shown: {e}")
             return ()
+
+    def _ends(self) -> list[int]:
+        ends = [0] * self.record.nr_snapshots
+        for t in self.record.targets:
+            for i in range(t.nr_snapshots):
+                ends[i] = max(ends[i], (t.snap_end[i] - self.start_ns) // 1000)
+        return ends
+
+    @property
+    def duration_us(self) -> int:
+        """From the record's start to its last snapshot's end."""
+        return self.ends_us[-1] if self.ends_us else 0
+
+    def end_us(self, i: int) -> int:
+        return self.ends_us[i] if self.ends_us else 0
+
+    def index_at(self, t_us: int) -> int:
+        """The last snapshot ending at or before ``t_us`` (0 at least)."""
+        return max(bisect.bisect_right(self.ends_us, t_us) - 1, 0)
 
     def target_names(self) -> list[str]:
         """One label per target of the record."""

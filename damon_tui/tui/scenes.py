@@ -7,22 +7,32 @@ keys, so the screen depends on nothing but the code.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
+from damon_tui.damos.io import parse_one_lines, scheme_to_dict
+from damon_tui.damos.runtime import runner_for
+from damon_tui.engine import Attrs, Monitor
+from damon_tui.ops.sim import SimOps
+from damon_tui.record import RecordWriter, make_header
+from damon_tui.tui.app import DamonApp
+from damon_tui.tui.replay import load_replay
+from damon_tui.tui.session import replay_session, sim_session
+from damon_tui.tui.targets_model import Entry, workload_entries
 from damon_tui.tui.view import NoCpu
 
 #: the kdamond_pid the scenes show (the real one is a thread id that changes per run)
 SCENE_PID = 4242
 
-SCENES = ("monitor", "monitor_cursor", "help", "schemes", "presets", "replay", "targets",
-          "histograms", "damos")
+SCENES = ("monitor", "kvstore", "monitor_cursor", "help", "schemes", "presets", "replay",
+          "targets", "histograms", "damos")
+#: scenes that run a minute of the workload and show it in 500 ms rows (the pattern)
+_MINUTE = {"monitor": "zigzag", "kvstore": "kvstore"}
 
 
 def make_app(steps: int = 0, workload: str = "zigzag", seed: int = 0, **kwargs):
     """A paused app on a simulated workload (engine not started)."""
-    from damon_tui.tui.app import DamonApp
-    from damon_tui.tui.session import sim_session
-
     session = sim_session(workload, seed=seed)
     kwargs.setdefault("pid_provider", lambda: SCENE_PID)
     kwargs.setdefault("target_entries", scene_target_entries)
@@ -32,8 +42,6 @@ def make_app(steps: int = 0, workload: str = "zigzag", seed: int = 0, **kwargs):
 
 def scene_target_entries():
     """The picker's list with two fixed processes instead of this machine's."""
-    from damon_tui.tui.targets_model import Entry, workload_entries
-
     return workload_entries() + [
         Entry("paddr", "paddr", "physical memory (paddr)", "", False,
               "ops paddr: no - cannot run: it needs page idle tracking, which this kernel "
@@ -51,25 +59,12 @@ def scene_target_entries():
 REPLAY_SCHEMES = "4K max 0 0 2s max stat 0 64M 1s"
 
 
-def replay_app(steps: int = 300, schemes: str | None = REPLAY_SCHEMES):
+def replay_app(steps: int = 600, schemes: str | None = REPLAY_SCHEMES):
     """An app replaying a zigzag record made on the spot (seed 0, fixed description)."""
-    import tempfile
-    from pathlib import Path
-
-    from damon_tui.damos.runtime import runner_for
-    from damon_tui.engine import Attrs, Monitor
-    from damon_tui.ops.sim import SimOps
-    from damon_tui.record import RecordWriter, make_header
-    from damon_tui.tui.app import DamonApp
-    from damon_tui.tui.replay import load_replay
-    from damon_tui.tui.session import replay_session
-
     ops = SimOps("zigzag", seed=0)
     attrs = Attrs(update_us=1_000_000)
     scheme_list, scheme_json = (), None
     if schemes:
-        from damon_tui.damos.io import parse_one_lines, scheme_to_dict
-
         scheme_list = parse_one_lines(schemes)
         scheme_json = [scheme_to_dict(s) for s in scheme_list]
     monitor = Monitor(ops, attrs, seed=0,
@@ -91,10 +86,6 @@ def replay_app(steps: int = 300, schemes: str | None = REPLAY_SCHEMES):
 def write_two_target_record(path, steps: int = 60,
                             workloads: tuple[str, str] = ("zigzag", "hotset")) -> None:
     """A record with two targets (two simulated workloads sharing one clock)."""
-    from damon_tui.engine import Attrs, Monitor
-    from damon_tui.ops.sim import SimOps
-    from damon_tui.record import RecordWriter, make_header
-
     attrs = Attrs(update_us=1_000_000)
     monitors = [Monitor(SimOps(w, seed=0), attrs, seed=0) for w in workloads]
     header = make_header(ops="sim", start_time=0.0,
@@ -116,11 +107,15 @@ def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[
     if name == "replay":
         app = replay_app()
     else:  # kvstore: a multi-mapping workload with named regions and idle parts
-        app = make_app(workload="kvstore" if name == "histograms" else "zigzag")
+        app = make_app(workload=_MINUTE.get(name, "kvstore" if name == "histograms"
+                                                else "zigzag"))
 
     async def run_before(pilot) -> None:
         await pilot.pause()
-        if name != "replay":
+        if name in _MINUTE:
+            app.step(600)
+            await pilot.press("T", "T")  # 500 ms rows: the screen holds the minute
+        elif name != "replay":
             app.step(steps)
         await pilot.pause()
         if name == "monitor_cursor":
@@ -142,8 +137,7 @@ def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[
             await pilot.press("y")
             app.step(100)
             app.screen.fill()
-        elif name == "replay":
-            await pilot.press("left_curly_bracket", "left_curly_bracket")
+        elif name == "replay":  # the whole record, zoomed out in time to fit
             await app.workers.wait_for_complete()
             await pilot.pause()
             app.refresh_views(force=True)

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
-from damon_tui.units import format_size_exact, format_time_exact
+from damon_tui.damos.io import scheme_from_dict, scheme_to_dict
+from damon_tui.damos.runtime import validate_for_ops
+from damon_tui.errors import UserError
+from damon_tui.units import ULONG_MAX, UnitError, format_size_exact, format_time_exact, parse_size
 
 #: (field name, label, unit/help) in form order
 FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -161,10 +164,6 @@ class SchemeForm:
 
     def build(self, ops=None, attrs=None, where: str = "scheme", _probe: bool = True):
         """``(scheme, None)`` or ``(None, {field: message})`` with damos' own rules."""
-        from damon_tui.damos.io import scheme_from_dict
-        from damon_tui.damos.runtime import validate_for_ops
-        from damon_tui.errors import UserError
-
         try:
             kv = self.to_dict()
         except FieldError as e:
@@ -216,9 +215,6 @@ class SchemeForm:
     @classmethod
     def from_scheme(cls, scheme) -> SchemeForm:
         """The form of an existing scheme (round-trips through damo JSON)."""
-        from damon_tui.damos.io import scheme_to_dict
-        from damon_tui.units import ULONG_MAX
-
         kv = scheme_to_dict(scheme)
         ap, q, w = kv["access_pattern"], kv["quotas"], kv["watermarks"]
 
@@ -316,8 +312,6 @@ def format_goals(goals: list[dict]) -> str:
 
 
 def _addr(word: str, what: str, i: int) -> int:
-    from damon_tui.units import UnitError, parse_size
-
     try:
         return int(word, 0)
     except ValueError:

@@ -11,9 +11,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
+import damon_tui.damos.runtime  # noqa: F401
 from damon_tui.damos.describe import describe
+from damon_tui.damos.io import format_one_line, load_schemes, schemes_to_json
+from damon_tui.damos.scheme import ACTIONS, GOAL_METRICS, WMARK_METRICS
 from damon_tui.errors import UserError
 from damon_tui.safe_output import safe_output
+from damon_tui.tui import damos_bridge
 from damon_tui.tui.scheme_form import FIELDS, SchemeForm
 from damon_tui.tui.widgets.inputs import OrderedInput
 
@@ -21,11 +25,6 @@ _SELECTS = {"action", "wm_metric", "goal_metric"}
 
 
 def open_screen(app) -> None:
-    try:
-        import damon_tui.damos.runtime  # noqa: F401
-    except ImportError as e:
-        app.notify(f"not available: DAMOS is not installed ({e})", severity="warning")
-        return
     if not app.session.live:
         app.notify("not available: schemes run on a live target, not on a replay",
                    severity="warning")
@@ -34,16 +33,12 @@ def open_screen(app) -> None:
 
 
 def _actions(ops) -> list[str]:
-    from damon_tui.damos.scheme import ACTIONS
-
     supported = set(ops.supported_actions()) | {"stat"}
     return [a for a in ACTIONS if a in supported]
 
 
 def running_text(pending: int, app) -> Text:
     """``2 pending · running 3: 1 yours + 2 DAMON_LRU_SORT · ctrl+s commits yours``."""
-    from damon_tui.tui import damos_bridge
-
     owners = damos_bridge.scheme_owners(app)
     mine = owners.count("user")
     parts = [f"{mine} yours"] + [f"{owners.count(o)} {o}" for o in dict.fromkeys(owners)
@@ -118,8 +113,6 @@ class SchemesScreen(Screen):
         self._choices: dict[str, list[str]] = {}
 
     def compose(self) -> ComposeResult:
-        from damon_tui.damos.scheme import GOAL_METRICS, WMARK_METRICS
-
         self._choices = {"action": _actions(self.app.session.ops),
                          "wm_metric": list(WMARK_METRICS),
                          "goal_metric": ["none", *GOAL_METRICS]}
@@ -256,8 +249,6 @@ class SchemesScreen(Screen):
     # -- actions ------------------------------------------------------------------
     def commit(self) -> tuple[bool, str]:
         """Validate every pending scheme and apply them; (ok, message)."""
-        from damon_tui.tui import damos_bridge
-
         schemes = []
         app = self.app
         for i, form in enumerate(self.forms):
@@ -302,8 +293,6 @@ class SchemesScreen(Screen):
                                           "4K max 0 0 60s max pageout"), done)
 
     def import_schemes(self, value: str) -> bool:
-        from damon_tui.damos.io import load_schemes
-
         try:
             schemes = load_schemes(value)
         except UserError as e:
@@ -327,8 +316,6 @@ class SchemesScreen(Screen):
                                           "schemes.json"), done)
 
     def export_schemes(self, path: str) -> bool:
-        from damon_tui.damos.io import format_one_line, schemes_to_json
-
         schemes = []
         for i, form in enumerate(self.forms):
             scheme, errors = form.build()

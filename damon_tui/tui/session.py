@@ -10,10 +10,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from damon_tui.engine import Attrs
+from damon_tui.damos.runtime import runner_for
+from damon_tui.engine import Attrs, Monitor
+from damon_tui.ops.sim import SimOps
 from damon_tui.options.attrs import attrs_from_args, tuned_attrs
 from damon_tui.options.kernel import kernel_monitor_from_args
 from damon_tui.options.targets import ops_from_args
+from damon_tui.tui import damos_bridge
+from damon_tui.tui.replay import load_replay
 from damon_tui.units import format_time_us
 
 
@@ -61,9 +65,6 @@ class Session:
 def sim_session(name: str = "zigzag", attrs=None, seed: int = 0, access_rate=None,
                 schemes=()) -> Session:
     """A live session on a simulated workload."""
-    from damon_tui.engine import Attrs
-    from damon_tui.ops.sim import SimOps
-
     attrs = attrs or Attrs(update_us=1_000_000)
     ops = SimOps(name, access_rate=access_rate, seed=seed)
     return live_session(ops, attrs, seed=seed, schemes=schemes)
@@ -71,9 +72,6 @@ def sim_session(name: str = "zigzag", attrs=None, seed: int = 0, access_rate=Non
 
 def live_session(ops, attrs=None, seed: int = 0, schemes=()) -> Session:
     """A live session on any operations set."""
-    from damon_tui.damos.runtime import runner_for
-    from damon_tui.engine import Attrs, Monitor
-
     attrs = attrs or Attrs()
     monitor = Monitor(ops, attrs, seed=seed,
                       damos=runner_for(schemes, ops, attrs.sample_us, attrs.aggr_us))
@@ -118,22 +116,11 @@ def session_from_args(args) -> Session:
         return kernel_session(args)
 
     if getattr(args, "replay", None):
-        from damon_tui.tui.replay import load_replay
-
         replay = load_replay(args.replay)
         return replay_session(replay)
     ops = ops_from_args(args, seed=args.seed)
     attrs = attrs_from_args(args, ops)
-    schemes, preset, params = [], None, None
-    notes = []
-    try:
-        from damon_tui.tui import damos_bridge
-    except ImportError as e:
-        if getattr(args, "schemes", None) or getattr(args, "preset", None):
-            notes.append(f"not available: DAMOS ({e})")
-    else:
-        schemes, preset, params = damos_bridge.config_from_args(args, attrs, ops)
+    schemes, preset, params = damos_bridge.config_from_args(args, attrs, ops)
     session = live_session(ops, attrs, seed=args.seed, schemes=schemes)
-    session.notes.extend(notes)
     session.start_preset = (preset, params) if preset is not None else None
     return session

@@ -21,6 +21,9 @@ from damon_tui.ops.base import OpsError
 EXPECTED_ERRORS = (OpsError, UserError, OSError)
 
 SPEEDS = (1.0, 10.0, 100.0, 0.0)  # 0 = as fast as possible
+#: at ``max`` speed the worker sleeps ``YIELD_S`` after every ``YIELD_EVERY`` s of work so
+#: the UI thread gets the GIL within a frame even while the engine never waits
+YIELD_EVERY, YIELD_S = 0.008, 0.001
 
 
 def speed_label(speed: float) -> str:
@@ -174,6 +177,7 @@ class LiveSource:
         anchor_wall = anchor_virt = None
         anchor_gen = self._speed_gen
         cpu_window: list[tuple[float, float]] = []
+        last_yield = time.perf_counter()
         while not self._stop.is_set():
             if not self._running.wait(0.1):
                 anchor_wall = None
@@ -207,6 +211,9 @@ class LiveSource:
                         self._wake.wait(lag)  # a speed change, pause or stop ends it
                 elif lag < -1.0:  # too slow for this speed: re-anchor, don't burst
                     anchor_wall, anchor_virt = time.perf_counter(), snap.end_us
+            elif w1 - last_yield > YIELD_EVERY:  # max speed: let the UI have the GIL
+                time.sleep(YIELD_S)
+                last_yield = time.perf_counter()
             # CPU use over the last ~2 s of wall time
             now = time.perf_counter()
             while cpu_window and now - cpu_window[0][1] > 2.0:

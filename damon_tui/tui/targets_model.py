@@ -9,6 +9,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import psutil
+
+from damon_tui.capabilities import detect
+from damon_tui.errors import UserError
+from damon_tui.ops.paddr import PaddrOps
+from damon_tui.ops.sim import SimOps, builtin_workloads, load_workload
+from damon_tui.ops.vaddr import VaddrOps
+from damon_tui.units import format_size
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -24,19 +33,12 @@ class Entry:
 
 def _caps():
     try:
-        from damon_tui.capabilities import detect
-
         return detect()
     except Exception as e:  # capability probing must never break the picker
         return e
 
 
 def workload_entries() -> list[Entry]:
-    try:
-        from damon_tui.ops.sim import builtin_workloads, load_workload
-    except ImportError as e:
-        return [Entry("sim", "-", "built-in workloads", "", False,
-                      f"not available: the simulator is not installed ({e})")]
     out = []
     for name in builtin_workloads():
         try:
@@ -59,8 +61,6 @@ def paddr_entry(caps) -> Entry:
 
 
 def process_entries(caps, limit: int = 2000) -> list[Entry]:
-    import psutil
-
     me = os.geteuid()
     vaddr = None if isinstance(caps, Exception) else caps.get("ops:vaddr")
     is_root = me == 0 if isinstance(caps, Exception) else caps.is_root
@@ -77,7 +77,6 @@ def process_entries(caps, limit: int = 2000) -> list[Entry]:
         user = info.get("username") or "?"
         uids = info.get("uids")
         owner = getattr(uids, "real", None)
-        from damon_tui.units import format_size
 
         detail = f"{user} {format_size(rss, 1)}"
         reason = ""
@@ -129,18 +128,11 @@ def details(e: Entry) -> str:
 
 def ops_for(entry: Entry, path: str | None = None):
     """The operations set for a picked entry (UserError / OpsError when it cannot)."""
-    from damon_tui.errors import UserError
-
     if not entry.available:
         raise UserError(entry.reason or f"{entry.label} cannot be monitored here")
     if entry.kind == "sim":
-        from damon_tui.ops.sim import SimOps
-
         return SimOps(path or entry.key)
     if entry.kind == "paddr":
-        from damon_tui.ops.paddr import PaddrOps
-
         return PaddrOps(None)
-    from damon_tui.ops.vaddr import VaddrOps
 
     return VaddrOps([int(entry.key)])

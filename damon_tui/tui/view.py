@@ -48,6 +48,7 @@ class ReplayState:
     first_time: str
     pos_time: str
     last_time: str
+    speed: float = 1.0  # play speed (0: as fast as possible)
 
 
 @dataclass(frozen=True)

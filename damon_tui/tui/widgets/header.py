@@ -48,7 +48,7 @@ def header_text(view: MonitorView, width: int = 200) -> Text:
     rp = view.replay
     if rp is not None:
         st = "playing" if rp.playing else "paused"
-        state.append(f" · snapshot {rp.pos + 1}/{rp.length} · {st}")
+        state.append(f" · snapshot {rp.pos + 1}/{rp.length} · {st} {speed_label(rp.speed)}")
     if view.recording is not None:
         path, size = view.recording
         state.append(f" · ● rec {path} {format_size(size, 1)}", style="bold red")
