@@ -111,9 +111,9 @@ def _read_kdamonds(procfs: ProcFS, our_pids: set[int]) -> tuple[list[Kdamond], t
             if not avail:
                 avail = tuple((procfs.read_text(f"{crel}/avail_operations") or "").split())
             for target in sorted(p for p in (ctx / "targets").glob("*") if p.name.isdigit()):
-                pid = procfs.read_text(f"{target.relative_to(procfs.root)}/pid_target")
-                if pid and pid.lstrip("-").isdigit() and int(pid) > 0:
-                    pids.append(int(pid))
+                tpid = procfs.read_text(f"{target.relative_to(procfs.root)}/pid_target")
+                if tpid and tpid.lstrip("-").isdigit() and int(tpid) > 0:
+                    pids.append(int(tpid))
         pid = int(pid_text) if pid_text and pid_text.lstrip("-").isdigit() else None
         ours = ops in ("vaddr", "fvaddr") and any(p in our_pids for p in pids)
         kdamonds.append(Kdamond(int(d.name), state, pid if pid and pid > 0 else None, ops,

@@ -112,7 +112,7 @@ class NeedsWholeRecord(Exception):
 
 
 def wss_values(stream: RecordStream, acc_thres: int, sz_thres: int,
-               exclude_samples: int) -> tuple[list[tuple[object, list[int]]], int]:
+               exclude_samples: int) -> tuple[list[tuple[int | None, list[int]]], int]:
     """Per target ``(target_id, WSS per kept snapshot in time order)``, and the most
     snapshots a target has."""
     ids = stream.target_ids
