@@ -250,7 +250,8 @@ def run_case(case: Case, d: Path) -> Outcome:
 
 
 def _run_inprocess(case: Case, argv: list[str]) -> Outcome:
-    out, err = io.StringIO(), io.StringIO()
+    # stdout like a real one: text over a binary buffer (report raw writes the buffer)
+    out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True), io.StringIO()
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, case.timeout)
     try:

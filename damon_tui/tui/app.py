@@ -213,14 +213,16 @@ class DamonApp(App):
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        if now - self._cpu_sampled >= CPU_PERIOD:
+        sample = now - self._cpu_sampled >= CPU_PERIOD
+        if sample:
             self._cpu_sampled = now
             self.cpu.sample()
         if self.replay is not None and self.replay_playing:
             self._play()
         stale = (self.feed.generation != self._drawn_generation and not self._notified
                  and time.perf_counter() - self._last_draw >= 1 / FPS)
-        self.refresh_views(force=False, header_only=not stale)
+        if stale or sample:  # else nothing moved: the header's CPU figure is as fresh
+            self.refresh_views(force=False, header_only=not stale)
 
     # -- replay -------------------------------------------------------------------
     def seek(self, pos: int, background: bool = True) -> None:

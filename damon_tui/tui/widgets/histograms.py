@@ -57,6 +57,7 @@ class HistogramPanel(TextBox):
     #: columns inside the border (the screen sets it from the side column's width)
     inner_width = 32
     kind = "recency"
+    _tallest = 0  # lines of the tallest histogram of this kind shown so far
 
     def on_mount(self) -> None:
         self.border_title = TITLES[self.kind]
@@ -64,6 +65,7 @@ class HistogramPanel(TextBox):
     def toggle(self) -> None:
         self.kind = KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)]
         self.border_title = TITLES[self.kind]
+        self._tallest = 0
 
     def update(self, view: MonitorView) -> None:
         self.border_title = TITLES[self.kind]
@@ -71,4 +73,11 @@ class HistogramPanel(TextBox):
         h = hists.get(self.kind)
         if h is not None:
             self.border_subtitle = f"total {format_size(h.total_bytes, 1)}"
-        self.set_text(histogram_text(h, self.inner_width), fit_height=True)
+        text = histogram_text(h, self.inner_width)
+        # the number of bins moves with the data: pad to the tallest seen so the panel
+        # keeps its height (a layout pass of the whole screen costs a frame or two)
+        lines = len(text.plain.splitlines())
+        self._tallest = max(self._tallest, lines)
+        if lines < self._tallest:
+            text = text + Text("\n" * (self._tallest - lines))
+        self.set_text(text, fit_height=True)
