@@ -87,3 +87,23 @@ def test_outcome_rates_are_per_second_of_the_target_clock():
     assert v["reclaimed"].values == (8192.0,) and v["refaults"].values == (10.0,)
     assert v["rss"].values == (100, 90) and v["free mem"].values == (500, 510)
     assert spark([0, 5, 10], 3) == "▁▅█" and spark([500], 1, top=1000) == "▅"
+
+
+def test_histogram_panel_keeps_its_height_when_bins_go_away():
+    import dataclasses
+
+    async def go():
+        app = make_app(workload="kvstore")
+        async with app.run_test(size=(200, 60)) as pilot:
+            app.step(40)
+            app.refresh_views(force=True)
+            await pilot.pause()
+            panel = app.screen.query_one(HistogramPanel)
+            tall = panel._lines
+            view = app.make_view(force=True)
+            fewer = SzHistogram("recency", logscale=True)  # no snapshot: fewer lines
+            panel.update(dataclasses.replace(view, histograms=(fewer, fewer)))
+            await pilot.pause()
+            assert panel._lines == tall  # no layout pass of the whole screen
+            assert panel.text.plain.rstrip("\n") != ""
+    run(go())

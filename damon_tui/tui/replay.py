@@ -11,9 +11,16 @@ once over the whole record with the report's Cython code.
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import dataclass
 
+from damon_tui.damos.io import schemes_from_json
+from damon_tui.damos.runtime import DamosStats
 from damon_tui.engine import TargetSnapshot
+from damon_tui.errors import UserError
+from damon_tui.record import open_record
+from damon_tui.report.wss import target_wss
+from damon_tui.tui.models import WSS_EXCLUDE_SAMPLES, WSS_PERCENTILES, chunk_means, percentiles
 from damon_tui.units import format_time_us
 
 
@@ -71,13 +78,6 @@ class Replay:
         doc = self.record.header.get("schemes")
         if not doc:
             return ()
-        try:
-            from damon_tui.damos.io import schemes_from_json
-        except ImportError as e:
-            self.notes.append(f"not available: DAMOS ({e}); scheme stats not shown")
-            return ()
-        from damon_tui.errors import UserError
-
         try:
             return schemes_from_json(doc, f"{self.record.path}: header schemes")
         except UserError as e:
@@ -147,9 +147,6 @@ class Replay:
         """Working-set sizes of every snapshot of one target (computed once)."""
         got = self._wss.get(target_idx)
         if got is None:
-            from damon_tui.report.wss import target_wss
-            from damon_tui.tui.models import WSS_EXCLUDE_SAMPLES
-
             t = self.record.targets[target_idx]
             first = min(WSS_EXCLUDE_SAMPLES, t.nr_snapshots)
             values = target_wss(t, exclude_samples=WSS_EXCLUDE_SAMPLES)
@@ -173,16 +170,12 @@ class WholeWss:
     total: int  # snapshots of the target
 
     def percentiles(self) -> list[tuple[int, int]]:
-        from damon_tui.tui.models import WSS_PERCENTILES, percentiles
-
         return percentiles(self.values, WSS_PERCENTILES)
 
     def average(self) -> float:
         return sum(self.values) / len(self.values) if self.values else 0.0
 
     def series(self, n: int) -> list[float]:
-        from damon_tui.tui.models import chunk_means
-
         return chunk_means(self.values, n)
 
     def coverage(self) -> str:
@@ -194,12 +187,6 @@ class WholeWss:
 
 def scheme_stats(raw: bytes) -> tuple:
     """A frame extension's per-scheme statistics as ``DamosStats`` (``()`` if unreadable)."""
-    import json
-
-    try:
-        from damon_tui.damos.runtime import DamosStats
-    except ImportError:
-        return ()
     try:
         doc = json.loads(raw)
     except ValueError:
@@ -224,13 +211,6 @@ def scheme_stats(raw: bytes) -> tuple:
 
 def load_replay(path: str) -> Replay:
     """Open any record format (UserError names the problem)."""
-    from damon_tui.errors import UserError
-
-    try:
-        from damon_tui.record import open_record
-    except ImportError as e:
-        raise UserError(f"not available: reading records needs the record module ({e})") \
-            from None
     record = open_record(path)
     if not record.nr_snapshots:
         raise UserError(f"{path}: the record holds no snapshot")
