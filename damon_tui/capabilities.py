@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from damon_tui.kernel.status import doctor_checks
-from damon_tui.kernel.sysfs import DEFAULT_STATE_DIR, Paths
+from damon_tui.kernel.sysfs import DEFAULT_STATE_DIR, Paths, SysfsIO
 from damon_tui.ops import madvise
 from damon_tui.ops.base import OpsError
 from damon_tui.ops.procfs import ProcFS
@@ -97,21 +97,20 @@ def _read_kdamonds(procfs: ProcFS, our_pids: set[int]) -> tuple[list[Kdamond], t
     avail: tuple[str, ...] = ()
     if not base.is_dir():
         return kdamonds, avail
+    io = SysfsIO()  # reads only; waits out EBUSY while DAMON's sysfs lock is taken
     dirs = sorted((d for d in base.iterdir() if d.name.isdigit()), key=lambda d: int(d.name))
     for d in dirs:
-        rel = d.relative_to(procfs.root)
-        state = procfs.read_text(f"{rel}/state") or "?"
-        pid_text = procfs.read_text(f"{rel}/pid")
+        state = io.read_opt(d / "state") or "?"
+        pid_text = io.read_opt(d / "pid")
         ops = ""
         pids: list[int] = []
         ctx_dir = d / "contexts"
         for ctx in sorted(p for p in ctx_dir.glob("*") if p.name.isdigit()):
-            crel = ctx.relative_to(procfs.root)
-            ops = procfs.read_text(f"{crel}/operations") or ops
+            ops = io.read_opt(ctx / "operations") or ops
             if not avail:
-                avail = tuple((procfs.read_text(f"{crel}/avail_operations") or "").split())
+                avail = tuple((io.read_opt(ctx / "avail_operations") or "").split())
             for target in sorted(p for p in (ctx / "targets").glob("*") if p.name.isdigit()):
-                tpid = procfs.read_text(f"{target.relative_to(procfs.root)}/pid_target")
+                tpid = io.read_opt(target / "pid_target")
                 if tpid and tpid.lstrip("-").isdigit() and int(tpid) > 0:
                     pids.append(int(tpid))
         pid = int(pid_text) if pid_text and pid_text.lstrip("-").isdigit() else None

@@ -5,7 +5,8 @@
 to inject (``SysfsIO(fake.write)``): it creates kdamond/context/target/scheme/goal/
 filter directories on ``nr_*`` writes, refuses ``nr_kdamonds`` changes with EBUSY
 while a kdamond runs, refuses bad values with EINVAL, and answers ``state`` commands
-(``on`` / ``off`` / ``commit`` validate like ``damon_set_attrs``; ``update_schemes_
+(``on`` / ``off`` / ``commit`` validate like ``damon_set_attrs``; a refused ``commit``
+is EINVAL from 6.14 on and, before, a kdamond that stops while the write succeeds; ``update_schemes_
 tried_regions`` fills ``tried_regions/`` from :attr:`regions`, the scripted regions).
 ``version`` "6.1" models an old tree (no quota goals, no filters' allow, no
 ``tried_regions/total_bytes``, no ``apply_interval_us``); "6.12" Debian's; "6.15" adds
@@ -297,7 +298,14 @@ class FakeDamon:
         if not on:
             raise _err(errno.EINVAL, path)
         if cmd == "commit":
-            self.running[idx] = self._validate(idx, path)
+            try:
+                self.running[idx] = self._validate(idx, path)
+            except OSError:
+                if self.at_least(6, 14):  # damon_call: the writer gets the error
+                    raise
+                # before 6.14 the kdamond's aggregation callback commits: the write
+                # succeeds, the callback's error ends kdamond_fn
+                self.stop_kdamond(idx)
         elif cmd == "update_schemes_tried_regions":
             self._fill_tried(idx)
         elif cmd == "update_schemes_stats":

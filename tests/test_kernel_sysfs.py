@@ -171,9 +171,11 @@ def test_status_describes_a_foreign_kdamond_read_only(cli_fake, paths, capsys):
     assert len(cli_fake.writes) == nr_writes
 
 
-def test_commit_refused_by_the_kernel_keeps_the_running_config(fake, paths):
+def test_commit_refused_by_the_kernel_keeps_the_running_config(tmp_path, paths):
+    """6.14+: the kernel returns the refusal to the writer; the kdamond runs on."""
+    fake = FakeDamon(tmp_path / "sys", version="6.15")
     session = _start(fake, paths)
-    running = fake.running[0]
+    running, pid = fake.running[0], session.pid
     mon = KernelMonitor(KernelOps(session, [], "vaddr"), Attrs())
     bad = KernelConfig("vaddr", Attrs(), (KernelTarget(99999),))  # no such process
     with pytest.raises(KernelError, match=r"state: the kernel refused 'commit'.*keeps its "
@@ -181,9 +183,48 @@ def test_commit_refused_by_the_kernel_keeps_the_running_config(fake, paths):
         session.commit(bad)
     assert fake.running[0] == running
     assert fake.read_config(0) == running  # the files read back as the running config
+    assert (session.dir / "pid").read_text().strip() == str(pid)
     # a good commit goes through
     mon.set_attrs(Attrs(sample_us=2000, aggr_us=40_000))
     assert fake.running[0]["items"][0]["monitoring_attrs"]["intervals"]["aggr_us"] == 40_000
+    session.close()
+
+
+def test_a_commit_the_612_kernel_refuses_stops_its_kdamond_which_is_turned_on_again(fake,
+                                                                                   paths):
+    """Before 6.14 the write of ``commit`` succeeds and a refused commit ends the kdamond:
+    damon-tui puts the files back, turns it on again and says so in one sentence."""
+    from damon_tui.kernel import ownership
+
+    session = _start(fake, paths)
+    session.commit_settle_s = 0.2
+    running, old_pid = fake.running[0], session.pid
+    bad = KernelConfig("vaddr", Attrs(), (KernelTarget(99999),))  # no such process
+    with pytest.raises(KernelError) as refused:
+        session.commit(bad)
+    message = str(refused.value)
+    assert "\n" not in message and message.startswith(str(session.dir / "state")), message
+    assert "refused the commit and stopped the kdamond" in message
+    assert f"previous configuration (kdamond pid now {session.pid})" in message
+    assert session.pid != old_pid and fake.is_on(0)
+    assert fake.running[0] == running and fake.read_config(0) == running
+    [st] = ownership.kdamond_states(SysfsIO(), paths)
+    assert st.ours and st.pid == session.pid  # still ours for status and stop
+    session.close()
+
+
+def test_commit_refuses_what_the_kernel_would_before_writing(fake, paths):
+    session = _start(fake, paths)
+    bad_attrs = Attrs()
+    object.__setattr__(bad_attrs, "min_nr_regions", 2)  # past our own Attrs check
+    nr_writes = len(fake.writes)
+    with pytest.raises(KernelError, match=r"nr_regions/min: the kernel refuses 2 .*nothing "
+                       "was written"):
+        session.commit(KernelConfig("vaddr", bad_attrs, DEFAULT_TARGETS))
+    with pytest.raises(KernelError, match=r"regions/1: the kernel refuses 0x1000-0x2000"):
+        session.commit(KernelConfig("vaddr", Attrs(), (KernelTarget(
+            4321, ((0x1000, 0x3000), (0x1000, 0x2000))),)))
+    assert len(fake.writes) == nr_writes and fake.is_on(0)
     session.close()
 
 
@@ -365,12 +406,31 @@ def test_commit_cli_refused_keeps_running_config_and_files(cli_fake, paths, caps
     session = _start(cli_fake, paths)
     running = cli_fake.running[0]
     files = cli_fake.read_config(0)
+    nr_writes = len(cli_fake.writes)
     rc = main(["commit", "--min-nr-regions", "2", *_args(paths)])
     err = capsys.readouterr().err
     assert rc == 2 and len(err.strip().splitlines()) == 1
-    assert "kdamonds/0/state: the kernel refused 'commit' as invalid (EINVAL)" in err
-    assert "keeps its running configuration" in err and "regions 10..1000" in err
+    assert "monitoring_attrs/nr_regions/min: the kernel refuses 2" in err
+    assert "nothing was written" in err and len(cli_fake.writes) == nr_writes
     assert cli_fake.running[0] == running and cli_fake.read_config(0) == files
+    session.close()
+
+
+def test_commit_cli_kernel_refusal_612_restarts_the_kdamond(cli_fake, paths, capsys,
+                                                           monkeypatch):
+    from damon_tui.kernel import commit as commit_mod
+
+    session = _start(cli_fake, paths)
+    running, files = cli_fake.running[0], cli_fake.read_config(0)
+    monkeypatch.setattr(commit_mod, "_attrs_refusal", lambda ctx, old, attrs: None)
+    rc = main(["commit", "--min-nr-regions", "2", *_args(paths)])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert "kdamonds/0/state: the kernel refused the commit and stopped the kdamond" in err
+    new_pid = (session.dir / "pid").read_text().strip()
+    assert new_pid != str(session.pid) and f"kdamond pid now {new_pid}" in err
+    assert cli_fake.running[0] == running and cli_fake.read_config(0) == files
+    assert json.loads((paths.state_dir / "kdamond-0.json").read_text())["pid"] == int(new_pid)
     session.close()
 
 
@@ -549,7 +609,103 @@ def test_a_read_that_stays_busy_fails_with_one_sentence_naming_the_file(tmp_path
     def reader(path):
         raise OSError(errno_.EBUSY, "Device or resource busy", str(path))
 
-    io = SysfsIO(reader=reader, busy_read_wait_s=0.05)
+    io = SysfsIO(reader=reader, busy_wait_s=0.05)
     with pytest.raises(KernelError, match=r"state: cannot read: .*EBUSY") as e:
         io.read(tmp_path / "state")
     assert e.value.errno == errno_.EBUSY
+
+
+def _busy(path) -> OSError:
+    import errno as errno_
+
+    return OSError(errno_.EBUSY, "Device or resource busy", str(path))
+
+
+def test_writes_to_the_damon_tree_wait_out_the_sysfs_lock_module_params_do_not(fake, paths):
+    """6.12's ``nr_*`` stores and ``state`` commands trylock DAMON's sysfs lock: EBUSY
+    while another process (a record's ``update_schemes_tried_regions``) holds it."""
+    session = _start(fake, paths)
+    calls: dict[str, int] = {}
+
+    def busy_twice(path, text):
+        calls[path.name] = calls.get(path.name, 0) + 1
+        if calls[path.name] <= 2:
+            raise _busy(path)
+        fake.write(path, text)
+
+    io = SysfsIO(busy_twice)
+    io.write(session.ctx_dir / "schemes/nr_schemes", 2)
+    assert calls["nr_schemes"] == 3 and fake.writes[-1][1] == "2"
+    io.write(session.dir / "state", "update_schemes_stats")
+    assert calls["state"] == 3
+    # a module's EBUSY is its answer (sysfs kdamonds run): not retried
+    with pytest.raises(KernelError, match="enabled: busy"):
+        io.write(paths.module_params("damon_reclaim") / "enabled", "Y")
+    assert calls["enabled"] == 1
+    session.close()
+
+
+def test_a_lasting_ebusy_of_nr_kdamonds_is_reported_after_a_short_wait(fake, paths):
+    def always_busy(path, text):
+        raise _busy(path)
+
+    t0 = time.monotonic()
+    with pytest.raises(KernelError, match="nr_kdamonds while a kdamond runs"):
+        SysfsIO(always_busy).write(paths.kdamonds / "nr_kdamonds", 1)
+    assert time.monotonic() - t0 < 3  # not the 10 s a transient lock gets
+
+
+def test_tried_regions_are_read_through_sysfsio_and_wait_out_ebusy(fake, paths):
+    fake.regions[0] = [[(0x1000, 0x2000, 3, 1), (0x2000, 0x5000, 0, 7)]]
+    session = _start(fake, paths)
+    seen = []
+
+    def busy_once(path):
+        seen.append(path)
+        if "tried_regions" in path.parts and seen.count(path) == 1:
+            raise _busy(path)
+        return path.read_text()
+
+    session.io.reader = busy_once
+    assert session.snapshot_regions() == [[(0x1000, 0x2000, 3, 1), (0x2000, 0x5000, 0, 7)]]
+    assert any(p.name == "nr_accesses" for p in seen)
+    session.close()
+
+
+def test_the_note_of_ours_is_written_before_on(fake, paths):
+    """A record killed right after ``on`` leaves a kdamond `stop` knows as ours."""
+    from damon_tui.kernel import ownership
+
+    at_on = []
+
+    def writer(path, text):
+        fake.write(path, text)
+        if path.name == "state" and text == "on":
+            at_on.append(ownership.kdamond_states(SysfsIO(), paths))
+
+    session = KernelSession(paths, SysfsIO(writer))
+    session.start(KernelConfig("vaddr", Attrs(), DEFAULT_TARGETS))
+    [states] = at_on
+    assert states[0].running and states[0].ours, states
+    assert ownership.read_owner(paths, 0).pid == session.pid  # then its pid is noted
+    session.close()
+
+
+def test_capabilities_read_kdamonds_waiting_out_ebusy(fake, monkeypatch):
+    from damon_tui.capabilities import detect
+
+    pid = fake.start_foreign("paddr")
+    real = Path.read_text
+    busy = {"state": 2, "pid": 2}
+
+    def read_text(self, *a, **kw):
+        if self.name in busy and busy[self.name] and "kdamonds" in self.parts:
+            busy[self.name] -= 1
+            raise _busy(self)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    caps = detect(fake.root.parent, euid=0, madvise_probe=lambda: (False, "n/a"),
+                 our_pids=())
+    [k] = caps.kdamonds
+    assert (k.state, k.pid) == ("on", pid)

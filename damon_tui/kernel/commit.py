@@ -8,13 +8,20 @@ running context agree, and the message shows them read back.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 from pathlib import Path
 
 from damon_tui.kernel import ownership
-from damon_tui.kernel.session import busy_command
+from damon_tui.kernel.session import (
+    COMMIT_SETTLE_S,
+    busy_command,
+    restart_after_refused_commit,
+    stopped_by_commit,
+)
 from damon_tui.kernel.sysfs import KernelError, Paths, SysfsIO
 from damon_tui.kernel.tree import (
+    attrs_refusal,
     read_dir,
     read_inputs,
     snapshot_schemes,
@@ -64,13 +71,29 @@ def summary(ctx: Mapping) -> str:
             f"{nr.get('max')}, schemes {', '.join(schemes) or 'none'}")
 
 
+def _attrs_refusal(ctx: Path, old: Mapping, attrs: Mapping[str, int]) -> str | None:
+    """The kernel's refusal of the attributes as they would be after the change."""
+    ma = old.get("monitoring_attrs", {})
+    iv, nr = ma.get("intervals", {}), ma.get("nr_regions", {})
+    now = {"sample_us": iv.get("sample_us"), "aggr_us": iv.get("aggr_us"),
+           "min_nr_regions": nr.get("min"), "max_nr_regions": nr.get("max"), **attrs}
+    if any(not isinstance(v, int) for v in now.values()):
+        return None  # unreadable: the kernel judges
+    return attrs_refusal(ctx, now["sample_us"], now["aggr_us"], now["min_nr_regions"],
+                         now["max_nr_regions"])
+
+
 def commit(io: SysfsIO, paths: Paths, index: int | None, attrs: Mapping[str, int],
-           schemes: tuple | None) -> list[str]:
+           schemes: tuple | None, settle_s: float = COMMIT_SETTLE_S) -> list[str]:
     """Write the changes, ``commit``; on refusal restore and raise (one sentence)."""
     st = pick_ours(io, paths, index)
     kdir = paths.kdamond(st.index)
     ctx = kdir / "contexts/0"
     old = read_inputs(io, ctx)
+    refusal = _attrs_refusal(ctx, old, attrs)
+    if refusal:
+        raise KernelError(f"{refusal}; nothing was written: the kdamond keeps its running "
+                          "configuration")
     try:
         for name, value in attrs.items():
             io.write(ctx / "monitoring_attrs" / ATTR_FILES[name], value)
@@ -84,10 +107,10 @@ def commit(io: SysfsIO, paths: Paths, index: int | None, attrs: Mapping[str, int
                           + (f" (files restored, read back: {summary(back)})" if restored
                              else " (restoring the files failed; see `damon-tui status`)"),
                           e.errno, e.path) from None
-    state = io.read_opt(kdir / "state")
-    if state != "on":
-        raise KernelError(f"{kdir / 'state'}: the kdamond stopped after the commit (this "
-                          "kernel stops it on an invalid input)")
+    if stopped_by_commit(io, kdir, settle_s):
+        message, _ = restart_after_refused_commit(io, paths, st.index,
+                                                  lambda: write_inputs(io, ctx, old))
+        raise KernelError(message, errno.EINVAL, str(kdir / "state"))
     return [f"kdamond {st.index} (pid {st.pid}): committed; now {summary(read_inputs(io, ctx))}"]
 
 

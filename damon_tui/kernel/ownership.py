@@ -15,13 +15,17 @@ from pathlib import Path
 
 from damon_tui.kernel.sysfs import KernelLacks, Paths, SysfsIO
 
+#: a note's kdamond pid while damon-tui turns it on (written before ``on``, so a crash
+#: between ``on`` and the pid's note still leaves a kdamond known as ours)
+PID_PENDING = -1
+
 
 @dataclass(frozen=True)
 class Owner:
     """A state file's content."""
 
     index: int
-    pid: int  # the kdamond's kernel pid when it was turned on
+    pid: int  # the kdamond's kernel pid when it was turned on (PID_PENDING: turning on)
     owner_pid: int  # the damon-tui process
     sysfs_root: str
     nr_kdamonds_found: int
@@ -91,6 +95,16 @@ def write_owner(paths: Paths, idx: int, kdamond_pid: int, nr_found: int,
     return path
 
 
+def renote_pid(paths: Paths, idx: int, kdamond_pid: int) -> None:
+    """Our kdamond was turned on again (new kernel pid); the rest of the note is kept."""
+    path = state_file(paths, idx)
+    d = json.loads(path.read_text())
+    d["pid"] = kdamond_pid
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(d) + "\n")
+    os.replace(tmp, path)
+
+
 def remove_owner(paths: Paths, idx: int) -> None:
     try:
         state_file(paths, idx).unlink()
@@ -120,7 +134,8 @@ def kdamond_states(io: SysfsIO, paths: Paths) -> list[KdamondState]:
         if pid is not None and pid < 0:
             pid = None
         owner = read_owner(paths, idx)
-        if owner is not None and state == "on" and pid != owner.pid:
+        if owner is not None and state == "on" and owner.pid != PID_PENDING \
+                and pid != owner.pid:
             owner = None  # someone else restarted it: no longer ours
         out.append(KdamondState(idx, state, pid, owner))
     return out

@@ -31,6 +31,7 @@ from damon_tui.kernel.sysfs import KernelError, Paths, SysfsIO
 from damon_tui.kernel.tree import (
     KernelConfig,
     check_features,
+    config_refusal,
     read_dir,
     read_tried_regions,
     write_config,
@@ -86,6 +87,7 @@ class KernelSession:
         self._lock = threading.Lock()
         #: one kernel command at a time: the kernel answers a second pending one with EBUSY
         self.io_lock = threading.RLock()
+        self.commit_settle_s = COMMIT_SETTLE_S
 
     @property
     def closed(self) -> bool:
@@ -114,6 +116,10 @@ class KernelSession:
             check_features(io, self.ctx_dir if (self.dir / "contexts/0").exists()
                            else self._make_context(), cfg)
             write_config(io, self.dir, cfg)
+            nr_snap = len(cfg.all_schemes()) - len(cfg.schemes)
+            # noted before `on`: a crash right after it leaves a kdamond `stop` knows as ours
+            ownership.write_owner(paths, self.index, ownership.PID_PENDING, self.nr_found,
+                                  nr_snapshot_schemes=nr_snap)
             try:
                 io.write(self.dir / "state", "on")
             except KernelError as e:
@@ -128,7 +134,7 @@ class KernelSession:
             pid_text = io.read_opt(self.dir / "pid") or "-1"
             self.pid = int(pid_text) if pid_text.lstrip("-").isdigit() else -1
             ownership.write_owner(paths, self.index, self.pid, self.nr_found,
-                                  nr_snapshot_schemes=len(cfg.all_schemes()) - len(cfg.schemes))
+                                  nr_snapshot_schemes=nr_snap)
             self.config = cfg
         except BaseException:
             self._teardown()
@@ -216,7 +222,11 @@ class KernelSession:
         the files are then put back to the running configuration (read back to prove).
         """
         old = self.config
-        assert old is not None
+        assert old is not None and self.index is not None
+        refusal = config_refusal(self.ctx_dir, cfg)
+        if refusal:
+            raise KernelError(f"{refusal}; nothing was written: the kdamond keeps its running "
+                              "configuration")
         try:
             write_config(self.io, self.dir, cfg)
             self.command("commit")
@@ -227,6 +237,12 @@ class KernelSession:
                 pass
             raise KernelError(f"{e} -- the kdamond keeps its running configuration",
                               e.errno, e.path) from None
+        if stopped_by_commit(self.io, self.dir, self.commit_settle_s):
+            message, pid = restart_after_refused_commit(
+                self.io, self.paths, self.index, lambda: write_config(self.io, self.dir, old))
+            if pid is not None:
+                self.pid = pid
+            raise KernelError(message, errno.EINVAL, str(self.dir / "state"))
         self.config = cfg
 
     # -- ending ---------------------------------------------------------------------
@@ -252,17 +268,58 @@ class KernelSession:
                     ownership.remove_owner(self.paths, self.index)
 
 
-def busy_command(io: SysfsIO, state_file: Path, cmd: str, tries: int = 20) -> None:
-    """Write a ``state`` command, retrying while another command is pending (EBUSY:
-    e.g. a `damon-tui commit` from another process during a snapshot request)."""
-    for attempt in range(tries):
-        try:
-            io.write(state_file, cmd)
-            return
-        except KernelError as e:
-            if e.errno != errno.EBUSY or attempt == tries - 1:
-                raise
-            time.sleep(0.05)
+#: how long the kdamond is watched after a ``commit`` write: before Linux 6.14 the kernel
+#: commits in the kdamond's aggregation callback and answers the writer success even when
+#: it refuses; the callback's error then ends ``kdamond_fn`` (the kdamond stops)
+COMMIT_SETTLE_S = 1.0
+
+
+def reports_commit_errors(kdamond_dir: Path) -> bool:
+    """Whether this kernel returns a refused commit's error to the writer (6.14+, where
+    commits go through ``damon_call``; seen from ``stats/sz_ops_filter_passed``)."""
+    return any((kdamond_dir / "contexts/0/schemes").glob("*/stats/sz_ops_filter_passed"))
+
+
+def stopped_by_commit(io: SysfsIO, kdamond_dir: Path, settle_s: float) -> bool:
+    """Whether the kernel stopped the kdamond after a ``commit`` it answered success."""
+    if reports_commit_errors(kdamond_dir):
+        return False
+    deadline = time.monotonic() + settle_s
+    while True:
+        if io.read_opt(kdamond_dir / "state") != "on":
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+
+
+def restart_after_refused_commit(io: SysfsIO, paths: Paths, index: int, restore
+                                 ) -> tuple[str, int | None]:
+    """The kernel stopped our kdamond on a refused commit: put its files back (``restore``),
+    turn it on again and note its new pid.  Returns the one-sentence error and the pid."""
+    kdir = paths.kdamond(index)
+    head = (f"{kdir / 'state'}: the kernel refused the commit and stopped the kdamond "
+            "(before Linux 6.14 a refused commit ends the kdamond while the write reports "
+            "success)")
+    try:
+        restore()
+        io.write(kdir / "state", "on")
+    except KernelError as e:
+        return f"{head}; turning it on again with the previous configuration failed: {e}", None
+    pid_text = io.read_opt(kdir / "pid") or "-1"
+    pid = int(pid_text) if pid_text.lstrip("-").isdigit() else -1
+    try:
+        ownership.renote_pid(paths, index, pid)
+    except (OSError, ValueError):
+        pass
+    return (f"{head}; damon-tui put its files back and turned it on again with the previous "
+            f"configuration (kdamond pid now {pid})", pid)
+
+
+def busy_command(io: SysfsIO, state_file: Path, cmd: str) -> None:
+    """Write a ``state`` command; ``io`` waits out EBUSY while another command is
+    pending (e.g. a `damon-tui commit` from another process during a snapshot request)."""
+    io.write(state_file, cmd)
 
 
 def _wait_off(io: SysfsIO, kdamond_dir: Path, timeout_s: float = 5.0) -> None:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from damon_tui.errors import UserError
 
@@ -103,40 +104,64 @@ def default_reader(path: Path) -> str:
     return Path(path).read_text()
 
 
+T = TypeVar("T")
 Writer = Callable[[Path, str], None]
 Reader = Callable[[Path], str]
 
-#: how long a read waits out EBUSY: the kernel's sysfs files (``state``, ``pid``, ...)
-#: answer EBUSY while another writer holds DAMON's sysfs lock, e.g. during an
-#: ``update_schemes_tried_regions`` that lasts up to an aggregation interval
+#: how long a read or write of the DAMON sysfs tree waits out EBUSY: ``state``, ``pid``,
+#: ``nr_*`` and the ``state`` commands take DAMON's sysfs lock with a trylock (6.12) and
+#: answer EBUSY while another writer holds it, e.g. during an
+#: ``update_schemes_tried_regions`` that lasts an aggregation interval or two
 BUSY_READ_WAIT_S = 10.0
+#: ... except where EBUSY is also the kernel's lasting answer (``nr_kdamonds`` while a
+#: kdamond runs, ``on`` while a DAMON module runs): a short wait, then the refusal
+BUSY_AMBIGUOUS_WAIT_S = 0.5
+
+
+def busy_is_transient(path: Path, text: str | None = None) -> tuple[bool, bool]:
+    """(may EBUSY here be the sysfs lock taken by someone else, is it also a lasting
+    refusal).  Only the ``kernel/mm/damon/admin`` tree has that lock; module
+    parameters' EBUSY is the modules' answer."""
+    parts = Path(path).parts
+    if tuple(ADMIN.split("/")) not in {parts[i:i + 4] for i in range(len(parts))}:
+        return False, False
+    name = Path(path).name
+    lasting = name == "nr_kdamonds" or (name == "state" and (text or "").strip() == "on")
+    return True, lasting
+
+
+def _wait_out_busy(fn: Callable[[], T], wait_s: float) -> T:
+    """``fn()``, retried every 10 ms while it raises EBUSY, for up to ``wait_s``."""
+    deadline: float | None = None
+    while True:
+        try:
+            return fn()
+        except OSError as e:
+            if e.errno != errno.EBUSY:
+                raise
+            now = time.monotonic()
+            deadline = deadline if deadline is not None else now + wait_s
+            if now >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 class SysfsIO:
     """Reads and writes sysfs files; ``writer`` and ``reader`` are injectable."""
 
     def __init__(self, writer: Writer | None = None, reader: Reader | None = None,
-                 busy_read_wait_s: float = BUSY_READ_WAIT_S) -> None:
+                 busy_wait_s: float = BUSY_READ_WAIT_S,
+                 busy_ambiguous_wait_s: float = BUSY_AMBIGUOUS_WAIT_S) -> None:
         self.writer = writer or default_writer
         self.reader = reader or default_reader
-        self.busy_read_wait_s = busy_read_wait_s
+        self.busy_wait_s = busy_wait_s
+        self.busy_ambiguous_wait_s = busy_ambiguous_wait_s
         #: every successful write, in order (path, text): status proves it wrote nothing
         self.log: list[tuple[Path, str]] = []
 
     def _read_text(self, path: Path) -> str:
         """The file's text, waiting out a transient EBUSY (the sysfs lock is taken)."""
-        deadline: float | None = None
-        while True:
-            try:
-                return self.reader(Path(path)).strip()
-            except OSError as e:
-                if e.errno != errno.EBUSY:
-                    raise
-                now = time.monotonic()
-                deadline = deadline if deadline is not None else now + self.busy_read_wait_s
-                if now >= deadline:
-                    raise
-                time.sleep(0.01)
+        return _wait_out_busy(lambda: self.reader(Path(path)).strip(), self.busy_wait_s)
 
     def read(self, path: Path) -> str:
         try:
@@ -166,8 +191,11 @@ class SysfsIO:
     def write(self, path: Path, value: object) -> None:
         text = str(value)
         path = Path(path)
+        transient, lasting = busy_is_transient(path, text)
+        wait_s = (0.0 if not transient else
+                  self.busy_ambiguous_wait_s if lasting else self.busy_wait_s)
         try:
-            self.writer(path, text)
+            _wait_out_busy(lambda: self.writer(path, text), wait_s)
         except FileNotFoundError:
             raise KernelLacks(f"{path}: no such file: this kernel lacks it") from None
         except OSError as e:

@@ -120,6 +120,40 @@ def check_features(io: SysfsIO, ctx_dir: Path, cfg: KernelConfig) -> list[str]:
     return []
 
 
+# -- the kernel's constraints -------------------------------------------------------------
+def attrs_refusal(ctx_dir: Path, sample_us: int, aggr_us: int, min_nr: int, max_nr: int
+                  ) -> str | None:
+    """What the kernel's ``damon_set_attrs`` refuses, one sentence naming the file (checked
+    before any write: before Linux 6.14 a refused commit stops the kdamond)."""
+    ma = ctx_dir / "monitoring_attrs"
+    if min_nr < 3:
+        return f"{ma / 'nr_regions/min'}: the kernel refuses {min_nr} (DAMON needs 3 or more)"
+    if min_nr > max_nr:
+        return (f"{ma / 'nr_regions/min'}: the kernel refuses {min_nr}, more than "
+                f"nr_regions/max {max_nr}")
+    if sample_us > aggr_us:
+        return (f"{ma / 'intervals/sample_us'}: the kernel refuses {sample_us}, longer than "
+                f"aggr_us {aggr_us}")
+    return None
+
+
+def config_refusal(ctx_dir: Path, cfg: KernelConfig) -> str | None:
+    """What the kernel would refuse in ``cfg`` that we can tell from the values alone
+    (attrs as ``damon_set_attrs``, regions as ``damon_sysfs_set_regions``)."""
+    a = cfg.attrs
+    refusal = attrs_refusal(ctx_dir, a.sample_us, a.aggr_us, a.min_nr_regions, a.max_nr_regions)
+    if refusal:
+        return refusal
+    for i, t in enumerate(cfg.targets):
+        prev_end = 0
+        for j, (start, end) in enumerate(t.regions):
+            if start > end or start < prev_end:
+                return (f"{ctx_dir / 'targets' / str(i) / 'regions' / str(j)}: the kernel "
+                        f"refuses {start:#x}-{end:#x} (regions must be ordered, not overlapping)")
+            prev_end = end
+    return None
+
+
 # -- writing ------------------------------------------------------------------------------
 def _yn(value: bool) -> str:
     return "Y" if value else "N"
@@ -300,16 +334,17 @@ def read_dir(io: SysfsIO, d: Path, opts: ReadOptions | None = None) -> dict:
 
 
 def read_tried_regions(io: SysfsIO, scheme_dir: Path) -> list[tuple[int, int, int, int]]:
-    """``(start, end, nr_accesses, age)`` of ``tried_regions/<N>/``, in order."""
+    """``(start, end, nr_accesses, age)`` of ``tried_regions/<N>/``, in order (through
+    ``io``: its reader, and its wait while the sysfs lock is taken)."""
     tdir = scheme_dir / "tried_regions"
     out = []
     idx = 0
-    while True:
+    while (tdir / str(idx)).is_dir():
         rd = tdir / str(idx)
         try:
-            out.append((int((rd / "start").read_text()), int((rd / "end").read_text()),
-                        int((rd / "nr_accesses").read_text()), int((rd / "age").read_text())))
-        except FileNotFoundError:
+            out.append((io.read_int(rd / "start"), io.read_int(rd / "end"),
+                        io.read_int(rd / "nr_accesses"), io.read_int(rd / "age")))
+        except KernelLacks:  # removed meanwhile (the kernel refreshed them): stop here
             break
         idx += 1
     return out

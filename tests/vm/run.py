@@ -10,6 +10,7 @@ exit code and output are written to the output share and returned by this script
     python tests/vm/run.py setup              # apt: qemu, busybox, cpio, xz; the kernel
     python tests/vm/run.py test [PYTEST ARGS] # the guest tests (tests/vm/guest)
     python tests/vm/run.py run -- CMD ...     # any command, e.g. damon-tui doctor
+    python tests/vm/run.py bench [-- ARGS]    # bench/kernel.py (kernel vs damo, vs sim)
 
 Only Debian's packages are used (``apt-get install`` for the tools, ``apt-get download``
 + ``dpkg-deb -x`` for the kernel, never installed). The kernel and the 9p modules are
@@ -52,6 +53,14 @@ MARK_FAIL = "damon-tui-vm: FAILED"
 MARK_EXIT = "damon-tui-vm: exit"
 # on the guest kernel command line: guest tests refuse to run (and write sysfs) without it
 GUEST_CMDLINE_MARK = "damon_tui_vm=1"
+# TCG's CPU is an AMD one (no Meltdown, so no page table isolation): without PTI a user
+# process runs for long stretches without a CR3 write, and TCG's software TLB, which
+# grows to hold every page a process touches, is only flushed on CR3 writes; TCG sets a
+# PTE's accessed bit only when it fills a TLB entry, so after DAMON clears the bit
+# (without a flush, like the kernel does on hardware, whose TLBs are small) further
+# accesses go unseen.  PTI writes CR3 on every kernel entry and exit (no PCID here), so
+# the accessed bits behave as on hardware: the record tests see the hot mapping.
+GUEST_CMDLINE_TCG = "pti=on"
 BOOT_PROBLEMS = ("Kernel panic", "end Kernel panic", "BUG: ", "general protection fault")
 
 
@@ -370,7 +379,7 @@ def qemu_argv(kernel: Kernel, initrd: Path, out: Path, *, memory: int, smp: int)
     return [
         "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(memory),
         "-smp", str(smp), "-kernel", str(kernel.vmlinuz), "-initrd", str(initrd),
-        "-append", f"console=ttyS0 quiet panic=-1 {GUEST_CMDLINE_MARK}",
+        "-append", f"console=ttyS0 quiet panic=-1 {GUEST_CMDLINE_TCG} {GUEST_CMDLINE_MARK}",
         "-nographic", "-no-reboot",
         "-virtfs",
         "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
@@ -478,7 +487,8 @@ def main(args: Sequence[str] | None = None) -> int:
                          help="download the kernel even when one is cached")
     p_test = sub.add_parser("test", help="run the guest tests (tests/vm/guest) in the VM")
     p_run = sub.add_parser("run", help="run a command of the checkout in the VM")
-    for p in (p_test, p_run):
+    p_bench = sub.add_parser("bench", help="run bench/kernel.py in the VM (ARGS after --)")
+    for p in (p_test, p_run, p_bench):
         p.add_argument("--retries", type=int, default=3, help="boots to try (default 3)")
         p.add_argument("--boot-timeout", type=float, default=180, metavar="S")
         p.add_argument("--timeout", type=float, default=900, metavar="S",
@@ -498,6 +508,8 @@ def main(args: Sequence[str] | None = None) -> int:
             # plugin autoload scans every dist-info over 9p under TCG: ~30 s for nothing
             argv = ["env", "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1", "python", "-m", "pytest", "-q",
                     "-p", "no:cacheprovider", "--durations=5", "tests/vm/guest", *rest]
+        elif ns.cmd == "bench":
+            argv = ["python", "bench/kernel.py", *rest]
         else:
             if not rest:
                 parser.error("run needs a command")
