@@ -110,9 +110,9 @@ def _read_kdamonds(procfs: ProcFS, our_pids: set[int]) -> tuple[list[Kdamond], t
             if not avail:
                 avail = tuple((io.read_opt(ctx / "avail_operations") or "").split())
             for target in sorted(p for p in (ctx / "targets").glob("*") if p.name.isdigit()):
-                pid = io.read_opt(target / "pid_target")
-                if pid and pid.lstrip("-").isdigit() and int(pid) > 0:
-                    pids.append(int(pid))
+                tpid = io.read_opt(target / "pid_target")
+                if tpid and tpid.lstrip("-").isdigit() and int(tpid) > 0:
+                    pids.append(int(tpid))
         pid = int(pid_text) if pid_text and pid_text.lstrip("-").isdigit() else None
         ours = ops in ("vaddr", "fvaddr") and any(p in our_pids for p in pids)
         kdamonds.append(Kdamond(int(d.name), state, pid if pid and pid > 0 else None, ops,

@@ -218,6 +218,7 @@ class DamonCollector(Collector):
 
     def _module(self, stats: tuple, kd: str) -> Iterator:
         preset = self.state.preset
+        assert preset is not None  # _module runs only with a preset
         params = stats_params(preset, stats)
         if preset.name == "reclaim":
             mapping = (("nr_reclaim_tried_regions", "damon_reclaim_tried_regions"),

@@ -91,7 +91,7 @@ def parse_number(text: str | int | float, field: str = "value") -> int | float:
     return value
 
 
-def check_ulong(value: int | float, field: str) -> int | float:
+def check_ulong(value: int | float | Fraction, field: str) -> int | float | Fraction:
     """``value`` if it fits the kernel's unsigned long, else a ``UnitError``."""
     if value > ULONG_MAX:
         raise UnitError(f"{field}: out of range (at most {ULONG_MAX}, an unsigned long), "

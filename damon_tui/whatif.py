@@ -97,7 +97,8 @@ def run_config(record: Record, cfg: WhatifConfig, base: Baseline, target: int = 
     ops = RecordedOps(record, target, seed=seed, **ops_kw)
     duration = ops.duration_us
     a = cfg.attrs
-    m = Monitor(ops, a, seed=seed, damos=runner_for(cfg.schemes, ops, a.sample_us, a.aggr_us))
+    runner = runner_for(cfg.schemes, ops, a.sample_us, a.aggr_us)
+    m = Monitor(ops, a, seed=seed, damos=runner)
     saved_peak = 0
     for snap in m.run(duration):
         saved_peak = max(saved_peak, base.rss_at(snap.end_us) - ops.rss_bytes)
@@ -106,9 +107,9 @@ def run_config(record: Record, cfg: WhatifConfig, base: Baseline, target: int = 
     ops.advance(duration)
     st = ops.stats()
     charged = sz_applied = qt = 0
-    if m.damos is not None:
-        charged = sum(s.quota.total_charged_ns for s in m.damos.states)
-        for s in m.damos.stats():
+    if runner is not None:
+        charged = sum(s.quota.total_charged_ns for s in runner.states)
+        for s in runner.stats():
             sz_applied += s.sz_applied
             qt += s.qt_exceeds
     secs = duration / 1e6 if duration else 1.0

@@ -103,7 +103,8 @@ def _monitor(ops, monitor, retune, duration_us, every_us: int, hottest: int) -> 
                           f"{format_time_us(snap.aggr_us)} ({nr_samples} samples per "
                           "aggregation)", file=out)
                 hot = sorted(regions, key=lambda r: (-r[2], -(r[1] - r[0])))[:hottest]
-                hot_text = "; ".join(_region_text(*r, nr_samples) for r in hot if r[2] > 0)
+                hot_text = "; ".join(_region_text(s, e, nr, age, nr_samples)
+                                      for s, e, nr, age in hot if nr > 0)
                 print(f"{format_time_us(snap.end_us):>11} {len(regions):>7} "
                       f"{format_size(wss):>12}  {hot_text or '-'}", file=out)
             if retune is not None and (new := retune.poll()) is not None:
@@ -119,6 +120,7 @@ def _monitor(ops, monitor, retune, duration_us, every_us: int, hottest: int) -> 
         print("# no aggregation interval completed", file=out)
         _summary(monitor, out)
         return 0
+    assert last is not None  # wss_history has a value per snapshot
     # the engine's clock, not the last window's end: watermarks may pause monitoring
     print(f"# {len(wss_history)} aggregation intervals, "
           f"{format_time_us(max(last.end_us, monitor.now_us))} monitored", file=out)

@@ -7,6 +7,7 @@ import contextlib
 import os
 import sys
 import tempfile
+from typing import Any
 
 from damon_tui.damos.summary import print_scheme_summary
 from damon_tui.options.attrs import add_attrs_arguments, attrs_from_args, retuner_from_args
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     duration_us = None if args.duration is None else parse_time_us(args.duration, "--duration")
     _check_output(args.output)
     with interrupt_on_signals():  # SIGTERM / SIGHUP end the recording like Ctrl-C
-        extra = {}
+        extra: dict[str, Any] = {}
         if args.kernel:
             from damon_tui.options.kernel import kernel_attrs_json, kernel_monitor_from_args
 

@@ -36,6 +36,7 @@ def filter_match(f: Filter, rl, idx: int, target_idx: int, min_sz: int) -> bool:
     if f.filter_type == "target":
         matched = target_idx == f.target_idx
     elif f.filter_type == "addr":
+        assert f.addr_start is not None and f.addr_end is not None  # Filter.validate
         start = _align_down(f.addr_start, min_sz)
         end = _align_down(f.addr_end, min_sz)
         r_start, r_end = rl.get(idx)[:2]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,7 @@ def _accesses(text: Any, bare: str) -> Accesses:
         if m:
             return Accesses(_int(m.group(1)), "samples")
         if s in ("min", "max"):
-            return Accesses(_num(s), "samples" if s == "max" or bare == "samples" else bare)
+            return Accesses(_num(s), "percent" if s != "max" and bare == "percent" else "samples")
     v = _num(s)
     return Accesses(int(v) if bare == "samples" else v, bare)  # type: ignore[arg-type]
 
@@ -179,7 +179,7 @@ def parse_one_line(line: str, where: str = "scheme") -> Scheme:
                         f"(<min_sz> <max_sz> <min_acc> <max_acc> <min_age> <max_age> <action> "
                         f"[quotas [weights [watermarks]]]), got {len(fields)}")
     values: dict[str, Any] = {}
-    parsers = {
+    parsers: dict[str, Callable[[str], Any]] = {
         "min_sz": parse_size, "max_sz": parse_size,
         "min_nr_accesses": lambda v: _accesses(v, "samples"),
         "max_nr_accesses": lambda v: _accesses(v, "samples"),

@@ -286,7 +286,8 @@ class DamosRunner:
 
     def stats(self) -> tuple[DamosStats, ...]:
         return tuple(
-            DamosStats(*st.s, esz=st.quota.esz, active=self.wmarks.active[i])
+            DamosStats(st.s[0], st.s[1], st.s[2], st.s[3], st.s[4], st.s[5], st.s[6],
+                       esz=st.quota.esz, active=self.wmarks.active[i])
             for i, st in enumerate(self.states))
 
     def apply(self, region_lists: Sequence, passed: int, next_aggr: int, now_us: int,

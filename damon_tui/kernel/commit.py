@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 from collections.abc import Mapping
 from pathlib import Path
-from types import SimpleNamespace
 
 from damon_tui.kernel import ownership
 from damon_tui.kernel.session import (
@@ -117,13 +116,13 @@ def commit(io: SysfsIO, paths: Paths, index: int | None, attrs: Mapping[str, int
 
 def _write_schemes(io: SysfsIO, ctx: Path, st: ownership.KdamondState, schemes: tuple) -> None:
     iv = read_dir(io, ctx / "monitoring_attrs/intervals")
-    intervals = SimpleNamespace(sample_us=int(iv["sample_us"]), aggr_us=int(iv["aggr_us"]))
+    sample_us, aggr_us = int(iv["sample_us"]), int(iv["aggr_us"])
     nr_targets = io.read_int(ctx / "targets/nr_targets")
     k = st.owner.nr_snapshot_schemes if st.owner else 0
     all_schemes = tuple(schemes) + (snapshot_schemes(nr_targets) if k else ())
     io.write(ctx / "schemes/nr_schemes", len(all_schemes))
     for i, s in enumerate(all_schemes):
-        write_scheme(io, ctx / "schemes" / str(i), s, intervals)
+        write_scheme(io, ctx / "schemes" / str(i), s, sample_us, aggr_us)
 
 
 def _restore(io: SysfsIO, ctx: Path, old: dict) -> bool:

@@ -47,12 +47,13 @@ def foreign_refusal(states: list[ownership.KdamondState], paths: Paths) -> str |
             return (f"kdamond {st.index} (pid {st.pid}) is running and was not started by "
                     f"damon-tui; the kernel refuses to add kdamonds while one runs, so "
                     f"--kernel changes nothing (see `damon-tui status`)")
-        if st.running and st.owner.owner_alive:
+        owner = st.owner  # set: the kdamond is ours
+        if st.running and owner is not None and owner.owner_alive:
             return (f"kdamond {st.index} (pid {st.pid}) is running for damon-tui process "
-                    f"{st.owner.owner_pid}; the kernel refuses to add kdamonds while one runs")
-        if st.running:
+                    f"{owner.owner_pid}; the kernel refuses to add kdamonds while one runs")
+        if st.running and owner is not None:
             return (f"kdamond {st.index} (pid {st.pid}) was left on by a damon-tui run that "
-                    f"ended (process {st.owner.owner_pid}); `damon-tui stop` turns it off")
+                    f"ended (process {owner.owner_pid}); `damon-tui stop` turns it off")
     if states and not all(st.ours for st in states):
         foreign = [st.index for st in states if not st.ours]
         return (f"{paths.kdamonds}: {len(states)} kdamond(s) exist ({len(foreign)} configured by "
@@ -263,7 +264,8 @@ class KernelSession:
             try:
                 io.write(self.paths.kdamonds / "nr_kdamonds", self.nr_found)
             finally:
-                ownership.remove_owner(self.paths, self.index)
+                if self.index is not None:
+                    ownership.remove_owner(self.paths, self.index)
 
 
 #: how long the kdamond is watched after a ``commit`` write: before Linux 6.14 the kernel
@@ -349,6 +351,10 @@ class KernelOps:
 
     def unsupported_reason(self, action: str) -> str:
         return f"the kernel refuses '{action}'"
+
+    def mapping_names(self, target_idx: int) -> list:
+        """``[]``: the kernel's DAMON does not name a target's memory (as ``Ops``)."""
+        return []
 
     def close(self) -> None:
         self.session.close()

@@ -18,13 +18,14 @@ def stop_ours(io: SysfsIO, paths: Paths) -> list[str]:
         if st.running:
             io.write(paths.kdamond(st.index) / "state", "off")
             _wait_off(io, paths.kdamond(st.index))
-            alive = " (its damon-tui process still runs)" if st.owner.owner_alive else ""
+            alive = (" (its damon-tui process still runs)"
+                     if st.owner is not None and st.owner.owner_alive else "")
             lines.append(f"{st.describe()}: turned off{alive}")
         else:
             lines.append(f"{st.describe()}: already off")
     ours = [st for st in states if st.ours]
     if ours and len(ours) == len(states):
-        found = min(st.owner.nr_kdamonds_found for st in ours)
+        found = min(st.owner.nr_kdamonds_found for st in ours if st.owner is not None)
         io.write(paths.kdamonds / "nr_kdamonds", found)
         lines.append(f"nr_kdamonds back to {found}")
     elif ours:

@@ -211,7 +211,7 @@ def write_filter(io: SysfsIO, d: Path, f: Filter) -> None:
         io.write(d / "max", f.hugepage_max or 0)
 
 
-def write_scheme(io: SysfsIO, d: Path, s: Scheme, attrs: Attrs) -> None:
+def write_scheme(io: SysfsIO, d: Path, s: Scheme, sample_us: int, aggr_us: int) -> None:
     io.write(d / "action", s.action)
     if (d / "apply_interval_us").exists():
         io.write(d / "apply_interval_us", s.apply_interval_us)
@@ -219,7 +219,7 @@ def write_scheme(io: SysfsIO, d: Path, s: Scheme, attrs: Attrs) -> None:
         raise lacking("apply_interval_us", f"{s.describe()}'s apply_interval_us")
     if s.target_nid is not None:
         io.write(d / "target_nid", s.target_nid)
-    r = s.access_pattern.resolve(attrs.sample_us, attrs.aggr_us)
+    r = s.access_pattern.resolve(sample_us, aggr_us)
     ap = d / "access_pattern"
     io.write(ap / "sz/min", r.min_sz)
     io.write(ap / "sz/max", r.max_sz)
@@ -271,7 +271,7 @@ def write_schemes(io: SysfsIO, ctx_dir: Path, schemes: tuple[Scheme, ...], attrs
     sdir = ctx_dir / "schemes"
     io.write(sdir / "nr_schemes", len(schemes))
     for i, s in enumerate(schemes):
-        write_scheme(io, sdir / str(i), s, attrs)
+        write_scheme(io, sdir / str(i), s, attrs.sample_us, attrs.aggr_us)
 
 
 def write_config(io: SysfsIO, kdamond_dir: Path, cfg: KernelConfig) -> None:

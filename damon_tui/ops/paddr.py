@@ -124,9 +124,10 @@ class PaddrOps(HostMemMetrics, Ops):
             if not self._ranges:
                 raise UserError(f"paddr: no System RAM in {self.procfs.proc / 'iomem'}")
             desc = "System RAM"
-        for (s, e), nxt in zip(self._ranges, [*self._ranges[1:], None], strict=True):
-            if s >= e or (nxt is not None and nxt[0] < e):
-                raise UserError(f"--regions: range {s:#x}-{e:#x} is empty or overlaps the next")
+        for (lo, hi), nxt in zip(self._ranges, [*self._ranges[1:], None], strict=True):
+            if lo >= hi or (nxt is not None and nxt[0] < hi):
+                raise UserError(f"--regions: range {lo:#x}-{hi:#x} is empty or overlaps the "
+                                "next")
         self._desc = desc
         self._tracked: list[bool] = []
         self._pfns: list[int] = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -415,6 +415,10 @@ class HostMemMetrics:
     """
 
     procfs: ProcFS
+    #: the goal metrics, bound in :meth:`_init_host_metrics` (None: unavailable here)
+    some_mem_psi_us: Callable[[], int] | None
+    active_mem_bp: Callable[[], int] | None
+    inactive_mem_bp: Callable[[], int] | None
 
     def _init_host_metrics(self) -> None:
         self._unavailable: dict[str, str] = {}

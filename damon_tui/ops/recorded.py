@@ -42,7 +42,6 @@ from damon_tui.ops.sim import (
     MAX_FOOTPRINT,
     PAGE_SIZE,
     ActionCosts,
-    SimOps,
     SimStats,
 )
 from damon_tui.record.model import Intervals, Record
@@ -131,9 +130,6 @@ class RecordedOps(Ops):
     resolution = "per page"
     access_check = "replayed record"
     min_region_sz = PAGE_SIZE
-
-    # the sim's modelled action costs (same formula, same defaults)
-    _action_cost_ns = SimOps._action_cost_ns
 
     def __init__(self, record: Record, target: int = 0, *, mem_total: int | None = None,
                  refault_cost_us: float = DEFAULT_REFAULT_COST_US,
@@ -266,9 +262,10 @@ class RecordedOps(Ops):
             self._flush(self._now_us)
             paged_out, willneed = mem.paged_out, mem.willneed_pages
             applied = mem.apply(code, start, end)
-            cost = self._action_cost_ns(action, mem.last_mapped, applied // PAGE_SIZE,
-                                        mem.paged_out - paged_out,
-                                        mem.willneed_pages - willneed)
+            cost = self.action_costs.apply_ns(action, mem.last_mapped, applied // PAGE_SIZE,
+                                              mem.paged_out - paged_out,
+                                              mem.willneed_pages - willneed,
+                                              self.refault_cost_us)
         self.last_apply_cost_ns = cost
         self.apply_cost_ns_total += cost
         return applied

@@ -156,6 +156,24 @@ class ActionCosts:
             if v is not None and not v >= 0:
                 raise UserError(f"action cost {name}: expected >= 0, got {v}")
 
+    def apply_ns(self, action: str, mapped: int, applied_pages: int, paged_out: int,
+                 read_in: int, refault_cost_us: float) -> int:
+        """Modelled ns of one apply call of ``action``."""
+        c = self
+        if action == "stat":
+            return 0
+        ns = c.call_us * 1000 + c.scan_ns * mapped
+        if action == "pageout":
+            ns += c.pageout_us * 1000 * paged_out
+        elif action in ("cold", "lru_deprio", "lru_prio"):
+            ns += c.lru_move_ns * applied_pages
+        elif action == "willneed":
+            per = refault_cost_us if c.willneed_us is None else c.willneed_us
+            ns += per * 1000 * read_in
+        elif action == "collapse":  # hugepage / nohugepage only mark the range
+            ns += c.collapse_ns * mapped
+        return int(ns)
+
 
 # ------------------------------------------------------------------- stats
 
@@ -414,20 +432,8 @@ class SimOps(Ops):
     def _action_cost_ns(self, action: str, mapped: int, applied_pages: int,
                         paged_out: int, read_in: int) -> int:
         """Modelled ns of one apply call (:class:`ActionCosts`)."""
-        c = self.action_costs
-        if action == "stat":
-            return 0
-        ns = c.call_us * 1000 + c.scan_ns * mapped
-        if action == "pageout":
-            ns += c.pageout_us * 1000 * paged_out
-        elif action in ("cold", "lru_deprio", "lru_prio"):
-            ns += c.lru_move_ns * applied_pages
-        elif action == "willneed":
-            per = self.refault_cost_us if c.willneed_us is None else c.willneed_us
-            ns += per * 1000 * read_in
-        elif action == "collapse":  # hugepage / nohugepage only mark the range
-            ns += c.collapse_ns * mapped
-        return int(ns)
+        return self.action_costs.apply_ns(action, mapped, applied_pages, paged_out, read_in,
+                                          self.refault_cost_us)
 
     def lru_pages(self) -> tuple[int, int]:
         """(active, inactive) resident pages: the modelled LRU lists."""

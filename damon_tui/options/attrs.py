@@ -162,7 +162,7 @@ def retuner_from_args(args: argparse.Namespace, monitor) -> IntervalRetuner | No
     if getattr(args, "preset", None) or getattr(args, "profile", None):
         return None  # a DAMOS preset's intervals are the module's parameters
     goal = getattr(monitor.attrs, "intervals_goal", None)
-    if goal is not None and getattr(goal, "aggrs", 0):
+    if goal is not None and goal.enabled:
         return None  # the intervals auto-tuner (--intervals-goal) owns the intervals
     if getattr(ops, "access_check", "") != "clear_refs":
         return None

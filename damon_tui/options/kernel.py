@@ -136,7 +136,7 @@ def add_path_arguments(parser: argparse.ArgumentParser, group_title: str = "kern
                        ) -> None:
     """``--sysfs-root``, ``--module-root``, ``--state-dir``."""
     group = parser.add_argument_group(group_title)
-    for names, kw in (
+    options: tuple[tuple[tuple[str, ...], dict[str, str]], ...] = (
         (("--sysfs-root",), {"metavar": "DIR", "help": "sysfs mount point holding "
                              "kernel/mm/damon/admin (default /sys)"}),
         (("--module-root",), {"metavar": "DIR", "help": "directory of the DAMON modules' "
@@ -144,8 +144,9 @@ def add_path_arguments(parser: argparse.ArgumentParser, group_title: str = "kern
                               "SYSFS_ROOT/module)"}),
         (("--state-dir",), {"metavar": "DIR", "help": "where damon-tui notes the kdamonds it "
                             "started (default /run/damon-tui)"}),
-    ):
-        group.add_argument(*names, default=None, **kw)
+    )
+    for names, kw in options:
+        group.add_argument(*names, default=None, metavar=kw["metavar"], help=kw["help"])
 
 
 def add_kernel_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ from damon_tui.options.schemes import schemes_from_args
 
 
 def monitor_from_args(args: argparse.Namespace, ops, duration_us: int | None,
-                      default_sim_duration_us: int):
+                      default_sim_duration_us: int | None):
     """The ``Monitor`` the options describe for ``ops``: tuned attrs, schemes, duration.
 
     Returns ``(monitor, duration_us)``; a simulated target without ``--duration`` runs

@@ -195,6 +195,7 @@ def real_ops_from_args(args: argparse.Namespace):
             child.kill()
             child.wait()
             raise
+    assert pid_text is not None  # the one target option chosen
     pids = _pids(pid_text)
     if regions:
         if len(pids) != 1:

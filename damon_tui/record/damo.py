@@ -334,7 +334,10 @@ def _scan_compressed(path: str, data: bytes) -> list | None:
     finally:
         stop.set()
         worker.join()
-    return scan.feed(b"", True) if scan is not None else None
+    if scan is None:
+        return None
+    scanned = scan.feed(b"", True)  # the last feed gives the arrays, or None
+    return scanned if isinstance(scanned, list) else None
 
 
 #: inflated pieces waiting for the scanner (each ``INFLATE_PIECE`` bytes at most)

@@ -305,10 +305,18 @@ def _jsonable(obj: Any) -> Any:
 
 class _Frame:
     __slots__ = ("start", "end", "sample_us", "aggr_us", "body", "targets", "ext", "pos")
+    start: int
+    end: int
+    sample_us: int
+    aggr_us: int
+    body: bytes
+    targets: list[tuple[int, int, int, int, int]]
+    ext: Any
+    pos: int
 
     def __init__(self, pos: int) -> None:
         self.pos = pos
-        self.targets: list[tuple[int, int, int, int, int]] = []  # idx, n, shift, off, nbytes
+        self.targets = []  # idx, n, shift, off, nbytes
 
 
 class _Bad(Exception):
@@ -329,13 +337,14 @@ def _parse_body(fr: _Frame, flags: int, body: bytes, nr_header_targets: int,
 
     if flags & (F_START | F_DUR | F_INTERVALS) and last is None:
         raise _Bad("first frame refers to a previous frame")
-    fr.start = last[0] if flags & F_START else v()
-    dur = last[1] if flags & F_DUR else _unzigzag(v())
+    prev = last or (0, 0, 0, 0)
+    fr.start = prev[0] if flags & F_START else v()
+    dur = prev[1] if flags & F_DUR else _unzigzag(v())
     if dur < 0 or fr.start >= 1 << 63 or fr.start + dur >= 1 << 63:
         raise _Bad("end_time before start_time" if dur < 0 else "time out of range")
     fr.end = fr.start + dur
     if flags & F_INTERVALS:
-        fr.sample_us, fr.aggr_us = last[2], last[3]
+        fr.sample_us, fr.aggr_us = prev[2], prev[3]
     else:
         fr.sample_us = v()
         fr.aggr_us = v()

@@ -23,7 +23,7 @@ def read_perf_script(path: str, data: bytes) -> Record:
         raise UserError(f"{path}: not a perf script text: not UTF-8") from None
     records: dict[int, TargetData] = {}
     pending: dict[int, tuple[int, int, list]] = {}  # target -> (end_ns, nr_regions, regions)
-    fake: dict[int, int] = {}  # target -> index of a damo fake snapshot
+    fake: dict[int | None, int] = {}  # target -> index of a damo fake snapshot
     for lineno, line in enumerate(text.splitlines(), 1):
         fields = line.split()
         if len(fields) < 4:

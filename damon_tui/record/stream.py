@@ -11,6 +11,7 @@ ends the iteration with a warning in ``warnings``, as ``open_record`` does.
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -40,8 +41,8 @@ RESYNC_WINDOW = 64 << 20
 class Chunk:
     first_frame: int
     targets: list[TargetData]
-    frame_sample: object  # array('Q') per frame of the chunk
-    frame_aggr: object
+    frame_sample: array  # array('Q') per frame of the chunk
+    frame_aggr: array
     extensions: list[tuple[int, bytes]]
 
     @property

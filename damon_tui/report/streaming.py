@@ -74,8 +74,8 @@ def _header(stream: RecordStream, nr_frames: int, changes: list[list[int]]) -> d
 def summary_record(stream: RecordStream) -> Record:
     """What ``report info`` needs of the record, read in one streaming pass."""
     targets: list[SummaryTarget] = _targets(stream, SummaryTarget)
-    lo = [None] * len(targets)
-    hi = [None] * len(targets)
+    lo: list[int | None] = [None] * len(targets)
+    hi: list[int | None] = [None] * len(targets)
     changes: list[list[int]] = []
     nexts = nframes = 0
     for ch in stream.chunks():
@@ -95,8 +95,9 @@ def summary_record(stream: RecordStream) -> Record:
             s.total_regions += b - a
             if b > a:
                 mn, mx = reports.span(c.starts, c.ends, a, b)
-                lo[i] = mn if lo[i] is None else min(lo[i], mn)
-                hi[i] = mx if hi[i] is None else max(hi[i], mx)
+                old_lo, old_hi = lo[i], hi[i]
+                lo[i] = mn if old_lo is None else min(old_lo, mn)
+                hi[i] = mx if old_hi is None else max(old_hi, mx)
     for i, s in enumerate(targets):
         if lo[i] is not None:
             s.starts = array("Q", [lo[i]])
@@ -112,7 +113,7 @@ class NeedsWholeRecord(Exception):
 
 
 def wss_values(stream: RecordStream, acc_thres: int, sz_thres: int,
-               exclude_samples: int) -> tuple[list[tuple[object, list[int]]], int]:
+               exclude_samples: int) -> tuple[list[tuple[int | None, list[int]]], int]:
     """Per target ``(target_id, WSS per kept snapshot in time order)``, and the most
     snapshots a target has."""
     ids = stream.target_ids
@@ -125,7 +126,8 @@ def wss_values(stream: RecordStream, acc_thres: int, sz_thres: int,
             seen[i] += n
             if first >= n:
                 continue
-            if reports.shortest(c.snap_start, c.snap_end, first, n) < WORK_TIME_NS:
+            shortest = reports.shortest(c.snap_start, c.snap_end, first, n)
+            if shortest is not None and shortest < WORK_TIME_NS:
                 raise NeedsWholeRecord
             vals[i].extend(binning.wss(c.starts, c.ends, c.nr_accesses, c.offsets, first, n,
                                        max(acc_thres, 0), max(sz_thres, 0)))

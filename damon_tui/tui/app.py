@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from typing import Literal
 
 from rich.text import Text
 from textual.app import App
@@ -50,7 +51,7 @@ CPU_PERIOD = 0.25
 NAMES_PERIOD = 1.0
 
 
-def _histogram(kind: str, snap, ti: int) -> SzHistogram:
+def _histogram(kind: Literal["recency", "temperature"], snap, ti: int) -> SzHistogram:
     """damo's size histogram of one target of a snapshot (recency in log-scale bins)."""
     h = SzHistogram(kind, logscale=kind == "recency")
     h.add_snapshot(snap.targets[ti], snap.sample_us, snap.aggr_us)
@@ -94,7 +95,7 @@ class DamonApp(App):
         self.region_sort = "hottest"
         self.target_idx = 0
         self.source: LiveSource | None = None
-        self.recorder = None
+        self.recorder: recording.Recorder | None = None
         self.status_note = ""
         self._notified = False
         self._drawn_generation = -1
@@ -249,6 +250,7 @@ class DamonApp(App):
     def replay_row_time(self) -> int:
         """The replay's row time: chosen with ``T``, else the whole record on one screen."""
         rp = self.replay
+        assert rp is not None  # replay methods run on a replay session
         if self.replay_row_us:
             return self.replay_row_us
         slots = self.heat_slots or max(2 * (self.size.height - 8), 10)
@@ -256,6 +258,7 @@ class DamonApp(App):
 
     def _rebuild(self, pos: int) -> None:
         rp = self.replay
+        assert rp is not None
         self.feed.reset()
         self.feed.set_row_us(self.replay_row_time())
         for i in range(pos + 1):
@@ -268,6 +271,7 @@ class DamonApp(App):
     def _play(self) -> None:
         """One UI tick of play: feed the snapshots the replay speed has reached."""
         rp = self.replay
+        assert rp is not None
         last = len(rp) - 1
         if self.replay_pos >= last:
             self.replay_playing = False
@@ -421,6 +425,7 @@ class DamonApp(App):
         for mod in self.modules.values():
             mod.running = mod.running_inputs = None
         self._make_source()
+        assert self.source is not None  # a live session
         self.source.start()
         screen = self.monitor_screen()
         if screen is not None:

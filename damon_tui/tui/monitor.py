@@ -7,6 +7,7 @@ each ``MonitorView`` to them; every key acts through the app (``DamonApp``).
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,6 +27,9 @@ from damon_tui.tui.widgets.regions import RegionPanel
 from damon_tui.tui.widgets.schemes import SchemesPanel
 from damon_tui.tui.widgets.timeline import Timeline
 from damon_tui.tui.widgets.wss import WssPanel
+
+if TYPE_CHECKING:
+    from damon_tui.tui.app import DamonApp
 
 #: side panels are redrawn at most this often (the heatmap at every frame)
 SIDE_PERIOD = 0.25
@@ -78,6 +82,9 @@ class HelpScreen(ModalScreen):
 
 class MonitorScreen(Screen):
     """Header, heatmap, working set, regions, schemes; keys in the footer."""
+
+    if TYPE_CHECKING:  # the app this screen is pushed on (Textual types it App[Any])
+        app: DamonApp
 
     BINDINGS = [
         Binding("space", "toggle_pause", "Pause", key_display="spc"),
@@ -188,15 +195,15 @@ class MonitorScreen(Screen):
             shown = self.PANELS[self.panel]
             side.display = shown is not None
             for name in self.PANELS[:-1]:
-                w = self.query_one(f"#{name}")
-                w.display = name == shown
-                w.styles.height = "1fr"
+                panel = self.query_one(f"#{name}")
+                panel.display = name == shown
+                panel.styles.height = "1fr"
         else:
             side.display = not self.side_hidden
             for name in self.PANELS[:-1]:
-                w = self.query_one(f"#{name}")
-                w.display = self.size.height >= self.TALL_ONLY.get(name, 0)
-                w.styles.height = None  # back to the panel's own CSS
+                panel = self.query_one(f"#{name}")
+                panel.display = self.size.height >= self.TALL_ONLY.get(name, 0)
+                panel.styles.height = None  # back to the panel's own CSS
         self.app.refresh_views(force=True)
 
     # -- drawing ------------------------------------------------------------------

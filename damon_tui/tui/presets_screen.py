@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -37,6 +38,9 @@ from damon_tui.tui import damos_bridge
 from damon_tui.tui.schemes_screen import PromptScreen
 from damon_tui.units import format_size, format_time_us
 
+if TYPE_CHECKING:
+    from damon_tui.tui.app import DamonApp
+
 PRESET_NAMES = ("reclaim", "lru_sort")
 
 
@@ -52,7 +56,7 @@ def make_modules(app) -> dict:
     """One ``Module`` per preset whose commits apply to the app's monitor."""
     paths = getattr(app.session, "kernel_paths", None)
     if paths is not None:  # --kernel: the real DAMON_RECLAIM / DAMON_LRU_SORT
-        out = {}
+        out: dict[str, Module | KernelModule] = {}
         for name in PRESET_NAMES:
             try:
                 out[name] = KernelModule(get_preset(name), new_io(), paths)
@@ -197,6 +201,9 @@ class ExportScreen(ModalScreen):
 
 class PresetScreen(Screen):
     """Every parameter of one module with unit, defaults and help; live statistics."""
+
+    if TYPE_CHECKING:  # the app this screen is pushed on (Textual types it App[Any])
+        app: DamonApp
 
     BINDINGS = [
         Binding("tab", "other", "Other"),

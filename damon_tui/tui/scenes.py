@@ -13,6 +13,7 @@ from pathlib import Path
 
 from damon_tui.damos.io import parse_one_lines, scheme_to_dict
 from damon_tui.damos.runtime import runner_for
+from damon_tui.damos.scheme import Scheme
 from damon_tui.engine import Attrs, Monitor
 from damon_tui.ops.sim import SimOps
 from damon_tui.record import RecordWriter, make_header
@@ -63,7 +64,8 @@ def replay_app(steps: int = 600, schemes: str | None = REPLAY_SCHEMES):
     """An app replaying a zigzag record made on the spot (seed 0, fixed description)."""
     ops = SimOps("zigzag", seed=0)
     attrs = Attrs(update_us=1_000_000)
-    scheme_list, scheme_json = (), None
+    scheme_list: tuple[Scheme, ...] = ()
+    scheme_json = None
     if schemes:
         scheme_list = parse_one_lines(schemes)
         scheme_json = [scheme_to_dict(s) for s in scheme_list]

@@ -19,6 +19,7 @@ default (DAMON's ``allow`` = N), ``not`` clears ``matching``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from damon_tui.damos.io import scheme_from_dict, scheme_to_dict
 from damon_tui.damos.runtime import validate_for_ops
@@ -122,7 +123,8 @@ class SchemeForm:
     def set(self, name: str, value: str) -> SchemeForm:
         if name not in self.names():
             raise KeyError(name)
-        return replace(self, **{name: value})
+        changes: dict[str, Any] = {name: value}
+        return replace(self, **changes)
 
     # -- to damo JSON ---------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -292,7 +294,7 @@ def parse_goals(text: str) -> list[dict]:
         if not 2 <= len(rest) <= 3:
             raise FieldError("goals_more", f"more goals: entry {i + 1}: expected METRIC TARGET "
                              f"[CURRENT] [nid=N], got {' '.join(words)!r}")
-        goal = {"metric": rest[0], "target_value": rest[1],
+        goal: dict[str, Any] = {"metric": rest[0], "target_value": rest[1],
                 "current_value": rest[2] if len(rest) > 2 else "0"}
         if nid is not None:
             goal["nid"] = nid

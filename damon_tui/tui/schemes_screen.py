@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
@@ -20,6 +22,9 @@ from damon_tui.safe_output import safe_output
 from damon_tui.tui import damos_bridge
 from damon_tui.tui.scheme_form import FIELDS, SchemeForm
 from damon_tui.tui.widgets.inputs import OrderedInput
+
+if TYPE_CHECKING:
+    from damon_tui.tui.app import DamonApp
 
 _SELECTS = {"action", "wm_metric", "goal_metric"}
 
@@ -77,6 +82,9 @@ class PromptScreen(ModalScreen[str | None]):
 
 class SchemesScreen(Screen):
     """Edit the pending schemes; commit applies them to the running monitor."""
+
+    if TYPE_CHECKING:  # the app this screen is pushed on (Textual types it App[Any])
+        app: DamonApp
 
     BINDINGS = [
         Binding("ctrl+s", "commit", "Commit"),
@@ -192,7 +200,7 @@ class SchemesScreen(Screen):
             if isinstance(w, Select):
                 if value in self._choices.get(name, ()):
                     w.value = value
-            else:
+            elif isinstance(w, Input):
                 w.value = value
 
     def _field_changed(self, name: str, value: str) -> None:
@@ -216,7 +224,7 @@ class SchemesScreen(Screen):
         scheme, errors = self.forms[self.selected].build()
         text = self._words(scheme) if scheme else f"invalid: {next(iter(errors.values()))}"
         try:
-            table.update_cell_at((self.selected, 1), text)
+            table.update_cell_at(Coordinate(self.selected, 1), text)
         except Exception:
             self._refresh_list()
 

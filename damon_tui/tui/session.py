@@ -9,15 +9,18 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
 from damon_tui.damos.runtime import runner_for
 from damon_tui.engine import Attrs, Monitor
+from damon_tui.kernel.session import KernelOps
+from damon_tui.ops.base import Ops
 from damon_tui.ops.sim import SimOps
 from damon_tui.options.attrs import attrs_from_args, tuned_attrs
 from damon_tui.options.kernel import kernel_monitor_from_args
 from damon_tui.options.targets import ops_from_args
 from damon_tui.tui import damos_bridge
-from damon_tui.tui.replay import load_replay
+from damon_tui.tui.replay import Replay, load_replay
 from damon_tui.units import format_time_us
 
 
@@ -26,10 +29,10 @@ class Session:
     """A monitoring session: the monitor and its ops, or a replayed record."""
 
     description: str
-    monitor: object | None = None
-    ops: object | None = None
-    attrs: object | None = None
-    replay: object | None = None  # damon_tui.tui.replay.Replay
+    monitor: Any = None  # engine Monitor or kernel KernelMonitor (Monitor's shape)
+    ops: Ops | KernelOps | None = None
+    attrs: Attrs | None = None
+    replay: Replay | None = None
     schemes: list = field(default_factory=list)
     seed: int = 0
     notes: list[str] = field(default_factory=list)  # "not available: ..." lines
@@ -38,7 +41,7 @@ class Session:
     #: one label per monitoring target (the header names the one shown)
     target_names: list[str] = field(default_factory=list)
     #: ``--kernel``: the kernel's paths (the presets screen drives the real modules)
-    kernel_paths: object | None = None
+    kernel_paths: Any = None
 
     @property
     def live(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +21,9 @@ from damon_tui.tui.targets_model import (
 )
 from damon_tui.tui.widgets.inputs import OrderedInput
 
+if TYPE_CHECKING:
+    from damon_tui.tui.app import DamonApp
+
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
@@ -35,6 +40,9 @@ class TargetScreen(Screen):
     the lines under the list show the highlighted entry whole (command line, user,
     RSS, why not).
     """
+
+    if TYPE_CHECKING:  # the app this screen is pushed on (Textual types it App[Any])
+        app: DamonApp
 
     BINDINGS = [
         Binding("escape", "back", "Back"),

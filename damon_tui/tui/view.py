@@ -11,6 +11,14 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the view stays a plain container
+    from rich.text import Text
+
+    from damon_tui.engine import Attrs, Snapshot, TargetSnapshot
+    from damon_tui.ops.names import NameIndex
+    from damon_tui.tui.models import HeatmapModel
 
 
 @dataclass(frozen=True)
@@ -59,26 +67,26 @@ class MonitorView:
     description: str
     ops_line: str
     intervals_line: str
-    attrs: object | None
+    attrs: Attrs | None
     live: bool
     nr_regions: int
     nr_targets: int
     target_idx: int
     target_label: str | None
     #: the latest snapshot (None before the first) and the shown target in it
-    snapshot: object | None
-    target: object | None
+    snapshot: Snapshot | None
+    target: TargetSnapshot | None
     #: the shown target's heatmap model and its rows at this instant (oldest first)
-    heatmap: object | None
+    heatmap: HeatmapModel | None
     rows: tuple
     wss: WssView
     source: SourceState | None
     replay: ReplayState | None
     recording: tuple | None  # (path, size) while recording
     region_sort: str
-    schemes: object  # rich Text of the schemes panel
+    schemes: Text  # the schemes panel
     #: the shown target's mapping names (a ``NameIndex``; None: the ops cannot name them)
-    names: object | None = None
+    names: NameIndex | None = None
     #: ``(recency, temperature)`` ``SzHistogram`` of the shown target's latest snapshot
     histograms: tuple = ()
     #: RSS, reclaimed/s, refaults/s, free memory over time (an ``OutcomesView``)

@@ -19,7 +19,7 @@ from damon_tui.errors import UserError
 from damon_tui.ops.recorded import MODEL_NOTE
 from damon_tui.options.whatif import DEFAULT_SPEC, parse_spec, sweep_configs
 from damon_tui.units import format_size
-from damon_tui.whatif import record_attrs, run_whatif
+from damon_tui.whatif import Baseline, record_attrs, run_whatif
 
 
 def curve_lines(rows, width: int = 60, height: int = 12) -> list[str]:
@@ -67,7 +67,7 @@ class WhatifScreen(Screen):
         self.target = target
         self.spec = spec
         self.rows: list = []
-        self.base = None
+        self.base: Baseline | None = None
         self.error: str | None = None
         self._cancel = threading.Event()
         self._done = threading.Event()
@@ -143,6 +143,7 @@ class WhatifScreen(Screen):
 
     def _draw(self) -> None:
         base = self.base
+        assert base is not None  # drawn once a sweep finished
         head = (f"{'value':>16} {'saved avg':>11} {'saved%':>7} {'saved peak':>11} "
                 f"{'refaults':>9} {'slowdown':>9} {'damos ms/s':>10} {'qt_exc':>6}")
         lines = [head]
@@ -161,6 +162,6 @@ class WhatifScreen(Screen):
     def on_unmount(self) -> None:
         self._cancel.set()
 
-    def action_dismiss(self) -> None:
+    async def action_dismiss(self, result: None = None) -> None:
         self._cancel.set()
         self.app.pop_screen()

@@ -33,7 +33,7 @@ def region_table(rows: list, nr_samples: int, aggr_us: int, width: int,
             line += f" {format_time_us(age * aggr_us):>10}"
         out.append("\n")
         out.append(line, style="bold" if nr else "")
-        if name_w >= 6:
+        if names is not None and name_w >= 6:
             out.append(" " + names.label(s, e, name_w), style="cyan")
     return out
 
