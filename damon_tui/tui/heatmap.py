@@ -11,6 +11,7 @@ row is at the bottom; a replay that fits starts at the top like ``damo report he
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from rich.segment import Segment
@@ -282,11 +283,12 @@ class Heatmap(Widget, can_focus=True):
 
     def _half_segments(self, upper: list[float], lower: list[float],
                        cur_col: int | None) -> list[Segment]:
+        return _run_segments(self._half_cells(upper, lower, cur_col))
+
+    def _half_cells(self, upper: list[float], lower: list[float],
+                    cur_col: int | None) -> Iterator[tuple[str, Style]]:
         top, log = self._top_value, self.colorset == "log"
         seps = self._separators()
-        segs: list[Segment] = []
-        run_style: Style | None = None
-        run_text: list[str] = []
         for c in range(len(upper)):
             if c in seps:
                 st, ch = _SEP, "┊"
@@ -302,22 +304,16 @@ class Heatmap(Widget, can_focus=True):
                 if c == cur_col:
                     st = _cursor_half(max(lo, u))
                     ch = "◆"
-            if st is not run_style:
-                if run_text:
-                    segs.append(Segment("".join(run_text), run_style))
-                run_style, run_text = st, []
-            run_text.append(ch)
-        if run_text:
-            segs.append(Segment("".join(run_text), run_style))
-        return segs
+            yield ch, st
 
     def _digit_segments(self, cells: list[float], cur_col: int | None) -> list[Segment]:
+        return _run_segments(self._digit_cells(cells, cur_col))
+
+    def _digit_cells(self, cells: list[float],
+                     cur_col: int | None) -> Iterator[tuple[str, Style]]:
         styles = level_styles(self.colorset)
         cursor_styles = _cursor_styles(self.colorset)
         seps = self._separators()
-        segs: list[Segment] = []
-        run_style: Style | None = None
-        run_text: list[str] = []
         for c, v in enumerate(cells):
             if c in seps:
                 lvl, st, ch = -1, _SEP, "┊"
@@ -328,14 +324,7 @@ class Heatmap(Widget, can_focus=True):
                 st, ch = styles[lvl], _DIGITS[lvl]
             if c == cur_col:
                 st = cursor_styles[lvl]
-            if st is not run_style:
-                if run_text:
-                    segs.append(Segment("".join(run_text), run_style))
-                run_style, run_text = st, []
-            run_text.append(ch)
-        if run_text:
-            segs.append(Segment("".join(run_text), run_style))
-        return segs
+            yield ch, st
 
     # -- drawing --------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
@@ -590,6 +579,22 @@ def _place(buf: list[str], text: str, center: int, lo: int, hi: int) -> bool:
 
 
 @lru_cache(maxsize=64)
+def _run_segments(cells: Iterable[tuple[str, Style]]) -> list[Segment]:
+    """One Segment per run of cells that share a style (fewer segments to compose)."""
+    segs: list[Segment] = []
+    run_style: Style | None = None
+    run_text: list[str] = []
+    for ch, st in cells:
+        if st is not run_style:
+            if run_text:
+                segs.append(Segment("".join(run_text), run_style))
+            run_style, run_text = st, []
+        run_text.append(ch)
+    if run_text:
+        segs.append(Segment("".join(run_text), run_style))
+    return segs
+
+
 def _label_segment(label: str) -> Segment:
     return Segment(f"{label:>{MARGIN - 1}} ", _DIM)
 
