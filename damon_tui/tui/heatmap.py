@@ -578,7 +578,6 @@ def _place(buf: list[str], text: str, center: int, lo: int, hi: int) -> bool:
     return True
 
 
-@lru_cache(maxsize=64)
 def _run_segments(cells: Iterable[tuple[str, Style]]) -> list[Segment]:
     """One Segment per run of cells that share a style (fewer segments to compose)."""
     segs: list[Segment] = []
