@@ -137,6 +137,7 @@ class MonitorScreen(Screen):
     side_hidden = False
 
     _last_side = 0.0
+    _next_side = -1  # the side panel updated last (they take turns)
     _bound_targets = 1
 
     def compose(self) -> ComposeResult:
@@ -207,6 +208,12 @@ class MonitorScreen(Screen):
         self.app.refresh_views(force=True)
 
     # -- drawing ------------------------------------------------------------------
+    def _on_timer_update(self) -> None:
+        """Textual's compositor frame, with the engine's worker held off meanwhile (it
+        would take the GIL back every switch interval and stretch the frame)."""
+        with self.app.drawing():
+            super()._on_timer_update()
+
     def show(self, view: MonitorView, force: bool = False) -> bool:
         """Hand ``view`` to the panels; False when the screen cannot draw (yet or any more)."""
         if not self.is_mounted:
@@ -218,7 +225,7 @@ class MonitorScreen(Screen):
 
     def _show(self, view: MonitorView, force: bool) -> bool:
         hm = self.query_one(Heatmap)
-        hm.update(view)
+        whole = hm.update(view)
         if view.nr_targets != self._bound_targets:
             self._bound_targets = view.nr_targets
             self.refresh_bindings()  # show ``t`` once a second target appears
@@ -226,14 +233,20 @@ class MonitorScreen(Screen):
         timeline = self.query_one(Timeline)
         timeline.display = view.replay is not None
         timeline.update(view)
+        panels = (WssPanel, RegionPanel, SchemesPanel, HistogramPanel, OutcomesPanel)
         now = time.perf_counter()
-        if force or now - self._last_side > SIDE_PERIOD:
+        if force:
             self._last_side = now
-            self.query_one(WssPanel).update(view)
-            self.query_one(RegionPanel).update(view)
-            self.query_one(SchemesPanel).update(view)
-            self.query_one(HistogramPanel).update(view)
-            self.query_one(OutcomesPanel).update(view)
+            for cls in panels:
+                self.query_one(cls).update(view)
+        elif now - self._last_side > SIDE_PERIOD / len(panels) and (
+                not whole or now - self._last_side > SIDE_PERIOD):
+            # one panel per frame, in turn (each is redrawn every SIDE_PERIOD), and not
+            # in a frame that repaints the whole heatmap unless overdue: no frame pays
+            # for all five panels and a heatmap scroll together (20-50 ms of Textual)
+            self._last_side = now
+            self._next_side = (self._next_side + 1) % len(panels)
+            self.query_one(panels[self._next_side]).update(view)
         return True
 
     def show_header(self, view: MonitorView) -> None:
