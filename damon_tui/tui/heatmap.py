@@ -112,6 +112,8 @@ class Heatmap(Widget, can_focus=True):
         self._hz_per_value = 0.0
         self._anchor_top = False
         self._slots_posted = 0
+        self._drawn_title = ""  # the title and footer as last asked to repaint
+        self._drawn_foot: tuple = ()
         #: the shown target's mapping names (a ``NameIndex``), for the axis and cursor
         self.names = None
 
@@ -182,20 +184,34 @@ class Heatmap(Widget, can_focus=True):
         before = self._layout_key()
         recent = {g: self._line_rows(g) for g in (self._newest - 1, self._newest)}
         self.prepare()
+        title, foot = self.title_text(), self._foot_key()
         if before != self._layout_key() or not self.is_mounted:
+            self._drawn_title, self._drawn_foot = title, foot
             self.refresh()
             return True
         # the lines stay where they are (no scroll, same window and scale): repaint only
-        # the lines whose rows changed, the title and the footer (the rest is identical)
+        # the lines whose rows changed, and the title and the footer if they changed (a
+        # frame that touches only the newest lines composes only those)
         width = self.size.width
         for g in range(self._newest - 1, self._newest + 1):
             rows = self._line_rows(g)
             old = recent.get(g)
             if old is None or any(a is not b for a, b in zip(old, rows, strict=True)):
                 self.refresh(Region(0, HEAD + g - self._top, width, 1))
-        self.refresh(Region(0, 0, width, HEAD))
-        self.refresh(Region(0, self.size.height - self.foot, width, self.foot))
+        if title != self._drawn_title:
+            self._drawn_title = title
+            self.refresh(Region(0, 0, width, HEAD))
+        if foot != self._drawn_foot:
+            self._drawn_foot = foot
+            self.refresh(Region(0, self.size.height - self.foot, width, self.foot))
         return False
+
+    def _foot_key(self) -> tuple:
+        """What the footer lines (gaps, axis, legend, cursor) show, cheaply: they are
+        repainted when it changes."""
+        cursor = self.cursor_text() if self.cursor_col is not None else None
+        return (self._window, self.names, self._top_value, self._hz_per_value,
+                self.colorset, cursor)
 
     def _layout_key(self) -> tuple:
         """What places every line: when it changes, the whole widget is repainted."""

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 #: side panels are redrawn at most this often (the heatmap at every frame)
 SIDE_PERIOD = 0.25
+#: the header is redrawn at most this often between forced updates (keys, steps)
+HEADER_PERIOD = 0.25
 
 
 HELP_TEXT = """\
@@ -137,6 +139,7 @@ class MonitorScreen(Screen):
     side_hidden = False
 
     _last_side = 0.0
+    _last_header = 0.0
     _next_side = -1  # the side panel updated last (they take turns)
     _bound_targets = 1
 
@@ -229,12 +232,16 @@ class MonitorScreen(Screen):
         if view.nr_targets != self._bound_targets:
             self._bound_targets = view.nr_targets
             self.refresh_bindings()  # show ``t`` once a second target appears
-        self.query_one(HeaderBar).update(view)
+        now = time.perf_counter()
+        if force or now - self._last_header >= HEADER_PERIOD:
+            # the time and CPU figures: a few times a second is readable, and a frame
+            # that repaints only the heatmap's newest lines composes only those
+            self._last_header = now
+            self.query_one(HeaderBar).update(view)
         timeline = self.query_one(Timeline)
         timeline.display = view.replay is not None
         timeline.update(view)
         panels = (WssPanel, RegionPanel, SchemesPanel, HistogramPanel, OutcomesPanel)
-        now = time.perf_counter()
         if force:
             self._last_side = now
             for cls in panels:
