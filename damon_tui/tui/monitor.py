@@ -7,6 +7,7 @@ each ``MonitorView`` to them; every key acts through the app (``DamonApp``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 #: side panels are redrawn at most this often (the heatmap at every frame)
 SIDE_PERIOD = 0.25
+#: side panels: working set, regions, schemes, histogram, outcomes
+SIDE_PANELS = 5
 #: the header is redrawn at most this often between forced updates (keys, steps)
 HEADER_PERIOD = 0.25
 
@@ -241,20 +244,25 @@ class MonitorScreen(Screen):
         timeline = self.query_one(Timeline)
         timeline.display = view.replay is not None
         timeline.update(view)
-        panels = (WssPanel, RegionPanel, SchemesPanel, HistogramPanel, OutcomesPanel)
         if force:
             self._last_side = now
-            for cls in panels:
-                self.query_one(cls).update(view)
-        elif now - self._last_side > SIDE_PERIOD / len(panels) and (
+            for update in self._side_updates():
+                update(view)
+        elif now - self._last_side > SIDE_PERIOD / SIDE_PANELS and (
                 not whole or now - self._last_side > SIDE_PERIOD):
             # one panel per frame, in turn (each is redrawn every SIDE_PERIOD), and not
             # in a frame that repaints the whole heatmap unless overdue: no frame pays
             # for all five panels and a heatmap scroll together (20-50 ms of Textual)
             self._last_side = now
-            self._next_side = (self._next_side + 1) % len(panels)
-            self.query_one(panels[self._next_side]).update(view)
+            self._next_side = (self._next_side + 1) % SIDE_PANELS
+            self._side_updates()[self._next_side](view)
         return True
+
+    def _side_updates(self) -> tuple[Callable[[MonitorView], None], ...]:
+        """The side panels' ``update`` methods, in the order they take turns."""
+        return (self.query_one(WssPanel).update, self.query_one(RegionPanel).update,
+                self.query_one(SchemesPanel).update, self.query_one(HistogramPanel).update,
+                self.query_one(OutcomesPanel).update)
 
     def show_header(self, view: MonitorView) -> None:
         """Only the header (CPU and speed figures move between snapshots)."""
