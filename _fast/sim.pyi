@@ -3,13 +3,14 @@
 from array import array
 from collections.abc import Sequence
 
+from damon_tui._fast.pagemem import ACTIONS as ACTIONS
+from damon_tui._fast.pagemem import PageMemory
+
 #: ops filter type -> code for ``Sim.apply``
 FILTER_TYPES: dict[str, int]
-#: DAMOS action name -> code for ``Sim.apply``
-ACTIONS: dict[str, int]
-
-class Sim:
-    """One simulated masim process in virtual time (ticks = access slots)."""
+class Sim(PageMemory):
+    """One simulated masim process in virtual time (ticks = access slots); its memory
+    model is the ``PageMemory`` base (region ``r`` is span ``r``)."""
 
     rate: int
     batch: int
@@ -23,15 +24,6 @@ class Sim:
     nr_accesses: int
     nb: int
     lost_until: int
-    mem_pages: int
-    rss: int
-    peak_rss: int
-    faults: int
-    refaults: int
-    paged_out: int
-    reclaimed: int
-    willneed_pages: int
-    last_mapped: int
     now_tick: int
 
     def __init__(
@@ -68,7 +60,6 @@ class Sim:
         step_us: int,
     ) -> tuple[float, int]:
         """(sum over mapped pages of |est - true frequency|, mapped pages)."""
-    last_passed: int
     def apply(
         self, action: int, start: int, end: int, ftypes: array | None = None,
         fmatching: array | None = None, fallow: array | None = None,
@@ -77,12 +68,5 @@ class Sim:
     ) -> int:
         """Apply an action code to the pages of ``[start, end)`` passing the ops filters
         (``FILTER_TYPES`` codes); bytes applied; ``last_passed``: pages that passed."""
-    def lru_pages(self) -> tuple[int, int]:
-        """(active, inactive) resident pages of the whole workload."""
-    def count_flags(self, start: int, end: int) -> tuple[int, int, int, int, int]:
-        """(mapped, resident, active, hugepage, swapped) pages of ``[start, end)``."""
-    def avg_rss_pages(self) -> float: ...
     def region_span(self, r: int) -> tuple[int, int]: ...
     def region_missing(self, r: int) -> int: ...
-    @property
-    def total_pages(self) -> int: ...

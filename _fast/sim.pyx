@@ -23,7 +23,8 @@ batch of ``m`` accesses (``m`` = its part inside the window) touches a page with
 probability ``1 - (1 - p)^m`` (``p`` the page's share of the region), decided by a
 deterministic hash of (page, batch id) so that every question gets the same answer.
 
-Memory model: per page, flags resident / active / hugepage / swapped (paged out).
+Memory model (``pagemem.PageMemory``, the base class, shared with the replayed record
+of ``recorded.pyx``): per page, flags resident / active / hugepage / swapped (paged out).
 Pages start non-resident; the first touch is a page fault, touching a swapped page is
 a refault.  Faults are found by walking, per batch, only the non-resident pages of the
 batch's touched range (a bitmap of non-resident pages, scanned a word at a time), and
@@ -37,42 +38,23 @@ move them on the LRU (the kernel's referenced-bit promotion is not modelled).
 from cpython cimport array
 from libc.math cimport expm1, log1p
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint64_t
-from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memset
+from libc.stdlib cimport calloc, free, realloc
 
+from damon_tui._fast.pagemem cimport (
+    F_ACTIVE, F_HUGE, PAGE_SHIFT, PAGE_SIZE, MissingWalk, PageMemory, next_missing,
+    walk_missing)
 from prng cimport page_unit, splitmix64
 
 import array as _pyarray
 
-
-cdef extern from *:
-    """
-    static inline int sim_ctz64(unsigned long long x) { return __builtin_ctzll(x); }
-    """
-    int ctz64 "sim_ctz64"(unsigned long long x) nogil
-
-
-cdef enum:
-    PAGE_SHIFT = 12
-    PAGE_SIZE = 4096
-
-cdef enum:
-    F_RESIDENT = 1
-    F_ACTIVE = 2
-    F_HUGE = 4
-    F_SWAPPED = 8
+#: action codes for ``Sim.apply``
+from damon_tui._fast.pagemem import ACTIONS  # noqa: F401
 
 #: folio size of a page in a huge page (x86-64 PMD)
 cdef unsigned long long HUGE_BYTES = 2 * 1024 * 1024
 
 #: ops filter codes for ``Sim.apply``
 FILTER_TYPES = {"anon": 0, "active": 1, "young": 2, "hugepage_size": 3, "unmapped": 4}
-
-#: action codes for ``Sim.apply``
-ACTIONS = {
-    "stat": 0, "pageout": 1, "cold": 2, "lru_deprio": 3, "lru_prio": 4, "willneed": 5,
-    "hugepage": 6, "nohugepage": 7, "collapse": 8,
-}
 
 cdef array.array _H = _pyarray.array("H")
 
@@ -100,14 +82,8 @@ ctypedef struct View:
 
 
 ctypedef struct Region:
-    # one masim region (a mapping) and its memory state
-    uint64_t base
-    uint64_t end            # end of the region's mapping
+    # one masim region (a mapping; its pages are span ``r`` of the PageMemory)
     int64_t size
-    int64_t npages
-    int64_t page0           # global page index of the region's first page (64-aligned)
-    int64_t missing         # non-resident pages
-    int64_t epoch           # bumped when a page becomes non-resident
     double lg               # log1p(-4096/size) (0 when the region is one page)
     double lg_last          # same for the partial last page
     int64_t vstamp          # == Sim.vstamp: the region has views in the current window
@@ -141,8 +117,9 @@ cdef inline double _touch_prob(double lg, int64_t m) noexcept nogil:
     return -expm1(<double>m * lg)
 
 
-cdef class Sim:
-    """One simulated masim process: execution, access queries and memory state."""
+cdef class Sim(PageMemory):
+    """One simulated masim process: execution, access queries and memory state (the
+    ``PageMemory`` base class: region ``r`` is span ``r``)."""
 
     # configuration
     cdef readonly int64_t rate, batch
@@ -165,23 +142,22 @@ cdef class Sim:
     cdef readonly int64_t nb                # batches generated (next batch id)
     cdef readonly int64_t lost_until        # windows starting before this tick are gone
 
-    # memory state
-    cdef int64_t total_gpages
-    cdef uint8_t *flags
-    cdef uint64_t *missing                  # bitmap: 1 = page not resident
-    cdef readonly int64_t mem_pages         # modelled machine memory (pages)
-    cdef readonly int64_t rss, peak_rss, faults, refaults, paged_out, reclaimed
-    cdef readonly int64_t willneed_pages
-    cdef readonly int64_t last_mapped       # mapped pages the last ``apply`` covered
-    cdef readonly int64_t last_passed       # resident pages that passed the ops filters
-    cdef int64_t clock_hand
-    cdef double rss_area                    # integral of rss over ticks
-    cdef int64_t area_tick
+    # memory state (the rest is PageMemory's; ``_account`` integrates over ticks)
     cdef readonly int64_t now_tick          # latest tick queried
 
     cdef View *views
     cdef int64_t views_cap
     cdef int64_t vstamp
+
+    # the ops filters of the ``apply`` under way (see ``_passes``)
+    cdef int nf
+    cdef const int *ftypes
+    cdef const unsigned char *fmatching
+    cdef const unsigned char *fallow
+    cdef const unsigned long long *fmin
+    cdef const unsigned long long *fmax
+    cdef int64_t fnv
+    cdef bint default_reject
 
     def __cinit__(self, *args, **kwargs):
         self.regs = NULL
@@ -189,8 +165,6 @@ cdef class Sim:
         self.pats = NULL
         self.ring = NULL
         self.views = NULL
-        self.flags = NULL
-        self.missing = NULL
 
     def __init__(self, bases, sizes, phases, long long rate, long long batch=131072,
                  seed=0, long long history=65536, mem_pages=None):
@@ -228,8 +202,8 @@ cdef class Sim:
                 or not self.views):
             raise MemoryError()
 
-        gp = 0
         prev_end = 0
+        aligned, npages_of = [], []
         for i in range(n):
             base = int(bases[i])
             size = int(sizes[i])
@@ -241,12 +215,9 @@ cdef class Sim:
                 raise ValueError(f"region {i}: regions must be sorted and not overlap")
             npages = (size + PAGE_SIZE - 1) // PAGE_SIZE
             prev_end = base + npages * PAGE_SIZE
-            self.regs[i].base = base
-            self.regs[i].end = base + npages * PAGE_SIZE
+            aligned.append(base)
+            npages_of.append(npages)
             self.regs[i].size = size
-            self.regs[i].npages = npages
-            self.regs[i].page0 = gp
-            self.regs[i].missing = npages
             if npages == 1:
                 self.regs[i].lg = 0.0
                 self.regs[i].lg_last = 0.0
@@ -254,20 +225,7 @@ cdef class Sim:
                 self.regs[i].lg = log1p(-<double>PAGE_SIZE / <double>size)
                 self.regs[i].lg_last = log1p(
                     -<double>(size - (npages - 1) * PAGE_SIZE) / <double>size)
-            gp += (npages + 63) // 64 * 64
-        self.total_gpages = gp
-        self.flags = <uint8_t*>calloc(gp, 1)
-        self.missing = <uint64_t*>malloc((gp // 64) * sizeof(uint64_t))
-        if not self.flags or not self.missing:
-            raise MemoryError()
-        memset(self.missing, 0, (gp // 64) * sizeof(uint64_t))
-        for i in range(n):
-            npages = self.regs[i].npages
-            w0 = self.regs[i].page0 // 64
-            for k in range(npages // 64):
-                self.missing[w0 + k] = ~(<uint64_t>0)
-            if npages % 64:
-                self.missing[w0 + npages // 64] = (<uint64_t>1 << (npages % 64)) - 1
+        self._init_spans(aligned, npages_of)
 
         k = 0
         for i in range(self.nr_phases):
@@ -292,8 +250,7 @@ cdef class Sim:
                 k += 1
             self.phases[i].weight = total
 
-        total_pages = sum(self.regs[i].npages for i in range(n))
-        self.mem_pages = total_pages * 3 // 2 if mem_pages is None else int(mem_pages)
+        self.mem_pages = self.total_pages * 3 // 2 if mem_pages is None else int(mem_pages)
         if self.mem_pages <= 0:
             raise ValueError("modelled memory must be positive")
         self.phase = 0
@@ -301,7 +258,7 @@ cdef class Sim:
 
     def __dealloc__(self):
         free(self.regs); free(self.phases); free(self.pats)
-        free(self.ring); free(self.views); free(self.flags); free(self.missing)
+        free(self.ring); free(self.views)
 
     # ------------------------------------------------------------------ time
 
@@ -343,11 +300,6 @@ cdef class Sim:
 
     cdef inline uint64_t _rand(self) noexcept nogil:
         return splitmix64(&self.rng)
-
-    cdef void _account(self, int64_t tick) noexcept nogil:
-        if tick > self.area_tick:
-            self.rss_area += <double>self.rss * <double>(tick - self.area_tick)
-            self.area_tick = tick
 
     cdef void _advance(self, int64_t target) noexcept nogil:
         cdef int ph, k, kk
@@ -404,136 +356,52 @@ cdef class Sim:
 
     # ----------------------------------------------------------- memory model
 
-    cdef inline bint _page_span(self, int r, uint64_t start, uint64_t end, bint whole_pages,
-                                int64_t *p_lo, int64_t *p_hi) noexcept nogil:
-        """Region ``r``'s page indexes overlapping ``[start, end)`` into ``[p_lo, p_hi)``.
-
-        Partial pages count at the end; at the start only when ``whole_pages`` is false.
-        Returns false when the range misses the region.
-        """
-        cdef uint64_t rs = self.regs[r].base
-        cdef uint64_t re = rs + <uint64_t>(self.regs[r].npages << PAGE_SHIFT)
-        if end <= rs or start >= re:
-            return False
-        if whole_pages:
-            p_lo[0] = <int64_t>(((start if start > rs else rs) - rs + PAGE_SIZE - 1)
-                                >> PAGE_SHIFT)
-        else:
-            p_lo[0] = <int64_t>(((start if start > rs else rs) - rs) >> PAGE_SHIFT)
-        p_hi[0] = <int64_t>(((end if end < re else re) - rs + PAGE_SIZE - 1) >> PAGE_SHIFT)
-        return True
-
-    cdef inline int _region_of_gpage(self, int64_t gp) noexcept nogil:
-        cdef int lo = 0, hi = self.nr_regions - 1, mid
-        while lo < hi:
-            mid = (lo + hi + 1) >> 1
-            if self.regs[mid].page0 <= gp:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
-
-    cdef void _evict(self, int64_t gp, int r) noexcept nogil:
-        self.flags[gp] = (self.flags[gp] & F_HUGE) | F_SWAPPED
-        self.missing[gp >> 6] |= (<uint64_t>1) << (gp & 63)
-        self.regs[r].missing += 1
-        self.regs[r].epoch += 1
-        self.rss -= 1
-
-    cdef void _reclaim_one(self) noexcept nogil:
-        """CLOCK over all pages: evict the first inactive resident page."""
-        cdef int64_t steps = 0, limit = 2 * self.total_gpages + 1
-        cdef int64_t gp
-        cdef uint8_t f
-        while steps < limit:
-            gp = self.clock_hand
-            self.clock_hand += 1
-            if self.clock_hand >= self.total_gpages:
-                self.clock_hand = 0
-            steps += 1
-            f = self.flags[gp]
-            if not (f & F_RESIDENT):
-                continue
-            if f & F_ACTIVE:
-                self.flags[gp] = f & ~F_ACTIVE
-                continue
-            self._evict(gp, self._region_of_gpage(gp))
-            self.reclaimed += 1
-            return
-
-    cdef inline void _make_resident(self, int64_t gp, int r, uint8_t newflags) noexcept nogil:
-        self.flags[gp] = (self.flags[gp] & F_HUGE) | newflags
-        self.missing[gp >> 6] &= ~((<uint64_t>1) << (gp & 63))
-        self.regs[r].missing -= 1
-        self.rss += 1
-        if self.rss > self.peak_rss:
-            self.peak_rss = self.rss
-        while self.rss > self.mem_pages:
-            self._reclaim_one()
-
-    cdef inline void _touch(self, int64_t gp, int r) noexcept nogil:
-        if self.flags[gp] & F_SWAPPED:
-            self.refaults += 1
-        else:
-            self.faults += 1
-        self._make_resident(gp, r, F_RESIDENT | F_ACTIVE)
-
     cdef void _walk_seq_span(self, int r, int64_t a, int64_t e, int64_t stride) noexcept nogil:
         """Fault in the non-resident pages touched by positions [a, e)."""
         cdef int64_t p0 = (a * stride) >> PAGE_SHIFT
         cdef int64_t p1 = ((e - 1) * stride) >> PAGE_SHIFT   # inclusive
-        cdef int64_t base = self.regs[r].page0
-        cdef int64_t w, w0 = (base + p0) >> 6, w1 = (base + p1) >> 6
+        cdef int64_t base = self.sp_page0[r]
         cdef int64_t gp, p, jlo, jhi
-        cdef uint64_t bits
-        for w in range(w0, w1 + 1):
-            bits = self.missing[w]
-            while bits:
-                gp = (w << 6) + ctz64(bits)
-                bits &= bits - 1
+        cdef MissingWalk it
+        walk_missing(&it, self.missing, base + p0, base + p1 + 1)
+        while True:
+            gp = next_missing(&it)
+            if gp < 0:
+                break
+            if stride > PAGE_SIZE:
                 p = gp - base
-                if p < p0:
+                jlo = ((p << PAGE_SHIFT) + stride - 1) // stride
+                jhi = (((p + 1) << PAGE_SHIFT) + stride - 1) // stride
+                if jlo >= jhi or jlo >= e or jhi <= a:
                     continue
-                if p > p1:
-                    break
-                if stride > PAGE_SIZE:
-                    jlo = ((p << PAGE_SHIFT) + stride - 1) // stride
-                    jhi = (((p + 1) << PAGE_SHIFT) + stride - 1) // stride
-                    if jlo >= jhi or jlo >= e or jhi <= a:
-                        continue
-                self._touch(gp, r)
+            self._touch(gp, r)
 
     cdef void _fault_walk(self, Batch *b) noexcept nogil:
         cdef int k = b.pat
         cdef int r = self.pats[k].region
-        cdef int64_t L, e, base, w, w0, w1, gp, p, npages
-        cdef uint64_t bits
+        cdef int64_t L, e, base, gp, npages
         cdef double q, q_last, u
-        if self.regs[r].missing == 0:
+        cdef MissingWalk it
+        if self.sp_missing[r] == 0:
             return
         if self.pats[k].random:
-            npages = self.regs[r].npages
+            npages = self.sp_npages[r]
             q = _touch_prob(self.regs[r].lg, b.n)
             q_last = _touch_prob(self.regs[r].lg_last, b.n)
-            base = self.regs[r].page0
-            w0 = base >> 6
-            w1 = (base + npages - 1) >> 6
-            for w in range(w0, w1 + 1):
-                bits = self.missing[w]
-                while bits:
-                    gp = (w << 6) + ctz64(bits)
-                    bits &= bits - 1
-                    p = gp - base
-                    if p >= npages:
-                        break
-                    u = page_unit(self.seed, <uint64_t>gp, b.bid)
-                    if u < (q_last if p == npages - 1 else q):
-                        self._touch(gp, r)
+            base = self.sp_page0[r]
+            walk_missing(&it, self.missing, base, base + npages)
+            while True:
+                gp = next_missing(&it)
+                if gp < 0:
+                    break
+                u = page_unit(self.seed, <uint64_t>gp, b.bid)
+                if u < (q_last if gp - base == npages - 1 else q):
+                    self._touch(gp, r)
             return
-        if self.pats[k].clean and self.pats[k].epoch == self.regs[r].epoch:
+        if self.pats[k].clean and self.pats[k].epoch == self.sp_epoch[r]:
             return
-        if self.pats[k].epoch != self.regs[r].epoch:
-            self.pats[k].epoch = self.regs[r].epoch
+        if self.pats[k].epoch != self.sp_epoch[r]:
+            self.pats[k].epoch = self.sp_epoch[r]
             self.pats[k].covered = 0
         L = self.pats[k].L
         if b.n >= L:
@@ -545,13 +413,13 @@ cdef class Sim:
             else:
                 self._walk_seq_span(r, b.s0, L, self.pats[k].stride)
                 self._walk_seq_span(r, 0, e - L, self.pats[k].stride)
-        if self.pats[k].epoch == self.regs[r].epoch:
+        if self.pats[k].epoch == self.sp_epoch[r]:
             self.pats[k].covered += b.n
             if self.pats[k].covered >= L:
                 self.pats[k].clean = 1
         else:
             # evictions during the walk (reclaim under pressure): start over
-            self.pats[k].epoch = self.regs[r].epoch
+            self.pats[k].epoch = self.sp_epoch[r]
             self.pats[k].covered = 0
 
     def apply(self, int action, unsigned long long start, unsigned long long end,
@@ -573,15 +441,14 @@ cdef class Sim:
         and mapped; a page is young when touched in ``[young_t0_us, young_t1_us)``;
         its folio is 2 MiB when it is in a huge page, else 4 KiB.
         """
-        cdef int r, k, nf = 0 if ftypes is None else ftypes.shape[0]
-        cdef int64_t p, p_lo, p_hi, gp, applied = 0, mapped = 0, passed = 0, nv = 0, ya, ye
-        cdef uint8_t f
-        cdef bint ok, m, need_young = False
-        cdef unsigned long long fsz
+        cdef int k, nf = 0 if ftypes is None else ftypes.shape[0]
+        cdef int64_t applied, ya, ye
+        cdef bint need_young = False
         self.last_mapped = 0
         self.last_passed = 0
         if end <= start or (action == 0 and nf == 0):
             return 0
+        self.fnv = 0
         for k in range(nf):
             if ftypes[k] == 2:
                 need_young = True
@@ -589,107 +456,46 @@ cdef class Sim:
             ya, ye = self._tick(young_t0_us), self._tick(young_t1_us)
             with nogil:
                 self._advance(ye)
-            nv = self._build_views(ya, ye)
+            self.fnv = self._build_views(ya, ye)
+        self.nf = nf
+        if nf:
+            self.ftypes = &ftypes[0]
+            self.fmatching = &fmatching[0]
+            self.fallow = &fallow[0]
+            self.fmin = &fmin[0]
+            self.fmax = &fmax[0]
+        self.default_reject = default_reject
         with nogil:
-            for r in range(self.nr_regions):
-                if not self._page_span(r, start, end, True, &p_lo, &p_hi):
-                    continue
-                if p_hi <= p_lo:
-                    continue
-                mapped += p_hi - p_lo
-                for p in range(p_lo, p_hi):
-                    gp = self.regs[r].page0 + p
-                    f = self.flags[gp]
-                    if nf:
-                        if not (f & F_RESIDENT):
-                            continue  # no folio to judge (or act on)
-                        ok = not default_reject
-                        for k in range(nf):
-                            if ftypes[k] == 0:      # anon
-                                m = True
-                            elif ftypes[k] == 1:    # active
-                                m = (f & F_ACTIVE) != 0
-                            elif ftypes[k] == 2:    # young
-                                m = nv > 0 and self._page_touched(r, p, self.views, nv)
-                            elif ftypes[k] == 3:    # hugepage_size
-                                fsz = HUGE_BYTES if f & F_HUGE else PAGE_SIZE
-                                m = fmin[k] <= fsz <= fmax[k]
-                            else:                   # unmapped
-                                m = False
-                            if m == (fmatching[k] != 0):
-                                ok = fallow[k] != 0
-                                break
-                        if not ok:
-                            continue
-                        passed += 1
-                    if action == 1:        # pageout
-                        if f & F_RESIDENT:
-                            self._evict(gp, r)
-                            self.paged_out += 1
-                            applied += 1
-                    elif action == 2 or action == 3:   # cold, lru_deprio
-                        if f & F_RESIDENT:
-                            self.flags[gp] = f & ~F_ACTIVE
-                            applied += 1
-                    elif action == 4:      # lru_prio
-                        if f & F_RESIDENT:
-                            self.flags[gp] = f | F_ACTIVE
-                            applied += 1
-                    elif action == 5:      # willneed
-                        if not (f & F_RESIDENT):
-                            self.willneed_pages += 1
-                            self._make_resident(gp, r, F_RESIDENT)
-                    elif action == 6 or action == 8:   # hugepage, collapse
-                        self.flags[gp] = f | F_HUGE
-                    elif action == 7:      # nohugepage
-                        self.flags[gp] = f & ~F_HUGE
-        self.last_mapped = mapped
-        self.last_passed = passed
-        if action == 0:
-            return 0
-        if action in (2, 3, 4, 1):
-            return applied * PAGE_SIZE
-        return mapped * PAGE_SIZE
+            applied = self._apply(action, start, end, nf != 0)
+        self.nf = 0
+        return applied
 
-    def lru_pages(self):
-        """(active, inactive) resident pages of the whole workload: the modelled LRU."""
-        cdef int64_t gp, act = 0, inact = 0
-        cdef uint8_t f
-        with nogil:
-            for gp in range(self.total_gpages):
-                f = self.flags[gp]
-                if f & F_RESIDENT:
-                    if f & F_ACTIVE:
-                        act += 1
-                    else:
-                        inact += 1
-        return act, inact
-
-    def count_flags(self, unsigned long long start, unsigned long long end):
-        """(mapped, resident, active, hugepage, swapped) page counts in ``[start, end)``."""
-        cdef int r
-        cdef int64_t p, p_lo, p_hi, gp
-        cdef int64_t mapped = 0, res = 0, act = 0, huge = 0, swp = 0
-        cdef uint8_t f
-        for r in range(self.nr_regions):
-            if not self._page_span(r, start, end, False, &p_lo, &p_hi):
-                continue
-            for p in range(p_lo, p_hi):
-                gp = self.regs[r].page0 + p
-                f = self.flags[gp]
-                mapped += 1
-                res += (f & F_RESIDENT) != 0
-                act += (f & F_ACTIVE) != 0
-                huge += (f & F_HUGE) != 0
-                swp += (f & F_SWAPPED) != 0
-        return mapped, res, act, huge, swp
+    cdef bint _passes(self, int r, int64_t p, uint8_t f) noexcept nogil:
+        """``damos_pa_filter_out`` for resident page ``p`` of region ``r`` (flags ``f``)
+        under the filters of the ``apply`` under way."""
+        cdef int k
+        cdef bint m
+        cdef unsigned long long fsz
+        for k in range(self.nf):
+            if self.ftypes[k] == 0:      # anon
+                m = True
+            elif self.ftypes[k] == 1:    # active
+                m = (f & F_ACTIVE) != 0
+            elif self.ftypes[k] == 2:    # young
+                m = self.fnv > 0 and self._page_touched(r, p, self.views, self.fnv)
+            elif self.ftypes[k] == 3:    # hugepage_size
+                fsz = HUGE_BYTES if f & F_HUGE else PAGE_SIZE
+                m = self.fmin[k] <= fsz <= self.fmax[k]
+            else:                        # unmapped
+                m = False
+            if m == (self.fmatching[k] != 0):
+                return self.fallow[k] != 0
+        return not self.default_reject
 
     def avg_rss_pages(self):
         """Time-averaged resident pages since the start."""
         self._account(self.now_tick)
-        if self.area_tick <= 0:
-            return float(self.rss)
-        return self.rss_area / <double>self.area_tick
+        return PageMemory.avg_rss_pages(self)
 
     # --------------------------------------------------------------- queries
 
@@ -793,8 +599,8 @@ cdef class Sim:
             if v.region != r:
                 continue
             if v.random:
-                npages = self.regs[r].npages
-                if page_unit(self.seed, <uint64_t>(self.regs[r].page0 + p), v.bid) < (
+                npages = self.sp_npages[r]
+                if page_unit(self.seed, <uint64_t>(self.sp_page0[r] + p), v.bid) < (
                         v.q_last if p == npages - 1 else v.q):
                     return True
                 continue
@@ -817,18 +623,11 @@ cdef class Sim:
         return False
 
     cdef inline int _find_region(self, uint64_t addr) noexcept nogil:
-        cdef int lo = 0, hi = self.nr_regions - 1, mid
-        if addr < self.regs[0].base:
+        """The region mapping ``addr`` (-1: none)."""
+        cdef int r = self._span_of(addr)
+        if r < 0 or addr >= self.sp_end[r]:
             return -1
-        while lo < hi:
-            mid = (lo + hi + 1) >> 1
-            if self.regs[mid].base <= addr:
-                lo = mid
-            else:
-                hi = mid - 1
-        if addr >= self.regs[lo].base + <uint64_t>(self.regs[lo].npages << PAGE_SHIFT):
-            return -1
-        return lo
+        return r
 
     def check(self, const unsigned long long[::1] addrs, unsigned char[::1] out,
               long long t0_us, long long t1_us):
@@ -849,9 +648,9 @@ cdef class Sim:
             for i in range(n):
                 addr = addrs[i]
                 # addresses usually come sorted (one per DAMON region): a cursor first
-                if addr < self.regs[r].base or addr >= self.regs[r].end:
-                    if (r + 1 < self.nr_regions and addr >= self.regs[r + 1].base
-                            and addr < self.regs[r + 1].end):
+                if addr < self.sp_start[r] or addr >= self.sp_end[r]:
+                    if (r + 1 < self.nr_regions and addr >= self.sp_start[r + 1]
+                            and addr < self.sp_end[r + 1]):
                         r += 1
                     else:
                         rr = self._find_region(addr)
@@ -863,7 +662,7 @@ cdef class Sim:
                     out[i] = 0
                     continue
                 out[i] = self._page_touched(
-                    r, <int64_t>((addr - self.regs[r].base) >> PAGE_SHIFT), self.views, nv)
+                    r, <int64_t>((addr - self.sp_start[r]) >> PAGE_SHIFT), self.views, nv)
 
     def touched_pages(self, unsigned long long start, unsigned long long end,
                       long long t0_us, long long t1_us):
@@ -919,7 +718,7 @@ cdef class Sim:
                 for r in range(self.nr_regions):
                     if not self._page_span(r, astart, end, False, &p_lo, &p_hi):
                         continue
-                    rs = self.regs[r].base
+                    rs = self.sp_start[r]
                     off = <int64_t>((rs - astart) >> PAGE_SHIFT) if rs > astart else \
                         -<int64_t>((astart - rs) >> PAGE_SHIFT)
                     for p in range(p_lo, p_hi):
@@ -965,11 +764,7 @@ cdef class Sim:
 
     def region_span(self, int r):
         """(start, end) of region ``r``'s mapping (page aligned)."""
-        return (self.regs[r].base, self.regs[r].base + (self.regs[r].npages << PAGE_SHIFT))
-
-    @property
-    def total_pages(self):
-        return sum(self.regs[i].npages for i in range(self.nr_regions))
+        return (self.sp_start[r], self.sp_end[r])
 
     def region_missing(self, int r):
-        return self.regs[r].missing
+        return self.sp_missing[r]

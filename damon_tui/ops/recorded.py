@@ -33,15 +33,15 @@ import threading
 from array import array
 from dataclasses import dataclass
 
-from damon_tui._fast.recorded import ACTIONS, RecordedMemory
+from damon_tui._fast.recorded import RecordedMemory
 from damon_tui.errors import UserError
-from damon_tui.ops.base import ALL_ACTIONS, Ops, OpsError, Range, TargetInfo
+from damon_tui.ops.base import OpsError, Range, TargetInfo
 from damon_tui.ops.sim import (
-    _MIGRATE_REASON,
     DEFAULT_REFAULT_COST_US,
     MAX_FOOTPRINT,
     PAGE_SIZE,
     ActionCosts,
+    PageModelOps,
     SimStats,
 )
 from damon_tui.record.model import Intervals, Record
@@ -122,7 +122,7 @@ def _union(starts: array, ends: array) -> list[Range]:
     return [(s, e) for s, e in out]
 
 
-class RecordedOps(Ops):
+class RecordedOps(PageModelOps):
     """One target of a record, replayed as a workload in virtual time."""
 
     kind = "recorded"
@@ -153,18 +153,10 @@ class RecordedOps(Ops):
             raise UserError(f"{record.path}: the recorded ranges total {self.footprint} "
                             f"bytes; the replay models every page and takes at most "
                             f"{MAX_FOOTPRINT >> 30} GiB")
-        if mem_total is None:
-            mem_total = self.footprint * 3 // 2
-        if mem_total < PAGE_SIZE:
-            raise UserError(f"mem_total: expected at least {PAGE_SIZE} bytes, got {mem_total}")
-        self.mem_total = int(mem_total) // PAGE_SIZE * PAGE_SIZE
-        self.refault_cost_us = float(refault_cost_us)
-        self.action_costs = action_costs or ActionCosts()
-        self.last_apply_cost_ns = 0
-        self.apply_cost_ns_total = 0
-        self._actions = ACTIONS
-        self._mem = RecordedMemory([s for s, _ in self.spans], [e for _, e in self.spans],
-                                   self.mem_total // PAGE_SIZE, seed)
+        self._init_model(mem_total, refault_cost_us, action_costs)
+        self._mem = self._model = RecordedMemory(
+            [s for s, _ in self.spans], [e for _, e in self.spans], self.mem_total // PAGE_SIZE,
+            seed)
         self._lock = threading.Lock()
         self._loaded = -1      # snapshot whose regions the memory model holds
         self._done_us = 0      # faults processed up to here
@@ -245,42 +237,11 @@ class RecordedOps(Ops):
             rss = self._mem.rss * PAGE_SIZE
         return max(0, (self.mem_total - rss) * 1000 // self.mem_total)
 
-    def supported_actions(self) -> frozenset[str]:
-        return frozenset(a for a in ALL_ACTIONS if not a.startswith("migrate_"))
-
-    def unsupported_reason(self, action: str) -> str:
-        if action.startswith("migrate_"):
-            return _MIGRATE_REASON
-        return f"the recorded operations set does not know the action '{action}'"
-
     def apply_action(self, target_idx: int, action: str, start: int, end: int) -> int:
-        code = self._actions.get(action)
-        if code is None:
-            raise OpsError(self.unsupported_reason(action))
-        mem = self._mem
+        self._action_code(action)
         with self._lock:
             self._flush(self._now_us)
-            paged_out, willneed = mem.paged_out, mem.willneed_pages
-            applied = mem.apply(code, start, end)
-            cost = self.action_costs.apply_ns(action, mem.last_mapped, applied // PAGE_SIZE,
-                                              mem.paged_out - paged_out,
-                                              mem.willneed_pages - willneed,
-                                              self.refault_cost_us)
-        self.last_apply_cost_ns = cost
-        self.apply_cost_ns_total += cost
-        return applied
-
-    def lru_pages(self) -> tuple[int, int]:
-        with self._lock:
-            return self._mem.lru_pages()
-
-    def active_mem_bp(self) -> int:
-        act, inact = self.lru_pages()
-        return act * 10000 // (act + inact) if act + inact else 0
-
-    def inactive_mem_bp(self) -> int:
-        act, inact = self.lru_pages()
-        return inact * 10000 // (act + inact) if act + inact else 0
+            return self._apply_model(action, start, end)
 
     # -- measures ---------------------------------------------------------------------
 
@@ -292,22 +253,7 @@ class RecordedOps(Ops):
         """The modelled process after the replay so far (the sim's measures)."""
         with self._lock:
             self._flush(self._now_us)
-            m = self._mem
-            m.account(self._now_us)
-            elapsed = self._now_us
-            act, inact = m.lru_pages()
-            return SimStats(
-                elapsed_us=elapsed, nr_accesses=0,
-                phase=f"snapshot {self._loaded + 1}/{len(self.timeline.end_us)}",
-                rss_bytes=m.rss * PAGE_SIZE, peak_rss_bytes=m.peak_rss * PAGE_SIZE,
-                avg_rss_bytes=m.avg_rss_pages() * PAGE_SIZE, page_faults=m.faults,
-                refaults=m.refaults, bytes_paged_out=m.paged_out * PAGE_SIZE,
-                bytes_reclaimed=m.reclaimed * PAGE_SIZE,
-                willneed_bytes=m.willneed_pages * PAGE_SIZE,
-                refault_cost_us=self.refault_cost_us,
-                slowdown=m.refaults * self.refault_cost_us / elapsed if elapsed else 0.0,
-                mem_total=self.mem_total, footprint=self.footprint,
-                free_mem_rate=max(0, (self.mem_total - m.rss * PAGE_SIZE) * 1000
-                                  // self.mem_total),
-                apply_cost_us=self.apply_cost_ns_total / 1000,
-                active_mem_bp=act * 10000 // (act + inact) if act + inact else 0)
+            self._mem.account(self._now_us)
+            return self._model_stats(
+                self._now_us, 0, f"snapshot {self._loaded + 1}/{len(self.timeline.end_us)}",
+                max(0, (self.mem_total - self._mem.rss * PAGE_SIZE) * 1000 // self.mem_total))

@@ -55,6 +55,7 @@ from importlib import resources
 from pathlib import Path
 
 from damon_tui import masim
+from damon_tui._fast.pagemem import PageMemory
 from damon_tui._fast.sim import ACTIONS, FILTER_TYPES, Sim
 from damon_tui.errors import UserError
 from damon_tui.ops.base import ALL_ACTIONS, Ops, OpsError, Range, TargetInfo
@@ -203,10 +204,109 @@ class SimStats:
     active_mem_bp: int = 0
 
 
+# ------------------------------------------------------ per-page memory model
+
+
+class PageModelOps(Ops):
+    """What the operations sets over the per-page memory model (``damon_tui._fast
+    .pagemem``: :class:`SimOps`, ``recorded.RecordedOps``) share: the modelled machine
+    and action costs, DAMOS actions charged in modelled time, LRU metrics, stats.
+
+    A subclass sets ``footprint`` before :meth:`_init_model` and ``_model`` (its
+    ``PageMemory``) and ``_lock`` after.
+    """
+
+    footprint: int
+    _model: PageMemory
+    _lock: threading.Lock
+
+    def _init_model(self, mem_total: int | None, refault_cost_us: float,
+                    action_costs: ActionCosts | None) -> None:
+        """The modelled machine (default 1.5 x the footprint) and action costs."""
+        if mem_total is None:
+            mem_total = self.footprint * 3 // 2
+        if mem_total < PAGE_SIZE:
+            raise UserError(f"mem_total: expected at least {PAGE_SIZE} bytes, got {mem_total}")
+        self.mem_total = int(mem_total) // PAGE_SIZE * PAGE_SIZE
+        self.refault_cost_us = float(refault_cost_us)
+        self.action_costs = action_costs or ActionCosts()
+        #: modelled ns the latest apply call took, and the total so far
+        self.last_apply_cost_ns = 0
+        self.apply_cost_ns_total = 0
+
+    def supported_actions(self) -> frozenset[str]:
+        return frozenset(a for a in ALL_ACTIONS if not a.startswith("migrate_"))
+
+    def unsupported_reason(self, action: str) -> str:
+        if action.startswith("migrate_"):
+            return _MIGRATE_REASON
+        return f"the {self.kind} operations set does not know the action '{action}'"
+
+    def _action_code(self, action: str) -> int:
+        code = ACTIONS.get(action)
+        if code is None:
+            raise OpsError(self.unsupported_reason(action))
+        return code
+
+    def _apply_model(self, action: str, start: int, end: int, *args) -> int:
+        """``_model.apply`` (the caller holds ``_lock``), its modelled time charged
+        (:class:`ActionCosts`); the bytes applied."""
+        m = self._model
+        paged_out, willneed = m.paged_out, m.willneed_pages
+        applied = m.apply(ACTIONS[action], start, end, *args)
+        cost = self.action_costs.apply_ns(action, m.last_mapped, applied // PAGE_SIZE,
+                                          m.paged_out - paged_out,
+                                          m.willneed_pages - willneed, self.refault_cost_us)
+        self.last_apply_cost_ns = cost
+        self.apply_cost_ns_total += cost
+        return applied
+
+    def lru_pages(self) -> tuple[int, int]:
+        """(active, inactive) resident pages: the modelled LRU lists."""
+        with self._lock:
+            return self._model.lru_pages()
+
+    def active_mem_bp(self) -> int:
+        """Active / (active + inactive) resident memory, in bp (goal metric)."""
+        act, inact = self.lru_pages()
+        return act * 10000 // (act + inact) if act + inact else 0
+
+    def inactive_mem_bp(self) -> int:
+        """Inactive / (active + inactive) resident memory, in bp (goal metric)."""
+        act, inact = self.lru_pages()
+        return inact * 10000 // (act + inact) if act + inact else 0
+
+    def _model_stats(self, elapsed_us: int, nr_accesses: int, phase: str,
+                     free_mem_rate: int) -> SimStats:
+        """:class:`SimStats` of the memory model after ``elapsed_us``."""
+        m = self._model
+        act, inact = m.lru_pages()
+        return SimStats(
+            elapsed_us=elapsed_us,
+            nr_accesses=nr_accesses,
+            phase=phase,
+            rss_bytes=m.rss * PAGE_SIZE,
+            peak_rss_bytes=m.peak_rss * PAGE_SIZE,
+            avg_rss_bytes=m.avg_rss_pages() * PAGE_SIZE,
+            page_faults=m.faults,
+            refaults=m.refaults,
+            bytes_paged_out=m.paged_out * PAGE_SIZE,
+            bytes_reclaimed=m.reclaimed * PAGE_SIZE,
+            willneed_bytes=m.willneed_pages * PAGE_SIZE,
+            refault_cost_us=self.refault_cost_us,
+            slowdown=m.refaults * self.refault_cost_us / elapsed_us if elapsed_us else 0.0,
+            mem_total=self.mem_total,
+            footprint=self.footprint,
+            free_mem_rate=free_mem_rate,
+            apply_cost_us=self.apply_cost_ns_total / 1000,
+            active_mem_bp=act * 10000 // (act + inact) if act + inact else 0,
+        )
+
+
 # --------------------------------------------------------------------- ops
 
 
-class SimOps(Ops):
+class SimOps(PageModelOps):
     """A simulated masim workload as an operations set (one target)."""
 
     kind = "sim"
@@ -253,11 +353,6 @@ class SimOps(Ops):
         self.max_sample_us = history * self.batch * 1_000_000 // self.access_rate
         self.max_time_us = (2**62 // self.access_rate) * 1_000_000
         self.seed = seed
-        self.refault_cost_us = float(refault_cost_us)
-        self.action_costs = action_costs or ActionCosts()
-        #: modelled ns the latest :meth:`apply_action` took, and the total so far
-        self.last_apply_cost_ns = 0
-        self.apply_cost_ns_total = 0
         self.ranges_mode = ranges
         self.mappings = layout(self.workload)
         self.footprint = self.workload.footprint
@@ -266,11 +361,7 @@ class SimOps(Ops):
                 f"{self.workload.source}: the regions total {self.footprint} bytes; the sim "
                 f"models every page and takes at most {MAX_FOOTPRINT >> 30} GiB"
             )
-        if mem_total is None:
-            mem_total = self.footprint * 3 // 2
-        if mem_total < PAGE_SIZE:
-            raise UserError(f"mem_total: expected at least {PAGE_SIZE} bytes, got {mem_total}")
-        self.mem_total = int(mem_total) // PAGE_SIZE * PAGE_SIZE
+        self._init_model(mem_total, refault_cost_us, action_costs)
         #: bytes the rest of the modelled machine uses (see :meth:`set_free_mem_permil`)
         self.other_mem = 0
         self.set_free_mem_permil(free_mem_permil)
@@ -282,9 +373,8 @@ class SimOps(Ops):
             )
             for ph in self.workload.phases
         ]
-        self._actions = ACTIONS
         self._filter_codes = FILTER_TYPES
-        self._sim = Sim(
+        self._sim = self._model = Sim(
             [s for s, _ in self.mappings],
             [r.size for r in self.workload.regions],
             phases,
@@ -359,14 +449,6 @@ class SimOps(Ops):
         """The knob's value: free memory before the workload's pages, permil."""
         return 1000 - self.other_mem * 1000 // self.mem_total
 
-    def supported_actions(self) -> frozenset[str]:
-        return frozenset(a for a in ALL_ACTIONS if not a.startswith("migrate_"))
-
-    def unsupported_reason(self, action: str) -> str:
-        if action.startswith("migrate_"):
-            return _MIGRATE_REASON
-        return f"the sim operations set does not know the action '{action}'"
-
     def supported_filters(self) -> frozenset[str]:
         """Ops filters judged per page: the sim knows anon, active, young and huge."""
         return frozenset(self._filter_codes)
@@ -403,10 +485,7 @@ class SimOps(Ops):
     def _apply(self, target_idx: int, action: str, start: int, end: int, filters: list,
                default_reject: bool, since: int) -> tuple[int, int]:
         self._check_target(target_idx)
-        code = self._actions.get(action)
-        if code is None:
-            raise OpsError(self.unsupported_reason(action))
-        sim = self._sim
+        self._action_code(action)
         now = self.now_us
         args: tuple = ()
         if filters:
@@ -417,38 +496,11 @@ class SimOps(Ops):
                     array("Q", [min(int(f[4] or 0), 2**64 - 1) for f in filters]),
                     bool(default_reject), int(since), int(now))
         with self._lock:
-            paged_out, willneed = sim.paged_out, sim.willneed_pages
-            applied = sim.apply(code, start, end, *args)
-            passed = sim.last_passed * PAGE_SIZE if filters else 0
-            cost = self._action_cost_ns(action, sim.last_mapped, applied // PAGE_SIZE,
-                                        sim.paged_out - paged_out,
-                                        sim.willneed_pages - willneed)
+            applied = self._apply_model(action, start, end, *args)
+            passed = self._sim.last_passed * PAGE_SIZE if filters else 0
         if not filters and action in ("lru_prio", "lru_deprio"):
             passed = applied
-        self.last_apply_cost_ns = cost
-        self.apply_cost_ns_total += cost
         return applied, passed
-
-    def _action_cost_ns(self, action: str, mapped: int, applied_pages: int,
-                        paged_out: int, read_in: int) -> int:
-        """Modelled ns of one apply call (:class:`ActionCosts`)."""
-        return self.action_costs.apply_ns(action, mapped, applied_pages, paged_out, read_in,
-                                          self.refault_cost_us)
-
-    def lru_pages(self) -> tuple[int, int]:
-        """(active, inactive) resident pages: the modelled LRU lists."""
-        with self._lock:
-            return self._sim.lru_pages()
-
-    def active_mem_bp(self) -> int:
-        """Active / (active + inactive) resident memory, in bp (goal metric)."""
-        act, inact = self.lru_pages()
-        return act * 10000 // (act + inact) if act + inact else 0
-
-    def inactive_mem_bp(self) -> int:
-        """Inactive / (active + inactive) resident memory, in bp (goal metric)."""
-        act, inact = self.lru_pages()
-        return inact * 10000 // (act + inact) if act + inact else 0
 
     # -- simulation controls and measures ------------------------------------
 
@@ -467,28 +519,8 @@ class SimOps(Ops):
 
     def stats(self) -> SimStats:
         s = self._sim
-        elapsed = int(s.us(s.now_tick))
-        slowdown = s.refaults * self.refault_cost_us / elapsed if elapsed else 0.0
-        return SimStats(
-            elapsed_us=elapsed,
-            nr_accesses=s.nr_accesses,
-            phase=self.phase_name(),
-            rss_bytes=s.rss * PAGE_SIZE,
-            peak_rss_bytes=s.peak_rss * PAGE_SIZE,
-            avg_rss_bytes=s.avg_rss_pages() * PAGE_SIZE,
-            page_faults=s.faults,
-            refaults=s.refaults,
-            bytes_paged_out=s.paged_out * PAGE_SIZE,
-            bytes_reclaimed=s.reclaimed * PAGE_SIZE,
-            willneed_bytes=s.willneed_pages * PAGE_SIZE,
-            refault_cost_us=self.refault_cost_us,
-            slowdown=slowdown,
-            mem_total=self.mem_total,
-            footprint=self.footprint,
-            free_mem_rate=self.free_mem_rate(),
-            apply_cost_us=self.apply_cost_ns_total / 1000,
-            active_mem_bp=self.active_mem_bp(),
-        )
+        return self._model_stats(int(s.us(s.now_tick)), s.nr_accesses, self.phase_name(),
+                                 self.free_mem_rate())
 
     def memory_state(self, start: int, end: int) -> dict[str, int]:
         """Page counts of ``[start, end)``: mapped, resident, active, hugepage, swapped."""
