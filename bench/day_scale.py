@@ -158,6 +158,7 @@ def main() -> int:
             print(f"{who:<5} {kind:<11} {wall:8.2f} {peak / 1024:8.1f}  {same}")
             if kind == "raw":
                 raw_speed(cmd, env, wall, os.path.dirname(os.path.abspath(path)))
+    print(f"# load average now {os.getloadavg()[0]:.1f}")
     return 0
 
 
