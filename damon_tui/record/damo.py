@@ -291,7 +291,7 @@ def _pieces(path: str, data: bytes) -> Iterator[bytes]:
     total = 0
     view = memoryview(data)
     pos = 0
-    tail = b""
+    tail: bytes | memoryview = b""
     while not d.eof:
         if not tail and pos < len(data):
             # the input goes in slices: zlib's unconsumed tail (copied on every call)
@@ -346,7 +346,9 @@ def _scan_compressed(path: str, data: bytes) -> list | None:
                 if stop.is_set():
                     return
             put(None)
-        except (UserError, *INFLATE_ERRORS, MemoryError) as e:
+        except (UserError, MemoryError) as e:
+            put(e)
+        except INFLATE_ERRORS as e:
             put(e)
 
     worker = threading.Thread(target=inflate, name="damo-inflate", daemon=True)
