@@ -2,10 +2,14 @@
 """Report kernels over decoded record arrays: working-set sizes, damo's heatmap guide
 (contiguous address ranges and their heat) and the heatmap binning.
 
-Every function follows damo 3.4.3's arithmetic (including its inclusive range checks
+The heatmap widget's line kernels (``half_runs``, ``digit_runs``) turn a line's column
+values into runs of equally styled cells.
+
+Every report function follows damo 3.4.3's arithmetic (including its inclusive range checks
 and Python's int/float conversion order) so that our numbers equal damo's.
 """
 
+from libc.math cimport log10
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc, realloc
 
@@ -519,3 +523,146 @@ def runs(const u64[::1] starts, const u64[::1] ends):
         free(cut)
     return tuple(out)
 
+
+
+# --------------------------------------------------------------------------- heatmap lines
+
+cdef extern from "Python.h":
+    object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
+    int PyUnicode_4BYTE_KIND
+
+cdef Py_UCS4 _UPPER = 0x2580  # ▀
+cdef Py_UCS4 _LOWER = 0x2584  # ▄
+cdef Py_UCS4 _SEP = 0x250A  # ┊
+cdef Py_UCS4 _CURSOR = 0x25C6  # ◆
+
+
+cdef inline int _heat_step(double v, double top, bint log_scale, int steps,
+                           double decades) noexcept nogil:
+    """``models.heat_step`` in C (the same float arithmetic, the same result)."""
+    cdef double t, x
+    if v < 0:
+        return -1
+    if v <= 0 or top <= 0:
+        return 0
+    t = v / top
+    if log_scale:
+        t = 1 + log10(t) / decades
+    x = t * (steps - 1) + 0.5
+    if not x >= 1:  # int() truncates toward zero: below 1 (or NaN) is step 0
+        return 1
+    if x >= steps - 1:
+        return steps
+    return <int>x + 1
+
+
+def heat_step(double value, double top, bint log_scale, int steps, double decades):
+    """Colour step of a cell: ``-1`` no data, ``0`` idle, ``1..steps`` from cold to ``top``
+    (linear in the value, or over ``decades`` decades below ``top``)."""
+    return _heat_step(value, top, log_scale, steps, decades)
+
+
+cdef class _Line:
+    """A line's cells being built: a character and a style key per cell."""
+
+    cdef Py_UCS4 *chars
+    cdef int *keys
+    cdef Py_ssize_t n
+
+    def __cinit__(self, Py_ssize_t n, Py_ssize_t nseps):
+        if nseps < n:
+            raise ValueError("seps must cover every column of the line")
+        self.n = n
+        self.chars = <Py_UCS4 *>malloc((n + 1) * sizeof(Py_UCS4))
+        self.keys = <int *>malloc((n + 1) * sizeof(int))
+        if self.chars == NULL or self.keys == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self.chars)
+        free(self.keys)
+
+    cdef list runs(self):
+        """``[(text, key), ...]``: one entry per run of cells sharing a key."""
+        cdef list out = []
+        cdef Py_ssize_t i = 0, j
+        while i < self.n:
+            j = i + 1
+            while j < self.n and self.keys[j] == self.keys[i]:
+                j += 1
+            out.append((PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, &self.chars[i],
+                                                  j - i), self.keys[i]))
+            i = j
+        return out
+
+
+def half_runs(const float[::1] upper, const float[::1] lower, double top, bint log_scale,
+              int steps, double decades, const unsigned char[::1] seps, Py_ssize_t cur_col):
+    """One half-block heatmap line (``upper``: the older row, ``lower``: the newer; a
+    value < 0 is no data) as runs ``[(text, key), ...]`` of cells that share a style.
+
+    With ``K = steps + 2`` and a colour step ``s`` in ``-1..steps``: key
+    ``(a + 1) * K + (b + 1)`` is ``half_block_style(a, b)`` (``▀`` or ``▄``), ``K * K`` an
+    empty cell, ``K * K + 1`` a separator (``seps[c]`` non-zero) and ``K * K + 2 + s + 1``
+    the cursor (column ``cur_col``, ``◆``) on step ``s``."""
+    cdef Py_ssize_t c
+    cdef int k = steps + 2, u, lo
+    cdef _Line line = _Line(upper.shape[0], seps.shape[0])
+    cdef Py_UCS4 *chars = line.chars
+    cdef int *keys = line.keys
+    if lower.shape[0] < line.n:
+        raise ValueError("half_runs: lower must cover every column of upper")
+    with nogil:
+        for c in range(line.n):
+            if seps[c]:
+                chars[c] = _SEP
+                keys[c] = k * k + 1
+                continue
+            u = _heat_step(upper[c], top, log_scale, steps, decades)
+            lo = _heat_step(lower[c], top, log_scale, steps, decades)
+            if u >= 0:
+                chars[c] = _UPPER
+                keys[c] = (u + 1) * k + lo + 1
+            elif lo >= 0:
+                chars[c] = _LOWER
+                keys[c] = (lo + 1) * k
+            else:
+                chars[c] = 0x20
+                keys[c] = k * k
+            if c == cur_col:
+                chars[c] = _CURSOR
+                keys[c] = k * k + 2 + (lo if lo > u else u) + 1
+    return line.runs()
+
+
+def digit_runs(const float[::1] cells, int levels, const unsigned char[::1] seps,
+               Py_ssize_t cur_col):
+    """One line of damo's digits (a value < 0 is no data) as runs ``[(text, key), ...]``:
+    key ``0..levels-1`` a level, ``levels`` an empty cell, ``levels + 1`` a separator
+    (``seps[c]`` non-zero) and ``levels + 2 + level + 1`` the cursor (column ``cur_col``)
+    on ``level`` (``-1``: an empty cell or a separator)."""
+    cdef _Line line = _Line(cells.shape[0], seps.shape[0])
+    cdef Py_UCS4 *chars = line.chars
+    cdef int *keys = line.keys
+    cdef Py_ssize_t c
+    cdef int lvl
+    cdef double v
+    with nogil:
+        for c in range(line.n):
+            v = cells[c]
+            if seps[c]:
+                lvl = -1
+                chars[c] = _SEP
+                keys[c] = levels + 1
+            elif v < 0:
+                lvl = -1
+                chars[c] = 0x20
+                keys[c] = levels
+            else:
+                v = v * levels
+                lvl = levels - 1 if v >= levels - 1 else <int>v
+                chars[c] = 0x30 + lvl
+                keys[c] = lvl
+            if c == cur_col:
+                keys[c] = levels + 2 + lvl + 1
+    return line.runs()

@@ -247,3 +247,63 @@ def test_time_labels_are_readable_and_never_repeat():
     assert format_rate(2.94118) == "2.9 Hz" and format_rate(29.4) == "29 Hz"
     assert format_rate(0.04) == "40 mHz" and format_rate(1500) == "1.5 kHz"
     assert format_rate(0) == "0 Hz" and format_rate(200) == "200 Hz"
+
+
+def _reference_runs(cells) -> list[tuple[str, int]]:
+    """Group ``(char, key)`` cells into runs, as the kernels should."""
+    out: list[tuple[str, int]] = []
+    for ch, key in cells:
+        if out and out[-1][1] == key:
+            out[-1] = (out[-1][0] + ch, key)
+        else:
+            out.append((ch, key))
+    return out
+
+
+_values = st.lists(st.one_of(st.sampled_from([-1.0, 0.0, 1e-9, 0.25, 0.5, 1.0, 2.0]),
+                             st.floats(-1.0, 3.0, width=32)), min_size=0, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_values, _values, st.sampled_from([0.0, 0.3, 1.0]), st.booleans(),
+       st.sets(st.integers(0, 45)), st.integers(-1, 45))
+def test_half_block_line_kernel_matches_heat_step(upper, lower, top, log, seps, cur):
+    """``half_runs`` (Cython) gives the cells ``heat_step`` defines, grouped in runs."""
+    from damon_tui._fast import binning
+
+    n = len(upper)
+    lower = (lower + [-1.0] * n)[:n]
+    up, lo = array("f", upper), array("f", lower)
+    k = 26
+    mask = bytes(1 if c in seps else 0 for c in range(n))
+    cells = []
+    for c in range(n):
+        if c in seps:
+            cells.append(("┊", k * k + 1))
+            continue
+        u, b = (heat_step(v[c], top, log, 24) for v in (up, lo))
+        if c == cur:
+            cells.append(("◆", k * k + 2 + max(u, b) + 1))
+        elif u >= 0:
+            cells.append(("▀", (u + 1) * k + b + 1))
+        elif b >= 0:
+            cells.append(("▄", (b + 1) * k))
+        else:
+            cells.append((" ", k * k))
+    assert binning.half_runs(up, lo, top, log, 24, 3, mask, cur) == _reference_runs(cells)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_values, st.sets(st.integers(0, 45)), st.integers(-1, 45))
+def test_digit_line_kernel_matches_damos_levels(values, seps, cur):
+    from damon_tui._fast import binning
+
+    cells_in = array("f", values)
+    mask = bytes(1 if c in seps else 0 for c in range(len(values)))
+    cells = []
+    for c, v in enumerate(cells_in):
+        lvl = -1 if c in seps or v < 0 else level_of(v)
+        ch = "┊" if c in seps else " " if lvl == -1 else str(lvl)
+        key = 11 if c in seps else 10 if lvl == -1 else lvl
+        cells.append((ch, 12 + lvl + 1 if c == cur else key))
+    assert binning.digit_runs(cells_in, 10, mask, cur) == _reference_runs(cells)

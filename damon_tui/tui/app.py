@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 from rich.text import Text
@@ -28,11 +30,14 @@ from damon_tui.tui.outcomes import OutcomesModel, pageout_applied, read_outcomes
 from damon_tui.tui.presets_screen import enable_from_args, make_modules
 from damon_tui.tui.session import Session, live_session, picked_attrs
 from damon_tui.tui.source import SPEEDS, LiveSource
+from damon_tui.tui.strip_cycles import install as _no_strip_cycles
 from damon_tui.tui.view import MonitorView, ProcessCpu, ReplayState, SourceState, WssView
 from damon_tui.tui.widgets.header import header_text
 from damon_tui.units import format_size
 
 __all__ = ["DamonApp", "HelpScreen", "MonitorScreen", "ViewReady"]
+
+_no_strip_cycles()
 
 FPS = 40
 #: snapshots per heatmap row suggested for each speed (rows scroll at a readable pace)
@@ -101,6 +106,7 @@ class DamonApp(App):
         self._drawn_generation = -1
         self._last_post = 0.0
         self._last_draw = 0.0
+        self._drawing = 0  # nesting depth of ``drawing()``
         #: (time, target, wss view, schemes text, histograms, outcomes): the side
         #: panels' slower figures
         self._slow: tuple | None = None
@@ -575,13 +581,30 @@ class DamonApp(App):
         if screen is None:
             return
         t0 = time.perf_counter()
-        if not screen.show(view, force):
-            return
+        with self.drawing():
+            if not screen.show(view, force):
+                return
         self._drawn_generation = view.generation
         self._last_draw = time.perf_counter()
         self.frame_times.append(self._last_draw - t0)
         if len(self.frame_times) > 10_000:
             del self.frame_times[:5000]
+
+    @contextmanager
+    def drawing(self) -> Iterator[None]:
+        """The UI thread draws: the engine's worker holds off meanwhile (``ui_idle``)."""
+        src = self.source
+        if src is None:
+            yield
+            return
+        self._drawing += 1
+        src.ui_idle.clear()
+        try:
+            yield
+        finally:
+            self._drawing -= 1
+            if not self._drawing:
+                src.ui_idle.set()
 
     def header_text(self, width: int = 200) -> Text:
         """Target, ops, intervals, regions, time, speed, CPU, state and recording."""

@@ -11,9 +11,10 @@ row is at the bottom; a replay that fits starts at the top like ``damo report he
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from array import array
 from functools import lru_cache
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -36,7 +37,6 @@ from damon_tui.tui.models import (
     LOG_DECADES,
     HeatmapModel,
     ViewWindow,
-    heat_step,
     next_in,
     nice_scale,
     region_at,
@@ -58,7 +58,6 @@ _CURSOR = Style(reverse=True, bold=True)
 _CURSOR_HALF = Style(color="white", bold=True)
 _EMPTY = Style()
 _SEP = Style(color="grey42")
-_DIGITS = "0123456789"
 
 
 class Heatmap(Widget, can_focus=True):
@@ -113,6 +112,8 @@ class Heatmap(Widget, can_focus=True):
         self._hz_per_value = 0.0
         self._anchor_top = False
         self._slots_posted = 0
+        self._drawn_title = ""  # the title and footer as last asked to repaint
+        self._drawn_foot: tuple = ()
         #: the shown target's mapping names (a ``NameIndex``), for the axis and cursor
         self.names = None
 
@@ -171,8 +172,10 @@ class Heatmap(Widget, can_focus=True):
             lo, hi = zlo, zlo + span
         return ViewWindow(m.space, lo, hi, self.grid_width, nb)
 
-    def update(self, view) -> None:
-        """Draw the shown target's rows of ``view`` (a ``MonitorView``)."""
+    def update(self, view) -> bool:
+        """Draw the shown target's rows of ``view`` (a ``MonitorView``); True when the
+        whole widget is repainted (a scroll, a new scale or window), False when only the
+        lines that changed are."""
         if view.heatmap is not None:
             self.model = view.heatmap
         self._view_rows = view.rows
@@ -181,19 +184,34 @@ class Heatmap(Widget, can_focus=True):
         before = self._layout_key()
         recent = {g: self._line_rows(g) for g in (self._newest - 1, self._newest)}
         self.prepare()
+        title, foot = self.title_text(), self._foot_key()
         if before != self._layout_key() or not self.is_mounted:
+            self._drawn_title, self._drawn_foot = title, foot
             self.refresh()
-            return
+            return True
         # the lines stay where they are (no scroll, same window and scale): repaint only
-        # the lines whose rows changed, the title and the footer (the rest is identical)
+        # the lines whose rows changed, and the title and the footer if they changed (a
+        # frame that touches only the newest lines composes only those)
         width = self.size.width
         for g in range(self._newest - 1, self._newest + 1):
             rows = self._line_rows(g)
             old = recent.get(g)
             if old is None or any(a is not b for a, b in zip(old, rows, strict=True)):
                 self.refresh(Region(0, HEAD + g - self._top, width, 1))
-        self.refresh(Region(0, 0, width, HEAD))
-        self.refresh(Region(0, self.size.height - self.foot, width, self.foot))
+        if title != self._drawn_title:
+            self._drawn_title = title
+            self.refresh(Region(0, 0, width, HEAD))
+        if foot != self._drawn_foot:
+            self._drawn_foot = foot
+            self.refresh(Region(0, self.size.height - self.foot, width, self.foot))
+        return False
+
+    def _foot_key(self) -> tuple:
+        """What the footer lines (gaps, axis, legend, cursor) show, cheaply: they are
+        repainted when it changes."""
+        cursor = self.cursor_text() if self.cursor_col is not None else None
+        return (self._window, self.names, self._top_value, self._hz_per_value,
+                self.colorset, cursor)
 
     def _layout_key(self) -> tuple:
         """What places every line: when it changes, the whole widget is repainted."""
@@ -202,7 +220,10 @@ class Heatmap(Widget, can_focus=True):
 
     def prepare(self) -> None:
         """Place the rows on the lines and fix the colour scale for this frame."""
-        self._window = self.window()
+        window = self.window()
+        if window is not None and window == self._window:
+            window = self._window  # the same columns: keep the one whose layout is computed
+        self._window = window
         rows = self._view_rows
         spl = self.slots_per_line
         h = self.grid_height
@@ -236,12 +257,12 @@ class Heatmap(Widget, can_focus=True):
         spl = self.slots_per_line
         return tuple(self._by_slot.get(g * spl + i) for i in range(spl))
 
-    def _cells(self, row) -> list[float]:
+    def _cells(self, row) -> array:
         """Column values of ``row`` (``-1``: no data or a separator)."""
         if row is None or self.model is None or self._window is None:
-            return [-1.0] * self.grid_width
+            return _no_data(self.grid_width)
         b0, b1 = self.model.columns_for(self._window, row.space)
-        return list(_bin.columns(row.values, b0, b1))
+        return _bin.columns(row.values, b0, b1)
 
     def _row_label(self, g: int) -> str:
         """The time of the tick inside line ``g`` (ticks are >= a line apart: no repeats)."""
@@ -253,10 +274,12 @@ class Heatmap(Widget, can_focus=True):
             return ""
         return format_time_us(tick, 1) if tick else "0 s"
 
-    def _line_strip(self, g: int, cur_col: int | None = None) -> Strip:
+    def _line_strip(self, g: int, cur_col: int | None = None, width: int | None = None) -> Strip:
         """Line ``g``'s whole strip (label and cells), cached while its rows stay."""
+        if width is None:
+            width = self.size.width
         rows = self._line_rows(g)
-        key = (self._window, self.colorset, self._top_value, self.size.width, self._row_us)
+        key = (self._window, self.colorset, self._top_value, width, self._row_us)
         if cur_col is None:
             hit = self._cache.get(g)
             if hit is not None and hit[0] == key and all(
@@ -265,74 +288,50 @@ class Heatmap(Widget, can_focus=True):
         cells = [self._cells(r) for r in rows]
         grid = self._half_segments(cells[0], cells[1], cur_col) if self.half else \
             self._digit_segments(cells[0], cur_col)
-        strip = self._line(self._row_label(g), grid)
+        strip = self._line(self._row_label(g), grid, width, len(cells[0]))
         if cur_col is None:
             self._cache[g] = (key, rows, strip)
         return strip
 
-    def _line(self, label: str, grid: list[Segment]) -> Strip:
-        segs = [_label_segment(label), *grid]
-        width = self.size.width
-        strip = Strip(segs)
+    @staticmethod
+    def _line(label: str, grid: list[Segment], width: int, ncells: int) -> Strip:
+        """The label and ``grid`` (``ncells`` one-cell characters) cut or padded to
+        ``width``."""
+        head = _label_segment(label)
+        strip = Strip([head, *grid], cell_len(head.text) + ncells)
         if strip.cell_length > width:
             strip = strip.crop(0, width)
         return strip.extend_cell_length(width)
 
-    def _separators(self) -> frozenset[int]:
-        return self._window.separators if self._window is not None else frozenset()
+    def _separators(self, n: int) -> bytes:
+        """One byte per column of the shown window, non-zero for a gap's separator."""
+        w = self._window
+        return _sep_mask(w.separators if w is not None else frozenset(), n)
 
-    def _half_segments(self, upper: list[float], lower: list[float],
+    def _half_segments(self, upper: array, lower: array,
                        cur_col: int | None) -> list[Segment]:
-        return _run_segments(self._half_cells(upper, lower, cur_col))
+        n = len(upper)
+        if len(lower) < n:
+            lower = _no_data(n)
+        runs = _bin.half_runs(upper, lower, self._top_value, self.colorset == "log",
+                              HEAT_STEPS, LOG_DECADES, self._separators(n),
+                              -1 if cur_col is None else cur_col)
+        styles = _half_styles()
+        return [Segment(text, styles[key]) for text, key in runs]
 
-    def _half_cells(self, upper: list[float], lower: list[float],
-                    cur_col: int | None) -> Iterator[tuple[str, Style]]:
-        top, log = self._top_value, self.colorset == "log"
-        seps = self._separators()
-        for c in range(len(upper)):
-            if c in seps:
-                st, ch = _SEP, "┊"
-            else:
-                u = heat_step(upper[c], top, log, HEAT_STEPS)
-                lo = heat_step(lower[c], top, log, HEAT_STEPS)
-                if u >= 0:
-                    st, ch = half_block_style(u, lo), "▀"
-                elif lo >= 0:
-                    st, ch = half_block_style(lo, -1), "▄"
-                else:
-                    st, ch = _EMPTY, " "
-                if c == cur_col:
-                    st = _cursor_half(max(lo, u))
-                    ch = "◆"
-            yield ch, st
-
-    def _digit_segments(self, cells: list[float], cur_col: int | None) -> list[Segment]:
-        return _run_segments(self._digit_cells(cells, cur_col))
-
-    def _digit_cells(self, cells: list[float],
-                     cur_col: int | None) -> Iterator[tuple[str, Style]]:
-        styles = level_styles(self.colorset)
-        cursor_styles = _cursor_styles(self.colorset)
-        seps = self._separators()
-        for c, v in enumerate(cells):
-            if c in seps:
-                lvl, st, ch = -1, _SEP, "┊"
-            elif v < 0:
-                lvl, st, ch = -1, _EMPTY, " "
-            else:
-                lvl = min(int(v * LEVELS), LEVELS - 1)
-                st, ch = styles[lvl], _DIGITS[lvl]
-            if c == cur_col:
-                st = cursor_styles[lvl]
-            yield ch, st
+    def _digit_segments(self, cells: array, cur_col: int | None) -> list[Segment]:
+        runs = _bin.digit_runs(cells, LEVELS, self._separators(len(cells)),
+                               -1 if cur_col is None else cur_col)
+        styles = _digit_styles(self.colorset)
+        return [Segment(text, styles[key]) for text, key in runs]
 
     # -- drawing --------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        h = self.size.height
+        size = self.size  # a computed property: read once per line
+        width, h = size.width, size.height
         if y == 0:
             return self._text_line(self.title_text(), width, _TITLE)
-        foot = self.foot
+        foot = FOOT + (h >= TALL)
         if y >= h - foot:
             which = y - (h - foot) - (foot - FOOT)
             if which == -1:
@@ -347,8 +346,8 @@ class Heatmap(Widget, can_focus=True):
             return self._text_line("", width, Style())
         if (self.has_focus and self.cursor_col is not None
                 and g == self._newest - self.cursor_row):
-            return self._line_strip(g, self.cursor_col)
-        return self._line_strip(g)
+            return self._line_strip(g, self.cursor_col, width)
+        return self._line_strip(g, None, width)
 
     @staticmethod
     def _text_line(text: str, width: int, style: Style) -> Strip:
@@ -578,20 +577,36 @@ def _place(buf: list[str], text: str, center: int, lo: int, hi: int) -> bool:
     return True
 
 
-def _run_segments(cells: Iterable[tuple[str, Style]]) -> list[Segment]:
-    """One Segment per run of cells that share a style (fewer segments to compose)."""
-    segs: list[Segment] = []
-    run_style: Style | None = None
-    run_text: list[str] = []
-    for ch, st in cells:
-        if st is not run_style:
-            if run_text:
-                segs.append(Segment("".join(run_text), run_style))
-            run_style, run_text = st, []
-        run_text.append(ch)
-    if run_text:
-        segs.append(Segment("".join(run_text), run_style))
-    return segs
+@lru_cache(maxsize=8)
+def _no_data(n: int) -> array:
+    """``n`` columns of no data (a line's missing row)."""
+    return array("f", [-1.0]) * n
+
+
+@lru_cache(maxsize=16)
+def _sep_mask(separators: frozenset[int], n: int) -> bytes:
+    """``n`` bytes, 1 at each separator column (``half_runs`` / ``digit_runs``' ``seps``)."""
+    mask = bytearray(n)
+    for c in separators:
+        if c < n:
+            mask[c] = 1
+    return bytes(mask)
+
+
+@lru_cache(maxsize=1)
+def _half_styles() -> tuple[Style, ...]:
+    """The style of each key ``half_runs`` gives (see its docstring)."""
+    k = HEAT_STEPS + 2
+    cells = tuple(half_block_style(a - 1, b - 1) if a or b else _EMPTY
+                  for a in range(k) for b in range(k))
+    return (*cells, _EMPTY, _SEP, *(_cursor_half(s - 1) for s in range(k)))
+
+
+@lru_cache(maxsize=8)
+def _digit_styles(colorset: str) -> tuple[Style, ...]:
+    """The style of each key ``digit_runs`` gives for ``colorset`` (see its docstring)."""
+    cursor = _cursor_styles(colorset)
+    return (*level_styles(colorset), _EMPTY, _SEP, *(cursor[lvl] for lvl in range(-1, LEVELS)))
 
 
 def _label_segment(label: str) -> Segment:

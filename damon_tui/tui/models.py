@@ -679,12 +679,6 @@ def nice_scale(x: float) -> float:
 
 def heat_step(value: float, top: float, log_scale: bool, steps: int) -> int:
     """Colour step of a cell: ``-1`` no data, ``0`` idle, ``1..steps`` from cold to ``top``
-    (linear in the value, or over ``LOG_DECADES`` decades below ``top``)."""
-    if value < 0:
-        return -1
-    if value <= 0 or top <= 0:
-        return 0
-    t = value / top
-    if log_scale:
-        t = 1 + math.log10(t) / LOG_DECADES
-    return min(max(int(t * (steps - 1) + 0.5), 0), steps - 1) + 1
+    (linear in the value, or over ``LOG_DECADES`` decades below ``top``; the heatmap's
+    line kernel ``half_runs`` uses the same C function)."""
+    return _bin.heat_step(value, top, log_scale, steps, LOG_DECADES)

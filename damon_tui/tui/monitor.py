@@ -7,6 +7,7 @@ each ``MonitorView`` to them; every key acts through the app (``DamonApp``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 
 #: side panels are redrawn at most this often (the heatmap at every frame)
 SIDE_PERIOD = 0.25
+#: side panels: working set, regions, schemes, histogram, outcomes
+SIDE_PANELS = 5
+#: the header is redrawn at most this often between forced updates (keys, steps)
+HEADER_PERIOD = 0.25
 
 
 HELP_TEXT = """\
@@ -137,6 +142,8 @@ class MonitorScreen(Screen):
     side_hidden = False
 
     _last_side = 0.0
+    _last_header = 0.0
+    _next_side = -1  # the side panel updated last (they take turns)
     _bound_targets = 1
 
     def compose(self) -> ComposeResult:
@@ -207,6 +214,12 @@ class MonitorScreen(Screen):
         self.app.refresh_views(force=True)
 
     # -- drawing ------------------------------------------------------------------
+    def _on_timer_update(self) -> None:
+        """Textual's compositor frame, with the engine's worker held off meanwhile (it
+        would take the GIL back every switch interval and stretch the frame)."""
+        with self.app.drawing():
+            super()._on_timer_update()
+
     def show(self, view: MonitorView, force: bool = False) -> bool:
         """Hand ``view`` to the panels; False when the screen cannot draw (yet or any more)."""
         if not self.is_mounted:
@@ -218,23 +231,38 @@ class MonitorScreen(Screen):
 
     def _show(self, view: MonitorView, force: bool) -> bool:
         hm = self.query_one(Heatmap)
-        hm.update(view)
+        whole = hm.update(view)
         if view.nr_targets != self._bound_targets:
             self._bound_targets = view.nr_targets
             self.refresh_bindings()  # show ``t`` once a second target appears
-        self.query_one(HeaderBar).update(view)
+        now = time.perf_counter()
+        if force or now - self._last_header >= HEADER_PERIOD:
+            # the time and CPU figures: a few times a second is readable, and a frame
+            # that repaints only the heatmap's newest lines composes only those
+            self._last_header = now
+            self.query_one(HeaderBar).update(view)
         timeline = self.query_one(Timeline)
         timeline.display = view.replay is not None
         timeline.update(view)
-        now = time.perf_counter()
-        if force or now - self._last_side > SIDE_PERIOD:
+        if force:
             self._last_side = now
-            self.query_one(WssPanel).update(view)
-            self.query_one(RegionPanel).update(view)
-            self.query_one(SchemesPanel).update(view)
-            self.query_one(HistogramPanel).update(view)
-            self.query_one(OutcomesPanel).update(view)
+            for update in self._side_updates():
+                update(view)
+        elif now - self._last_side > SIDE_PERIOD / SIDE_PANELS and (
+                not whole or now - self._last_side > SIDE_PERIOD):
+            # one panel per frame, in turn (each is redrawn every SIDE_PERIOD), and not
+            # in a frame that repaints the whole heatmap unless overdue: no frame pays
+            # for all five panels and a heatmap scroll together (20-50 ms of Textual)
+            self._last_side = now
+            self._next_side = (self._next_side + 1) % SIDE_PANELS
+            self._side_updates()[self._next_side](view)
         return True
+
+    def _side_updates(self) -> tuple[Callable[[MonitorView], None], ...]:
+        """The side panels' ``update`` methods, in the order they take turns."""
+        return (self.query_one(WssPanel).update, self.query_one(RegionPanel).update,
+                self.query_one(SchemesPanel).update, self.query_one(HistogramPanel).update,
+                self.query_one(OutcomesPanel).update)
 
     def show_header(self, view: MonitorView) -> None:
         """Only the header (CPU and speed figures move between snapshots)."""

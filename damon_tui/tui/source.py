@@ -21,6 +21,9 @@ from damon_tui.ops.base import OpsError
 EXPECTED_ERRORS = (OpsError, UserError, OSError)
 
 SPEEDS = (1.0, 10.0, 100.0, 0.0)  # 0 = as fast as possible
+#: the longest the worker waits for the UI to finish drawing a frame before it pulls the
+#: next snapshot anyway (the UI never holds it up for longer)
+UI_WAIT_MAX = 0.05
 #: at ``max`` speed the worker sleeps ``YIELD_S`` after every ``YIELD_EVERY`` s of work so
 #: the UI thread gets the GIL within a frame even while the engine never waits
 YIELD_EVERY, YIELD_S = 0.008, 0.001
@@ -57,6 +60,10 @@ class LiveSource:
         self.achieved_speed = 0.0
         self.snapshots = 0
         self._calls: list = []
+        #: cleared by the UI while it draws a frame: the worker waits (up to
+        #: ``UI_WAIT_MAX``) before its next snapshot instead of contending for the GIL
+        self.ui_idle = threading.Event()
+        self.ui_idle.set()
 
     # -- control ------------------------------------------------------------------
     @property
@@ -184,6 +191,8 @@ class LiveSource:
                 continue
             if self._stop.is_set():
                 break
+            if not self.ui_idle.is_set():  # the UI draws: let it have the GIL
+                self.ui_idle.wait(UI_WAIT_MAX)
             c0, w0 = time.thread_time(), time.perf_counter()
             try:
                 snap = self._next()

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from damon_tui.report.histograms import SzHistogram
 from damon_tui.tui.view import MonitorView
-from damon_tui.tui.widgets.text import TextBox
+from damon_tui.tui.widgets.text import TextBox, set_border
 from damon_tui.units import format_size
 
 KINDS = ("recency", "temperature")
@@ -60,19 +60,19 @@ class HistogramPanel(TextBox):
     _tallest = 0  # lines of the tallest histogram of this kind shown so far
 
     def on_mount(self) -> None:
-        self.border_title = TITLES[self.kind]
+        set_border(self, TITLES[self.kind])
 
     def toggle(self) -> None:
         self.kind = KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)]
-        self.border_title = TITLES[self.kind]
+        set_border(self, TITLES[self.kind])
         self._tallest = 0
 
     def update(self, view: MonitorView) -> None:
-        self.border_title = TITLES[self.kind]
+        set_border(self, TITLES[self.kind])
         hists = dict(zip(KINDS, view.histograms, strict=False))
         h = hists.get(self.kind)
         if h is not None:
-            self.border_subtitle = f"total {format_size(h.total_bytes, 1)}"
+            set_border(self, subtitle=f"total {format_size(h.total_bytes, 1)}")
         text = histogram_text(h, self.inner_width)
         # the number of bins moves with the data: pad to the tallest seen so the panel
         # keeps its height (a layout pass of the whole screen costs a frame or two)

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from damon_tui.tui.outcomes import Series, spark
 from damon_tui.tui.view import MonitorView
-from damon_tui.tui.widgets.text import TextBox
+from damon_tui.tui.widgets.text import TextBox, set_border
 from damon_tui.units import format_size
 
 
@@ -51,7 +51,7 @@ class OutcomesPanel(TextBox):
     inner_width = 32
 
     def on_mount(self) -> None:
-        self.border_title = "outcomes"
+        set_border(self, "outcomes")
 
     def update(self, view: MonitorView) -> None:
         self.set_text(outcomes_text(view.outcomes, self.inner_width), fit_height=True)

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from damon_tui.ops.names import NameIndex
 from damon_tui.tui.models import region_rows
 from damon_tui.tui.view import MonitorView
-from damon_tui.tui.widgets.text import TextBox
+from damon_tui.tui.widgets.text import TextBox, set_border
 from damon_tui.units import format_size_compact, format_time_us
 
 
@@ -57,14 +57,14 @@ class RegionPanel(Vertical):
         yield TextBox(id="regions")
 
     def on_mount(self) -> None:
-        self.border_title = "regions: hottest"
+        set_border(self, "regions: hottest")
 
     def reset(self) -> None:
         """Forget the drawn table (a new target or session)."""
         self._key = None
 
     def update(self, view: MonitorView) -> None:
-        self.border_title = f"regions: {view.region_sort} (o)"
+        set_border(self, f"regions: {view.region_sort} (o)")
         rows, ns, aggr = [], 1, 0
         snap, tgt = view.snapshot, view.target
         if snap is not None and tgt is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from damon_tui.tui.view import MonitorView
-from damon_tui.tui.widgets.text import TextBox
+from damon_tui.tui.widgets.text import TextBox, set_border
 
 
 class SchemesPanel(TextBox):
@@ -12,7 +12,7 @@ class SchemesPanel(TextBox):
     """
 
     def on_mount(self) -> None:
-        self.border_title = "schemes"
+        set_border(self, "schemes")
 
     def update(self, view: MonitorView) -> None:
         self.set_text(view.schemes, fit_height=True)

@@ -5,6 +5,21 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+_KEEP = object()
+
+
+def set_border(widget: Widget, title: str | None | object = _KEEP,
+               subtitle: str | None | object = _KEEP) -> None:
+    """Set ``widget``'s border title and/or subtitle when they change.
+
+    Textual repaints the whole widget (a panel and its border) on every assignment, the
+    same text or not; panels updated a few times a second call this instead."""
+    shown = widget.__dict__.setdefault("_damon_border", {})
+    for name, value in (("border_title", title), ("border_subtitle", subtitle)):
+        if value is not _KEEP and shown.get(name, _KEEP) != value:
+            shown[name] = value
+            setattr(widget, name, value)
+
 
 class TextBox(Widget):
     """A fixed-size text widget: changing its text repaints it without a layout pass."""

@@ -9,7 +9,7 @@ from textual.widgets import Sparkline
 
 from damon_tui.tui.models import wss_bars
 from damon_tui.tui.view import MonitorView
-from damon_tui.tui.widgets.text import TextBox
+from damon_tui.tui.widgets.text import TextBox, set_border
 from damon_tui.units import format_size
 
 
@@ -30,12 +30,11 @@ class WssPanel(Vertical):
         yield TextBox(id="wss-pct")
 
     def on_mount(self) -> None:
-        self.border_title = "working set"
+        set_border(self, "working set")
 
     def update(self, view: MonitorView) -> None:
         w = view.wss
-        self.border_title = w.title
-        self.border_subtitle = w.subtitle
+        set_border(self, w.title, w.subtitle)
         self.query_one("#wss-now", TextBox).set_text(Text.assemble(
             ("now ", "dim"), (format_size(w.current, 1), "bold"),
             ("  avg ", "dim"), format_size(w.average, 1) if w.series else "-"))
