@@ -50,10 +50,107 @@ cdef inline int _push32(Buf *b, u32 v) noexcept nogil:
 
 
 cdef array.array _to_array(Buf *b, str code):
+    """The buffer's items as an array; the buffer's memory goes (cut to its items
+    first: the copy then needs twice the items, not their capacity plus them)."""
+    cdef char *d
+    if b.n and b.cap > b.n:
+        d = <char *>realloc(b.d, b.n * b.item)
+        if d != NULL:
+            b.d = d
+            b.cap = b.n
     cdef array.array a = array.clone(array.array(code), b.n, False)
     if b.n:
         memcpy(a.data.as_voidptr, b.d, b.n * b.item)
+    free(b.d)
+    b.d = NULL
+    b.n = b.cap = 0
     return a
+
+
+
+# The fast path of a region: damo's member order and keys as written (any whitespace),
+# parsed with local cursors; anything else (or the piece's end) sends the region to the
+# generic path, which decides.
+
+cdef inline Py_ssize_t _ws(const unsigned char *p, Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+    cdef unsigned char c
+    while i < n:
+        c = p[i]
+        # JSON's whitespace is below 33: one test for the usual token
+        if c > 32 or not (c == 32 or c == 10 or c == 13 or c == 9):
+            break
+        i += 1
+    return i
+
+
+cdef inline Py_ssize_t _lit(const unsigned char *p, Py_ssize_t i, Py_ssize_t n,
+                            const char *s, Py_ssize_t ln) noexcept nogil:
+    """Whitespace, then the bytes ``s``: the index after them, or -1."""
+    if i < 0:
+        return -1
+    i = _ws(p, i, n)
+    if i + ln > n or memcmp(p + i, s, ln) != 0:
+        return -1
+    return i + ln
+
+
+cdef inline Py_ssize_t _key(const unsigned char *p, Py_ssize_t i, Py_ssize_t n,
+                            const char *s, Py_ssize_t ln) noexcept nogil:
+    """Whitespace, the quoted key ``s`` (quotes included), whitespace, ``:``."""
+    i = _lit(p, i, n, s, ln)
+    if i < 0:
+        return -1
+    i = _ws(p, i, n)
+    if i >= n or p[i] != 58:
+        return -1
+    return i + 1
+
+
+cdef inline Py_ssize_t _num(const unsigned char *p, Py_ssize_t i, Py_ssize_t n,
+                            u64 *out) noexcept nogil:
+    """Whitespace, then a JSON integer or a quoted "1,234" (at most 19 digits, so no
+    overflow check per digit) followed by a delimiter within the piece; or -1."""
+    cdef int quoted = 0, digits = 0
+    cdef u64 v = 0
+    cdef unsigned char c
+    cdef Py_ssize_t start
+    if i < 0:
+        return -1
+    i = _ws(p, i, n)
+    start = i
+    if i < n and p[i] == 34:
+        quoted = 1
+        i += 1
+        while i < n:
+            c = p[i]
+            if <unsigned char>(c - 48) < 10:
+                v = v * 10 + <u64>(c - 48)
+                digits += 1
+            elif c != 44:
+                break
+            i += 1
+    else:
+        while i < n:
+            c = p[i]
+            if <unsigned char>(c - 48) >= 10:
+                break
+            v = v * 10 + <u64>(c - 48)
+            i += 1
+        digits = <int>(i - start) if i > start else 0
+    if i >= n or digits == 0 or digits > 19:
+        return -1
+    if quoted:
+        if p[i] != 34:
+            return -1
+        i += 1
+    elif p[i] == 46 or p[i] == 101 or p[i] == 69:
+        return -1
+    out[0] = v
+    return i
+
+
+cdef inline Py_ssize_t _null(const unsigned char *p, Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+    return _lit(p, i, n, b"null", 4)
 
 
 DEF F_NULL = 1
@@ -296,10 +393,60 @@ cdef class DamoScan:
             r = self.obj_next()
         return -1 if r < 0 else 0
 
+    cdef int region_fast(self) noexcept nogil:
+        """One region as damo writes it: 0; 1 when it is not (nothing consumed: the
+        generic ``region`` then reads it); -1 out of memory."""
+        cdef const unsigned char *p = self.p
+        cdef Py_ssize_t n = self.n
+        cdef Py_ssize_t i = self.i
+        cdef u64 s = 0, e = 0, nr = 0, age = 0, passed = 0
+        i = _lit(p, i, n, b"{", 1)
+        i = _num(p, _key(p, i, n, b'"start"', 7), n, &s)
+        i = _lit(p, i, n, b",", 1)
+        i = _num(p, _key(p, i, n, b'"end"', 5), n, &e)
+        i = _lit(p, i, n, b",", 1)
+        i = _lit(p, _key(p, i, n, b'"nr_accesses"', 13), n, b"{", 1)
+        i = _num(p, _key(p, i, n, b'"samples"', 9), n, &nr)
+        i = _lit(p, i, n, b",", 1)
+        i = _null(p, _key(p, i, n, b'"percent"', 9), n)
+        i = _lit(p, i, n, b"}", 1)
+        i = _lit(p, i, n, b",", 1)
+        i = _lit(p, _key(p, i, n, b'"age"', 5), n, b"{", 1)
+        i = _null(p, _key(p, i, n, b'"usec"', 6), n)
+        i = _lit(p, i, n, b",", 1)
+        i = _key(p, i, n, b'"aggr_intervals"', 16)
+        if i < 0:
+            return 1
+        i = _ws(p, i, n)
+        if i < n and p[i] == 110:
+            i = _null(p, i, n)
+        else:
+            i = _num(p, i, n, &age)
+        i = _lit(p, i, n, b"}", 1)
+        if i < 0:
+            return 1
+        i = _ws(p, i, n)
+        if i < n and p[i] == 44:  # damo 3.4.3's two more members
+            i = _lit(p, _key(p, i + 1, n, b'"probe_hits"', 12), n, b"[", 1)
+            i = _lit(p, i, n, b"]", 1)
+            i = _lit(p, i, n, b",", 1)
+            i = _num(p, _key(p, i, n, b'"sz_filter_passed"', 18), n, &passed)
+        i = _lit(p, i, n, b"}", 1)
+        if i < 0 or e < s or nr > 0xFFFFFFFFU or age > 0xFFFFFFFFU:
+            return 1
+        if _push64(&self.starts, s) < 0 or _push64(&self.ends, e) < 0 \
+                or _push32(&self.nr, <u32>nr) < 0 or _push32(&self.ages, <u32>age) < 0:
+            return -1
+        self.i = i
+        return 0
+
     cdef int region(self) noexcept nogil:
         cdef char k[24]
         cdef int kl, r, fl, seen = 0, samples_null = 1, age_null = 1, pct = 0, usec = 0
         cdef u64 s = 0, e = 0, nr = 0, age = 0
+        r = self.region_fast()
+        if r <= 0:
+            return r
         r = self.obj_start()
         if r != 0:
             return -1

@@ -260,7 +260,7 @@ cdef Py_ssize_t _decode(
 
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdlib cimport calloc, free, realloc
-from libc.string cimport memset, strncpy
+from libc.string cimport memmove, memset, strncpy
 
 
 cdef extern from "zlib.h" nogil:
@@ -323,10 +323,46 @@ DEF E_LENGTH = 15
 DEF E_NOMEM = 16
 
 
+cdef extern from *:
+    """
+    /* An array's length and capacity: the walker cuts its arrays to what was decoded
+       without giving their memory back, so chunk after chunk reuses it.  The head of
+       CPython's array object (Modules/arraymodule.c), as Cython's arrayarray.h and
+       its resize_smart() rely on it too. */
+    typedef struct { PyObject_VAR_HEAD char *ob_item; Py_ssize_t allocated; }
+        __pyx_dtui_array_head;
+    static CYTHON_INLINE Py_ssize_t __pyx_dtui_capacity(PyObject *a) {
+        return ((__pyx_dtui_array_head *)a)->allocated;
+    }
+    static CYTHON_INLINE void __pyx_dtui_set_len(PyObject *a, Py_ssize_t n) {
+        Py_SET_SIZE((PyVarObject *)a, n);
+    }
+    """
+    Py_ssize_t _capacity "__pyx_dtui_capacity" (object a)
+    void _set_len "__pyx_dtui_set_len" (object a, Py_ssize_t n)
+
+
 cdef inline int _ensure(array.array a, Py_ssize_t n) except -1:
     if Py_SIZE(a) < n:
-        array.resize_smart(a, n + n // 2 + 1024)
+        if _capacity(a) >= n:
+            _set_len(a, _capacity(a))  # the memory kept from an earlier chunk
+        else:
+            array.resize_smart(a, n + n // 2 + 1024)
     return 0
+
+
+cdef inline void _cut(array.array a, Py_ssize_t n) noexcept:
+    """``del a[n:]`` keeping the memory (``n`` at most the length)."""
+    if n < Py_SIZE(a):
+        _set_len(a, n)
+
+
+cdef void _keep_range(array.array a, Py_ssize_t lo, Py_ssize_t hi) noexcept:
+    """``a[:] = a[lo:hi]`` keeping the memory."""
+    cdef Py_ssize_t size = a.ob_descr.itemsize
+    if lo and hi > lo:
+        memmove(a.data.as_chars, a.data.as_chars + lo * size, (hi - lo) * size)
+    _set_len(a, hi - lo)
 
 
 cdef class FrameWalker:
@@ -427,8 +463,11 @@ cdef class FrameWalker:
         cdef array.array a
         a = self.starts[i]; self.S[i] = a.data.as_ulonglongs; self.cap_reg[i] = Py_SIZE(a)
         a = self.ends[i]; self.E[i] = a.data.as_ulonglongs
+        self.cap_reg[i] = min(self.cap_reg[i], Py_SIZE(a))
         a = self.nr[i]; self.N[i] = a.data.as_uints
+        self.cap_reg[i] = min(self.cap_reg[i], Py_SIZE(a))
         a = self.ages[i]; self.A[i] = a.data.as_uints
+        self.cap_reg[i] = min(self.cap_reg[i], Py_SIZE(a))
         a = self.offsets[i]; self.OFF[i] = a.data.as_longlongs; self.cap_off[i] = Py_SIZE(a)
         a = self.snap_start[i]; self.SS[i] = a.data.as_longlongs
         self.cap_snap[i] = Py_SIZE(a)
@@ -477,15 +516,14 @@ cdef class FrameWalker:
             b = off.data.as_longlongs[k]
             n = b - a
             for arr in (self.starts[i], self.ends[i], self.nr[i], self.ages[i]):
-                del arr[b:]
-                del arr[:a]
-            del off[:]
-            off.append(n)
-            del self.snap_start[i][:]
-            del self.snap_end[i][:]
+                _keep_range(arr, a, b)
+            _set_len(off, 1)
+            off.data.as_longlongs[0] = n
+            _cut(self.snap_start[i], 0)
+            _cut(self.snap_end[i], 0)
             self.counts[i] = 0
-        del self.frame_sample[:]
-        del self.frame_aggr[:]
+        _cut(self.frame_sample, 0)
+        _cut(self.frame_aggr, 0)
         self.exts = []
         self.nframes = 0
 
@@ -763,11 +801,11 @@ cdef class FrameWalker:
         cdef Py_ssize_t i, k
         for i in range(self.ntargets):
             k = self.counts[i]
-            del self.snap_start[i][k:]
-            del self.snap_end[i][k:]
-            del self.offsets[i][k + 1:]
+            _cut(self.snap_start[i], k)
+            _cut(self.snap_end[i], k)
+            _cut(self.offsets[i], k + 1)
             n = self.offsets[i][k]
             for arr in (self.starts[i], self.ends[i], self.nr[i], self.ages[i]):
-                del arr[n:]
-        del self.frame_sample[self.nframes:]
-        del self.frame_aggr[self.nframes:]
+                _cut(arr, n)
+        _cut(self.frame_sample, self.nframes)
+        _cut(self.frame_aggr, self.nframes)

@@ -78,10 +78,10 @@ def day_record(path: str, nr_snapshots: int, nr_regions: int, seed: int = 1) -> 
                           [(0, starts, ends, nrs, array("I", ages))])
 
 
-def run(cmd: list[str], sink: bool = False, env=None) -> tuple[float, int, bytes]:
+def run(cmd: list[str], sink: bool = False, env=None, cwd=None) -> tuple[float, int, bytes]:
     t = time.perf_counter()
     r = subprocess.run([sys.executable, "-c", _PEAK, *(["SINK"] if sink else []), *cmd],
-                       capture_output=True, env=env)
+                       capture_output=True, env=env, cwd=cwd)
     wall = time.perf_counter() - t
     m = re.search(rb"PEAK_KB (\d+) RC (-?\d+)", r.stderr)
     if not m:
@@ -89,13 +89,14 @@ def run(cmd: list[str], sink: bool = False, env=None) -> tuple[float, int, bytes
     return wall, int(m.group(1)), r.stdout
 
 
-def raw_speed(cmd: list[str], env: dict, wall: float, where: str) -> None:
+def raw_speed(cmd: list[str], env: dict, wall: float, where: str, cwd=None) -> None:
     """``report raw``'s output size and MB/s into /dev/null and into a file on disk,
     beside ``dd`` to the same disk and ``cat`` of the text from the page cache."""
     tmp = os.path.join(where, "damon-tui-day-raw.txt")
     t = time.perf_counter()
     with open(tmp, "wb") as f:
-        subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, env=env, check=False)
+        subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, env=env, check=False,
+                       cwd=cwd)
         os.fsync(f.fileno())
     to_file = time.perf_counter() - t
     size = os.path.getsize(tmp)
@@ -113,6 +114,10 @@ def raw_speed(cmd: list[str], env: dict, wall: float, where: str) -> None:
     print(f"      raw: {size / 1e6:.0f} MB of text: {size / 1e6 / wall:.0f} MB/s to /dev/null, "
           f"{size / 1e6 / to_file:.0f} MB/s to a file on disk (fsync'd); dd to that disk "
           f"{dd / 1e6:.0f} MB/s; cat of the text {size / 1e6 / cat:.0f} MB/s (page cache)")
+
+
+#: the new side runs from the checkout holding this script
+NEW_CWD = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def main() -> int:
@@ -144,9 +149,13 @@ def main() -> int:
             env = dict(os.environ)
             if where:
                 env["PYTHONPATH"] = where
-            cmd = [sys.executable, "-m", "damon_tui", "report", kind, *extra, path]
+            # `python -m` puts the working directory first on sys.path: run each side
+            # from its own checkout (a checkout here would shadow PYTHONPATH)
+            cwd = os.path.abspath(where) if where else NEW_CWD
+            cmd = [sys.executable, "-m", "damon_tui", "report", kind, *extra,
+                   os.path.abspath(path)]
             try:
-                wall, peak, out = run(cmd, env=env, sink=kind == "raw")
+                wall, peak, out = run(cmd, env=env, sink=kind == "raw", cwd=cwd)
             except SystemExit as e:
                 print(f"{who:<5} {kind:<11} failed: {str(e)[:200]}")
                 continue
@@ -157,7 +166,8 @@ def main() -> int:
                 outputs.setdefault(kind, out)
             print(f"{who:<5} {kind:<11} {wall:8.2f} {peak / 1024:8.1f}  {same}")
             if kind == "raw":
-                raw_speed(cmd, env, wall, os.path.dirname(os.path.abspath(path)))
+                raw_speed(cmd, env, wall, os.path.dirname(os.path.abspath(path)), cwd)
+    print(f"# load average now {os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -4,8 +4,10 @@ Writes the record in our format and in damo's json_compressed, then times (wall,
 RSS) ``damo report heatmap`` / ``report wss`` on the damo file, ours on our file and
 ours on the damo file, checks the outputs are identical, and prints the ratios against
 the targets (ours-on-ours >= 50x faster than damo with peak < 200 MB; ours-on-damo
->= 3x).  Also prints the record format's size (bytes per region) on the built-in
-workloads and the decoder's throughput.
+>= 30x with peak < 300 MB).  The machine may be shared: the load average is printed
+with the figures, and which inflater reads json_compressed (ISA-L's with the ``fast``
+extra, else zlib).  Also prints the record format's size (bytes per region) on the
+built-in workloads and the decoder's throughput.
 
     python bench/report_vs_damo.py [--snapshots 2000] [--regions 500] [--skip-damo]
 """
@@ -149,6 +151,10 @@ def main() -> int:
     write_damo(damo_file, rec)
     print(f"# damo json_compressed written in {time.perf_counter() - t:.1f} s")
     our_size, damo_size = os.path.getsize(ours), os.path.getsize(damo_file)
+    from damon_tui.record import damo as damo_reader
+
+    print(f"# load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"json_compressed inflated by {damo_reader._ZLIB.__name__}")
     print(f"record sizes: damon-tui {our_size / 1e6:.2f} MB ({our_size / n:.2f} B/region), "
           f"damo json_compressed {damo_size / 1e6:.2f} MB ({damo_size / n:.2f} B/region)")
     print(f"open_record (read + crc + decode, in process): {decode_s * 1000:.0f} ms = "
@@ -198,8 +204,11 @@ def main() -> int:
             d = rows[("damo", kind)][0]
             oo, od = rows[("ours-on-ours", kind)][0], rows[("ours-on-damo", kind)][0]
             print(f"{kind}: ours-on-ours {d / oo:.1f}x faster than damo (target >= 50x), "
-                  f"ours-on-damo {d / od:.1f}x (target >= 3x); peak ours-on-ours "
-                  f"{rows[('ours-on-ours', kind)][1] / 1024:.0f} MB (target < 200 MB)")
+                  f"ours-on-damo {d / od:.1f}x (target >= 30x); peak ours-on-ours "
+                  f"{rows[('ours-on-ours', kind)][1] / 1024:.0f} MB (target < 200 MB), "
+                  f"ours-on-damo {rows[('ours-on-damo', kind)][1] / 1024:.0f} MB "
+                  "(target < 300 MB)")
+        print(f"# load average now {os.getloadavg()[0]:.1f}")
     else:
         print("# damo 3.4.3 or `file` not available: no damo timings (pip install damo==3.4.3)")
     sizes = workload_sizes()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pkgutil
+import subprocess
+import sys
 
 import pytest
 
@@ -33,3 +35,16 @@ def test_a_module_whose_name_differs_from_its_registration_is_an_error(monkeypat
     monkeypatch.setitem(cli.COMMANDS, "ghost", "damon_tui.commands.doctor")
     with pytest.raises(RuntimeError, match="registered as 'ghost'"):
         cli.build_parser()
+
+
+def test_a_named_command_loads_only_its_module(shared_dir):
+    """``damon-tui report ...`` builds only report's parser: the other commands'
+    modules (and the monitor options they import) stay unloaded."""
+    path = shared_dir / "damo-records" / "damon.data.json_compressed"
+    code = ("import sys; from damon_tui.cli import main; "
+            f"rc = main(['report', 'info', {str(path)!r}]); "
+            "print(rc, sorted(m for m in sys.modules if m.startswith('damon_tui.commands.')"
+            " or m == 'damon_tui.options.kernel'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()[-1]
+    assert out == "0 ['damon_tui.commands.report']"

@@ -144,29 +144,44 @@ def test_fast_scanner_equals_the_generic_json_path(shared_dir, name):
         _fields(damo.parse_damo_json("x", json.loads(data), "f"))
 
 
-_num = st.integers(0, 2**40)
+_num = st.integers(0, 2**64 - 1)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(regions=st.lists(st.tuples(_num, _num, st.integers(0, 30), st.integers(0, 500),
                                   st.sampled_from(["int", "str", "comma"]),
                                   st.booleans()), max_size=8),
-       with_iv=st.booleans(), tid=st.one_of(st.none(), st.integers(0, 2**64 - 1)))
-def test_fast_scanner_and_generic_path_agree_on_number_styles(regions, with_iv, tid):
+       with_iv=st.booleans(), tid=st.one_of(st.none(), st.integers(0, 2**64 - 1)),
+       layout=st.sampled_from([4, None, "tight"]), reorder=st.booleans(),
+       tail=st.sampled_from(["damo", "none", "other"]))
+def test_fast_scanner_and_generic_path_agree_on_number_styles(regions, with_iv, tid, layout,
+                                                              reorder, tail):
+    """Number styles, layouts (damo's indent 4, json.dumps' default as we write it, no
+    spaces), members in damo's order (the scanner's fast path) or not, damo 3.4.3's two
+    trailing members, none, or others."""
     def num(v, style):
         return v if style == "int" else (str(v) if style == "str" else f"{v:,}")
 
-    regs = [{"start": num(min(a, b), sty), "end": num(max(a, b), sty),
-             "nr_accesses": {"samples": num(n, sty), "percent": None},
-             "age": {"usec": None, "aggr_intervals": None if null_age else num(g, sty)},
-             "probe_hits": [], "sz_filter_passed": "0 B"}
-            for a, b, n, g, sty, null_age in regions]
+    def region(a, b, n, g, sty, null_age):
+        members = [("start", num(min(a, b), sty)), ("end", num(max(a, b), sty)),
+                   ("nr_accesses", {"samples": num(n, sty), "percent": None}),
+                   ("age", {"usec": None, "aggr_intervals": None if null_age else num(g, sty)})]
+        if reorder:
+            members.reverse()
+        if tail == "damo":
+            members += [("probe_hits", []), ("sz_filter_passed", "0 B" if n % 2 else n)]
+        elif tail == "other":
+            members += [("note", {"x": [1, "2"]})]
+        return dict(members)
+
+    regs = [region(*r) for r in regions]
     doc = [{"kdamond_idx": 0, "target_id": tid,
             "intervals": {"sample_us": "5000", "aggr_us": 100000, "ops_update_us": "1,000",
                           "intervals_goal": {"aggrs": 0}} if with_iv else None,
             "snapshots": [{"start_time": "1,000", "end_time": 2000, "regions": regs,
                            "total_bytes": "1 MiB"}], "data_source": "unknown"}]
-    data = json.dumps(doc, indent=4).encode()
+    data = (json.dumps(doc, separators=(",", ":")) if layout == "tight"
+            else json.dumps(doc, indent=layout)).encode()
     scanned = damo_scan.scan_damo_json(data)
     assert scanned is not None
     try:
@@ -242,3 +257,38 @@ def test_json_compressed_is_scanned_in_pieces(shared_dir, tmp_path, monkeypatch)
     monkeypatch.setattr(damo._scan, "DamoScan", Counting)
     assert _fields(open_record(src)) == whole
     assert len(fed) > 100 and max(fed) <= 4096
+
+
+@pytest.fixture(params=["installed", "zlib"])
+def inflater(request, monkeypatch):
+    """The inflater damo.py picked (ISA-L's when ``isal`` is installed), and zlib's."""
+    if request.param == "zlib":
+        monkeypatch.setattr(damo, "_ZLIB", zlib)
+        monkeypatch.setattr(damo, "INFLATE_ERRORS", (zlib.error,))
+    return request.param
+
+
+@pytest.mark.parametrize("piece,slice_", [(4096, 512), (1 << 20, 64), (4 << 20, 256 << 10)])
+def test_inflated_pieces_are_the_whole_text_with_either_inflater(shared_dir, monkeypatch,
+                                                                  inflater, piece, slice_):
+    data = (shared_dir / "damo-records" / "damon.data.json_compressed").read_bytes()
+    monkeypatch.setattr(damo, "INFLATE_PIECE", piece)
+    monkeypatch.setattr(damo, "INFLATE_INPUT", slice_)
+    parts = list(damo._pieces("x", data))
+    assert b"".join(parts) == zlib.decompress(data)
+    assert max(map(len, parts)) <= piece and all(parts)
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda d: d[:len(d) // 2], "truncated damo json_compressed record"),
+    (lambda d: d[:-4] + bytes(4), "corrupted damo json_compressed record"),  # checksum
+    (lambda d: d[:2] + bytes(64) + d[66:], "corrupted damo json_compressed record"),
+])
+def test_damaged_stream_is_one_line_with_either_inflater(shared_dir, tmp_path, inflater,
+                                                         damage, message):
+    data = (shared_dir / "damo-records" / "damon.data.json_compressed").read_bytes()
+    path = tmp_path / "damon.data"
+    path.write_bytes(damage(data))
+    with pytest.raises(UserError, match=message) as e:
+        open_record(path)
+    assert "\n" not in str(e.value)

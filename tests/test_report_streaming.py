@@ -37,10 +37,35 @@ def _record(path, n=300, targets=2, tuned=False):
                           b'{"x": 1}' if k % 50 == 0 else None)
 
 
-@pytest.fixture
-def small_chunks(monkeypatch):
-    monkeypatch.setattr(stream_mod, "FRAMES_PER_CHUNK", 17)
+@pytest.fixture(params=["frames", "regions"])
+def small_chunks(request, monkeypatch):
+    """Chunks cut by their frame budget (17 frames) or by their region budget (~8
+    frames of these records), read 333 bytes at a time."""
+    if request.param == "frames":
+        monkeypatch.setattr(stream_mod, "FRAMES_PER_CHUNK", 17)
+    else:
+        monkeypatch.setattr(stream_mod, "REGIONS_PER_CHUNK", 150)
     monkeypatch.setattr(stream_mod, "BLOCK", 333)
+
+
+def test_chunks_keep_to_their_region_budget_and_reuse_their_arrays(tmp_path, monkeypatch):
+    """A chunk ends at the first frame past ``REGIONS_PER_CHUNK``; the walker's arrays
+    are cut to each chunk without giving their memory back (same buffer, chunk after
+    chunk, once grown)."""
+    path = tmp_path / "r.rec"
+    _record(path, n=3000, targets=1)
+    monkeypatch.setattr(stream_mod, "REGIONS_PER_CHUNK", 2000)
+    held, buffers, frames = [], set(), 0
+    for i, ch in enumerate(RecordStream(path).chunks()):
+        t = ch.targets[0]
+        held.append(t.offsets[t.nr_snapshots] - t.offsets[0])
+        assert len(t.starts) == t.offsets[t.nr_snapshots]
+        if i >= 2:
+            buffers.add(t.starts.buffer_info()[0])
+        frames += ch.nr_frames
+    assert frames == 3000
+    assert len(held) > 10 and max(held) < 2000 + 11 and min(held[:-1]) >= 2000
+    assert len(buffers) == 1
 
 
 @pytest.mark.parametrize("tuned", [False, True])
@@ -196,7 +221,9 @@ def test_guide_heats_are_summed_again_when_the_ranges_move(tmp_path, small_chunk
     for grow_at, moved in ((50, True), (None, False)):
         path = tmp_path / f"{grow_at}.rec"
         _steady_record(path, grow_at=grow_at)
-        assert len(list(RecordStream(path).chunks())) == 12  # 200 frames, 17 a chunk
+        # 200 frames, 17 a chunk (12) or 25 by the region budget (8): the ranges grow
+        # after the first chunk
+        assert len(list(RecordStream(path).chunks())) in (8, 12)
         calls.clear()
         streaming._sum_heats = counted
         try:

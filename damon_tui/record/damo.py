@@ -26,6 +26,16 @@ from damon_tui.record.ours import INTERVAL_CHANGES, frame_intervals
 from damon_tui.safe_output import safe_output
 from damon_tui.units import UnitError, parse_size, parse_time_us
 
+#: the zlib-compatible inflater: ISA-L's (``isal``, the ``fast`` extra) inflates the same
+#: stream about 2.4x faster than zlib, which is used when it is not installed
+_ZLIB: Any = zlib
+try:
+    from isal import isal_zlib  # type: ignore[import-not-found, unused-ignore]
+
+    _ZLIB = isal_zlib
+except ImportError:
+    pass
+
 
 class _Missing(Exception):
     def __init__(self, where: str, field: str, msg: str = "missing") -> None:
@@ -264,24 +274,41 @@ def max_decompressed(compressed_size: int) -> int:
 
 #: decompressed text per piece (the scanner reads json_compressed piece by piece)
 INFLATE_PIECE = 4 << 20
+#: compressed bytes given to zlib at a time
+INFLATE_INPUT = 256 << 10
+
+
+#: what a corrupted stream raises (zlib's error, or ISA-L's)
+INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error,) if _ZLIB is zlib else (
+    zlib.error, _ZLIB.error)
 
 
 def _pieces(path: str, data: bytes) -> Iterator[bytes]:
     """The decompressed text, piece by piece; the zlib bomb and a truncated stream are
-    ``UserError``s (raised when met), a corrupted stream ``zlib.error``."""
+    ``UserError``s (raised when met), a corrupted stream one of ``INFLATE_ERRORS``."""
     limit = max_decompressed(len(data))
-    d = zlib.decompressobj()
+    d = _ZLIB.decompressobj()
     total = 0
-    tail = data
-    while tail and not d.eof:
+    view = memoryview(data)
+    pos = 0
+    tail: bytes | memoryview = b""
+    while not d.eof:
+        if not tail and pos < len(data):
+            # the input goes in slices: zlib's unconsumed tail (copied on every call)
+            # stays one slice, not the rest of the file
+            tail = view[pos:pos + INFLATE_INPUT]
+            pos += len(tail)
         part = d.decompress(tail, INFLATE_PIECE)
         tail = d.unconsumed_tail
+        if not part and not tail and pos >= len(data):
+            break  # all the input in, nothing more out: the stream ends early
         total += len(part)
         if total > limit:
             raise UserError(f"{path}: damo json_compressed record decompresses to more "
                             f"than {limit:,} bytes: refused as a possible zlib bomb (set "
                             "DAMON_TUI_MAX_DECOMPRESSED=BYTES to allow more)")
-        yield part
+        if part:
+            yield part
     if not d.eof:
         raise UserError(f"{path}: truncated damo json_compressed record (the zlib "
                         "stream ends early)")
@@ -319,7 +346,9 @@ def _scan_compressed(path: str, data: bytes) -> list | None:
                 if stop.is_set():
                     return
             put(None)
-        except (UserError, zlib.error, MemoryError) as e:
+        except (UserError, MemoryError) as e:
+            put(e)
+        except INFLATE_ERRORS as e:
             put(e)
 
     worker = threading.Thread(target=inflate, name="damo-inflate", daemon=True)
@@ -352,7 +381,7 @@ def read_damo(path: str, data: bytes, compressed: bool) -> Record:
             return _from_scan(path, fast, fmt)
         if compressed:
             data = _inflate(path, data)
-    except zlib.error as e:
+    except INFLATE_ERRORS as e:
         raise UserError(f"{path}: corrupted damo json_compressed record: {e}") from None
     try:
         doc = json.loads(data, parse_constant=_reject_constant)

@@ -31,8 +31,11 @@ from damon_tui.record.ours import (
 
 #: bytes read from the file at a time
 BLOCK = 4 << 20
-#: frames decoded per chunk
+#: frames decoded per chunk at most
 FRAMES_PER_CHUNK = 8192
+#: regions decoded per chunk (about: a chunk ends at the first frame past it); the
+#: walker's arrays keep their memory from chunk to chunk, ~24 bytes per region
+REGIONS_PER_CHUNK = 1 << 19
 #: a damaged header is resynchronised within this many bytes of the file's start
 RESYNC_WINDOW = 64 << 20
 
@@ -109,7 +112,7 @@ class RecordStream:
             base = self._pos  # file offset of buf[0]
             eof = False
             while True:
-                status, pos = w.walk(buf, pos, len(buf), self.frames_per_chunk - w.nframes)
+                status, pos = w.walk(buf, pos, len(buf), self._step(w))
                 if status == 1 and not eof:
                     more = f.read(BLOCK)
                     if not more:
@@ -120,9 +123,8 @@ class RecordStream:
                     if not eof:
                         continue
                     # eof: one more walk decides between a complete and a cut frame
-                    status, pos = w.walk(buf, pos, len(buf),
-                                         self.frames_per_chunk - w.nframes)
-                if w.nframes and (status != 0 or w.nframes >= self.frames_per_chunk):
+                    status, pos = w.walk(buf, pos, len(buf), self._step(w))
+                if w.nframes and (status != 0 or self._full(w)):
                     yield self._chunk(w)
                     w.restart()
                 if status == 0:
@@ -134,6 +136,25 @@ class RecordStream:
                 self._warn(f"{w.error} at byte {base + pos}", w, warned)
                 break
         self.nr_frames = w.frames_total
+
+    @staticmethod
+    def _held(w: FrameWalker) -> int:
+        """Regions decoded into the chunk so far."""
+        return sum(off[k] - off[0] for off, k in zip(w.offsets, w.counts, strict=True))
+
+    def _full(self, w: FrameWalker) -> bool:
+        return w.nframes >= self.frames_per_chunk or self._held(w) >= REGIONS_PER_CHUNK
+
+    def _step(self, w: FrameWalker) -> int:
+        """Frames to decode next: what the chunk may still take by its frame budget,
+        and half of what it may take by its region budget at the regions per frame
+        seen so far (halving, the chunk ends at most one frame past it)."""
+        left = self.frames_per_chunk - w.nframes
+        if not w.nframes:
+            return min(left, 16)
+        held = self._held(w)
+        per = max(1, held // w.nframes)
+        return max(1, min(left, (REGIONS_PER_CHUNK - held) // per // 2))
 
     def _warn(self, damage: str, w: FrameWalker, warned: set) -> None:
         good = w.frames_total
