@@ -4,7 +4,11 @@ several targets and damage."""
 
 from __future__ import annotations
 
+import errno
 import io
+import subprocess
+import sys
+import time
 from array import array
 
 import pytest
@@ -278,3 +282,46 @@ def test_streamed_inflate_damage_reads_as_the_in_memory_one(tmp_path, payload):
     st = RecordStream(path)
     assert report_info(streaming.summary_record(st)) == report_info(rec)
     assert st.warnings == rec.warnings and len(rec.warnings) == 1
+
+
+class _SlowSink(io.BytesIO):
+    """Copies each write late, as a slow disk would: a text buffer formatted again
+    before its write finished would show in the output."""
+
+    def write(self, data):
+        time.sleep(0.001)
+        return super().write(data)
+
+
+def test_raw_written_ahead_is_the_text_formatted(tmp_path, monkeypatch, small_chunks):
+    monkeypatch.setattr(streaming, "RAW_BATCH", 2)
+    path = tmp_path / "r.rec"
+    _record(path, n=120, tuned=True)
+    out = _SlowSink()
+    streaming.write_raw(RecordStream(path), out)
+    text = io.StringIO()
+    write_raw(open_record(path), text)
+    assert out.getvalue().decode() == text.getvalue()
+
+
+def test_a_raw_write_error_reaches_the_caller(tmp_path, monkeypatch):
+    class Full(io.BytesIO):
+        def write(self, data):
+            if self.tell() > 2000:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return super().write(data)
+
+    monkeypatch.setattr(streaming, "RAW_BATCH", 4)
+    path = tmp_path / "r.rec"
+    _record(path)
+    with pytest.raises(OSError, match="No space left"):
+        streaming.write_raw(RecordStream(path), Full())
+
+
+def test_report_raw_into_a_closed_pipe_is_not_a_traceback(tmp_path):
+    path = tmp_path / "r.rec"
+    _record(path, n=3000)
+    cmd = f"{sys.executable} -m damon_tui report raw {path} | head -1"
+    proc = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.count("\n") == 1
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
