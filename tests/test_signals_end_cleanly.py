@@ -71,7 +71,10 @@ def test_launched_command_dies_with_a_killed_recorder(tmp_path):
                 "--", "sh", "-c", f"echo $$ > {marker}; exec sleep 60"], tmp_path)
     assert _wait_for(lambda: marker.exists() and marker.read_text().strip())
     child = int(marker.read_text())
-    assert _alive(child)
+    if not _alive(child):
+        p.kill()
+        _, err = p.communicate(timeout=30)
+        raise AssertionError(f"the command {child} died early; record said: {err[-3000:]}")
     p.kill()
     p.wait(timeout=30)
     assert _wait_for(lambda: not _alive(child), timeout=10), "the command outlived record"

@@ -76,6 +76,52 @@ def test_launch_form_targets_the_command(tmp_path):
     assert ops.child.poll() is not None  # close() ends the launched command
 
 
+def test_a_launched_command_caught_mid_exec_is_tried_again(monkeypatch):
+    """sh -c '...; exec app': the first look may find the maps empty or refused while the
+    exec runs; the ops are tried again while the command runs, not the command killed."""
+    import argparse
+
+    from damon_tui.options import targets
+
+    real, calls = targets.VaddrOps, []
+
+    def flaky(*a, **kw):
+        calls.append(1)
+        if len(calls) < 3:
+            raise UserError("process has no user memory (a kernel thread?)")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(targets, "VaddrOps", flaky)
+    parser = argparse.ArgumentParser()
+    add_real_target_arguments(parser.add_argument_group("target"))
+    args = parser.parse_args(["--access-check", "clear-refs", "--", "sleep", "30"])
+    ops = real_ops_from_args(args)
+    try:
+        assert len(calls) == 3 and ops.child.poll() is None
+    finally:
+        ops.close()
+
+
+def test_a_launched_command_refused_every_time_ends_with_the_error(monkeypatch):
+    import argparse
+
+    from damon_tui.options import targets
+
+    calls = []
+
+    def refused(*a, **kw):
+        calls.append(1)
+        raise UserError("process has no user memory (a kernel thread?)")
+
+    monkeypatch.setattr(targets, "VaddrOps", refused)
+    parser = argparse.ArgumentParser()
+    add_real_target_arguments(parser.add_argument_group("target"))
+    args = parser.parse_args(["--", "sleep", "30"])
+    with pytest.raises(UserError, match="no user memory"):
+        real_ops_from_args(args)
+    assert len(calls) == targets.LAUNCH_SETTLE_TRIES  # it kept running: every try made
+
+
 def test_option_errors():
     assert parse_ranges("16K-32K, 0x1000-0x2000") == [(0x1000, 0x2000), (16384, 32768)]
     with pytest.raises(UserError, match="overlap"):

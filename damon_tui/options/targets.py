@@ -14,6 +14,8 @@ add positionals of their own must add them *before* calling ``add_target_argumen
 from __future__ import annotations
 
 import argparse
+import subprocess
+import time
 
 from damon_tui.errors import UserError
 from damon_tui.ops.launch import launch
@@ -151,6 +153,25 @@ def _pids(text: str) -> list[int]:
     return pids
 
 
+#: a command just launched may be in the middle of an exec (``sh -c '...; exec app'``):
+#: its maps read empty or refused for a moment, so the ops are tried again meanwhile
+LAUNCH_SETTLE_TRIES, LAUNCH_SETTLE_S = 20, 0.05
+
+
+def _ops_of_launched(child: subprocess.Popen, regions, access_check: str):
+    """The vaddr ops of a command we launched, retried while it is still running."""
+    for attempt in range(LAUNCH_SETTLE_TRIES):
+        try:
+            if regions:
+                return FvaddrOps(child.pid, regions, access_check=access_check, child=child)
+            return VaddrOps([child.pid], access_check=access_check, child=child)
+        except UserError:
+            if child.poll() is not None or attempt == LAUNCH_SETTLE_TRIES - 1:
+                raise
+            time.sleep(LAUNCH_SETTLE_S)
+    raise AssertionError  # unreachable: the last try returns or raises
+
+
 def real_ops_from_args(args: argparse.Namespace):
     """The real-target ops the arguments ask for, or None (the caller falls back to
     ``--sim``)."""
@@ -181,9 +202,7 @@ def real_ops_from_args(args: argparse.Namespace):
     if command:
         child = launch(command)
         try:
-            if regions:
-                return FvaddrOps(child.pid, regions, access_check=access_check, child=child)
-            return VaddrOps([child.pid], access_check=access_check, child=child)
+            return _ops_of_launched(child, regions, access_check)
         except UserError:
             if child.poll() is not None:
                 raise UserError(f"{command[0]!r} exited (status {child.returncode}) before "
