@@ -128,7 +128,7 @@ class Heatmap(Widget, can_focus=True):
 
     @property
     def foot(self) -> int:
-        return FOOT + (self.size.height >= TALL)
+        return _foot_lines(self.size.height)
 
     @property
     def half(self) -> bool:
@@ -331,7 +331,7 @@ class Heatmap(Widget, can_focus=True):
         width, h = size.width, size.height
         if y == 0:
             return self._text_line(self.title_text(), width, _TITLE)
-        foot = FOOT + (h >= TALL)
+        foot = _foot_lines(h)
         if y >= h - foot:
             which = y - (h - foot) - (foot - FOOT)
             if which == -1:
@@ -575,6 +575,11 @@ def _place(buf: list[str], text: str, center: int, lo: int, hi: int) -> bool:
         return False  # taken, or touching another label
     buf[start:start + len(text)] = list(text)
     return True
+
+
+def _foot_lines(height: int) -> int:
+    """Footer lines at this widget height (a gap line from ``TALL`` on)."""
+    return FOOT + (height >= TALL)
 
 
 @lru_cache(maxsize=8)
