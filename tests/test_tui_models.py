@@ -307,3 +307,13 @@ def test_digit_line_kernel_matches_damos_levels(values, seps, cur):
         key = 11 if c in seps else 10 if lvl == -1 else lvl
         cells.append((ch, 12 + lvl + 1 if c == cur else key))
     assert binning.digit_runs(cells_in, 10, mask, cur) == _reference_runs(cells)
+
+
+def test_heatmap_lines_before_the_first_snapshot_have_no_time_label(monkeypatch):
+    from damon_tui.tui.heatmap import Heatmap
+
+    hm = Heatmap()
+    monkeypatch.setattr(Heatmap, "slots_per_line", property(lambda self: 2))
+    hm._row_us, hm._label_every = 100_000, 1_000_000
+    assert [hm._row_label(g) for g in (-15, -10, -5)] == ["", "", ""]
+    assert hm._row_label(0) == "0 s" and hm._row_label(5) == "1 s"

@@ -270,7 +270,7 @@ class Heatmap(Widget, can_focus=True):
         start, end = g * span, (g + 1) * span
         every = self._label_every
         tick = -(-start // every) * every
-        if tick >= end:
+        if tick >= end or tick < 0:  # lines above the first snapshot have no time
             return ""
         return format_time_us(tick, 1) if tick else "0 s"
 
