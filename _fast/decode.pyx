@@ -357,12 +357,16 @@ cdef inline void _cut(array.array a, Py_ssize_t n) noexcept:
         _set_len(a, n)
 
 
-cdef void _keep_range(array.array a, Py_ssize_t lo, Py_ssize_t hi) noexcept:
-    """``a[:] = a[lo:hi]`` keeping the memory."""
-    cdef Py_ssize_t size = a.ob_descr.itemsize
-    if lo and hi > lo:
-        memmove(a.data.as_chars, a.data.as_chars + lo * size, (hi - lo) * size)
-    _set_len(a, hi - lo)
+cdef int _copy_range(array.array dst, array.array src, Py_ssize_t lo,
+                     Py_ssize_t hi) except -1:
+    """``dst[:] = src[lo:hi]`` keeping ``dst``'s memory (same typecode; ``dst`` may be
+    ``src``)."""
+    cdef Py_ssize_t size = src.ob_descr.itemsize
+    _ensure(dst, hi - lo)
+    if hi > lo and (dst is not src or lo):
+        memmove(dst.data.as_chars, src.data.as_chars + lo * size, (hi - lo) * size)
+    _set_len(dst, hi - lo)
+    return 0
 
 
 cdef class FrameWalker:
@@ -506,19 +510,30 @@ cdef class FrameWalker:
 
     def restart(self):
         """Drop decoded snapshots, keeping each target's last one as its reference."""
-        cdef Py_ssize_t i, k, a, b, n
+        self.follow(self)
+
+    def follow(self, FrameWalker other):
+        """Go on where ``other`` stopped: its last snapshot of each target becomes this
+        walker's reference and its frame count and last frame carry over; this walker's
+        own snapshots are dropped (``other`` may be this walker: ``restart``).  ``other``
+        is only read, so a second walker decodes the next chunk while the caller still
+        reads ``other``'s."""
+        cdef Py_ssize_t i, k, a, b
         cdef array.array off
-        self.trimmed()
+        if other.ntargets != self.ntargets:
+            raise ValueError("follow: walkers of different target counts")
         for i in range(self.ntargets):
-            off = self.offsets[i]
-            k = self.counts[i]
+            off = other.offsets[i]
+            k = other.counts[i]
             a = off.data.as_longlongs[k - 1] if k else 0
             b = off.data.as_longlongs[k]
-            n = b - a
-            for arr in (self.starts[i], self.ends[i], self.nr[i], self.ages[i]):
-                _keep_range(arr, a, b)
+            _copy_range(self.starts[i], other.starts[i], a, b)
+            _copy_range(self.ends[i], other.ends[i], a, b)
+            _copy_range(self.nr[i], other.nr[i], a, b)
+            _copy_range(self.ages[i], other.ages[i], a, b)
+            off = self.offsets[i]
             _set_len(off, 1)
-            off.data.as_longlongs[0] = n
+            off.data.as_longlongs[0] = b - a
             _cut(self.snap_start[i], 0)
             _cut(self.snap_end[i], 0)
             self.counts[i] = 0
@@ -526,6 +541,13 @@ cdef class FrameWalker:
         _cut(self.frame_aggr, 0)
         self.exts = []
         self.nframes = 0
+        self.error = None
+        self.frames_total = other.frames_total
+        self.last_end = other.last_end
+        self.last_dur = other.last_dur
+        self.last_sample = other.last_sample
+        self.last_aggr = other.last_aggr
+        self.has_last = other.has_last
 
     def walk(self, bytes data, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t max_frames):
         """Decode frames from ``data[pos:end]``; returns ``(status, pos)``: 0 = did

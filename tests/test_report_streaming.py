@@ -8,12 +8,17 @@ import errno
 import io
 import subprocess
 import sys
+import threading
 import time
 from array import array
 
 import pytest
+from damon_tui._fast import reports
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from damon_tui.cli import main
+from damon_tui.errors import UserError
 from damon_tui.record import RecordWriter, make_header, open_record
 from damon_tui.record import stream as stream_mod
 from damon_tui.record.stream import RecordStream
@@ -52,15 +57,17 @@ def small_chunks(request, monkeypatch):
     monkeypatch.setattr(stream_mod, "BLOCK", 333)
 
 
-def test_chunks_keep_to_their_region_budget_and_reuse_their_arrays(tmp_path, monkeypatch):
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_chunks_keep_to_their_region_budget_and_reuse_their_arrays(tmp_path, monkeypatch,
+                                                                    prefetch):
     """A chunk ends at the first frame past ``REGIONS_PER_CHUNK``; the walker's arrays
     are cut to each chunk without giving their memory back (same buffer, chunk after
-    chunk, once grown)."""
+    chunk, once grown; with a decoder thread, two walkers' buffers in turn)."""
     path = tmp_path / "r.rec"
     _record(path, n=3000, targets=1)
     monkeypatch.setattr(stream_mod, "REGIONS_PER_CHUNK", 2000)
     held, buffers, frames = [], set(), 0
-    for i, ch in enumerate(RecordStream(path).chunks()):
+    for i, ch in enumerate(RecordStream(path, prefetch=prefetch).chunks()):
         t = ch.targets[0]
         held.append(t.offsets[t.nr_snapshots] - t.offsets[0])
         assert len(t.starts) == t.offsets[t.nr_snapshots]
@@ -69,7 +76,71 @@ def test_chunks_keep_to_their_region_budget_and_reuse_their_arrays(tmp_path, mon
         frames += ch.nr_frames
     assert frames == 3000
     assert len(held) > 10 and max(held) < 2000 + 11 and min(held[:-1]) >= 2000
-    assert len(buffers) == 1
+    assert len(buffers) == (2 if prefetch else 1)
+
+
+def _chunk_dump(st: RecordStream) -> list:
+    """Every chunk's content as plain lists (the arrays are reused: copy them)."""
+    out = []
+    for ch in st.chunks():
+        out.append((ch.first_frame, ch.frame_sample.tolist(), ch.frame_aggr.tolist(),
+                    list(ch.extensions),
+                    [(t.starts.tolist(), t.ends.tolist(), t.nr_accesses.tolist(),
+                      t.ages.tolist(), t.offsets.tolist(), t.snap_start.tolist(),
+                      t.snap_end.tolist()) for t in ch.targets]))
+    return out
+
+
+@pytest.mark.parametrize("damage", [None, ("cut", 1), ("cut", 40), ("cut", 2000),
+                                    ("flip", 3000)])
+def test_a_decoder_thread_gives_the_chunks_one_walker_gives(tmp_path, small_chunks, damage):
+    """Two walkers taking turns (the second going on from the first's last snapshot)
+    decode what one walker restarted chunk after chunk decodes, damage included (a
+    flipped byte: a checksum mismatch, worded by the walker that met it)."""
+    path = tmp_path / "r.rec"
+    _record(path, tuned=True)
+    data = bytearray(path.read_bytes())
+    if damage and damage[0] == "cut":
+        del data[-damage[1]:]
+    elif damage:
+        data[-damage[1]] ^= 0x55
+    path.write_bytes(bytes(data))
+    one, two = RecordStream(path, prefetch=False), RecordStream(path, prefetch=True)
+    chunks = _chunk_dump(one)
+    assert len(chunks) > 5
+    assert _chunk_dump(two) == chunks
+    assert (two.warnings, two.nr_frames) == (one.warnings, one.nr_frames)
+    assert len(one.warnings) == (1 if damage else 0)
+    if damage and damage[0] == "flip":
+        assert "checksum mismatch" in one.warnings[0]
+
+
+def _decoders() -> list:
+    return [t for t in threading.enumerate() if t.name == "record-decoder"]
+
+
+def test_a_reader_that_stops_early_ends_the_decoder_thread(tmp_path, small_chunks):
+    path = tmp_path / "r.rec"
+    _record(path)
+    st = RecordStream(path)
+    chunks = st.chunks()
+    next(chunks)
+    assert _decoders()
+    chunks.close()
+    assert not _decoders()
+    for _ in st.chunks():  # re-iterable after that
+        break
+    assert not _decoders()
+
+
+def test_an_error_in_the_decoder_thread_reaches_the_reader(tmp_path, small_chunks):
+    path = tmp_path / "r.rec"
+    _record(path)
+    st = RecordStream(path)
+    path.unlink()
+    with pytest.raises(UserError, match="cannot read"):
+        next(st.chunks())
+    assert not _decoders()
 
 
 @pytest.mark.parametrize("tuned", [False, True])
@@ -325,3 +396,48 @@ def test_report_raw_into_a_closed_pipe_is_not_a_traceback(tmp_path):
     proc = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, timeout=60)
     assert proc.stdout.count("\n") == 1
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def _python_lines(tid: bytes, k0: int, snaps: list) -> bytes:
+    return b"".join(
+        b"%s %d %d %d %d %d %d %d\n" % (tid, k0 + k, t0, t1, s, e, nr, age)
+        for k, (t0, t1, regions) in enumerate(snaps) for s, e, nr, age in regions)
+
+
+_EDGES = [0, 1, 9, 10, 99, 100] + [x for d in range(3, 20) for x in (10**d - 1, 10**d)] \
+    + [2**32 - 1, 2**63 - 1, 2**64 - 1]
+_u64s = st.one_of(st.sampled_from(_EDGES), st.integers(0, 2**64 - 1))
+_u32s = st.one_of(st.sampled_from([x for x in _EDGES if x < 2**32]), st.integers(0, 2**32 - 1))
+_i64s = st.one_of(st.sampled_from([x for x in _EDGES if x < 2**63] + [-1, -10, -(2**63)]),
+                  st.integers(-(2**63), 2**63 - 1))
+
+
+@st.composite
+def _snapshots(draw):
+    snaps = []
+    for _ in range(draw(st.integers(1, 4))):
+        regions = []
+        for _ in range(draw(st.integers(0, 6))):
+            # often contiguous (the start is the previous end), as DAMON's regions are
+            start = regions[-1][1] if regions and draw(st.booleans()) else draw(_u64s)
+            regions.append((start, draw(_u64s), draw(_u32s), draw(_u32s)))
+        snaps.append((draw(_i64s), draw(_i64s), regions))
+    return snaps
+
+
+@given(tid=st.sampled_from([b"0", b"12345", b"x" * 64]), k0=st.integers(0, 2**40),
+       snaps=_snapshots())
+@settings(max_examples=400, deadline=None)
+def test_raw_lines_in_c_are_pythons_decimal_text(tid, k0, snaps):
+    """The C formatter (8 digits per step, a contiguous start copied from the previous
+    end's text, one-digit counts written directly) prints what Python prints."""
+    regions = [r for _, _, rs in snaps for r in rs]
+    offsets = array("q", [0])
+    for _, _, rs in snaps:
+        offsets.append(offsets[-1] + len(rs))
+    out = reports.format_lines(
+        tid, k0, 0, len(snaps), array("q", [s[0] for s in snaps]),
+        array("q", [s[1] for s in snaps]), offsets, array("Q", [r[0] for r in regions]),
+        array("Q", [r[1] for r in regions]), array("I", [r[2] for r in regions]),
+        array("I", [r[3] for r in regions]))
+    assert out == _python_lines(tid, k0, snaps)

@@ -5,14 +5,17 @@ day-long record is reported in bounded memory.
 ``frames_per_chunk`` frames, each with one ``TargetData`` per header target holding only
 those frames' snapshots (their region arrays start with the target's previous snapshot,
 the delta-coding reference: use ``offsets``, not ``0``, as the first region).  Damage
-ends the iteration with a warning in ``warnings``, as ``open_record`` does.
+ends the iteration with a warning in ``warnings``, as ``open_record`` does.  A thread
+decodes the next chunk while the report reads the current one (``prefetch``).
 """
 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -69,7 +72,8 @@ class RecordStream:
 
     format = "damon-tui"
 
-    def __init__(self, path: str | os.PathLike, frames_per_chunk: int | None = None):
+    def __init__(self, path: str | os.PathLike, frames_per_chunk: int | None = None,
+                 prefetch: bool = True):
         self.path = os.fspath(path)
         # read at run time: tests shrink FRAMES_PER_CHUNK to cut records mid-way
         self.frames_per_chunk = frames_per_chunk or FRAMES_PER_CHUNK
@@ -84,6 +88,7 @@ class RecordStream:
                                  "and are lost)")
         self.intervals: Intervals | None = header_intervals(self.header)
         self.nr_frames = 0
+        self.prefetch = prefetch
 
     @property
     def target_ids(self) -> list:
@@ -97,9 +102,59 @@ class RecordStream:
                           self.intervals)
 
     def chunks(self) -> Iterator[Chunk]:
-        """The record's frames, ``frames_per_chunk`` at a time (re-iterable)."""
+        """The record's frames, ``frames_per_chunk`` at a time (re-iterable).  A chunk
+        is valid until the next one is asked for.  With ``prefetch`` a second thread
+        decodes the next chunk meanwhile (into a second walker: the decoder and the
+        report's kernels both run without the GIL, so on two cores a report goes at
+        the slower of the two instead of their sum)."""
         nt = len(self.header["targets"])
-        w = FrameWalker(nt, MAX_FRAME_BODY)
+        if not self.prefetch:
+            for chunk, _ in self._decode(FrameWalker(nt, MAX_FRAME_BODY), _restarted):
+                yield chunk
+            return
+        free: queue.SimpleQueue[FrameWalker | None] = queue.SimpleQueue()
+        free.put(FrameWalker(nt, MAX_FRAME_BODY))
+        out: queue.SimpleQueue[tuple[Chunk, FrameWalker] | BaseException | None] = \
+            queue.SimpleQueue()
+
+        def take(done: FrameWalker) -> FrameWalker:
+            nxt = free.get()  # the walker whose chunk the reader has finished
+            if nxt is None:
+                raise _Stopped
+            nxt.follow(done)
+            return nxt
+
+        def produce() -> None:
+            try:
+                w = FrameWalker(nt, MAX_FRAME_BODY)
+                for chunk, walker in self._decode(w, take):
+                    out.put((chunk, walker))
+                out.put(None)
+            except _Stopped:
+                pass
+            except BaseException as e:  # noqa: BLE001 - handed to the reader, raised there
+                out.put(e)
+
+        decoder = threading.Thread(target=produce, name="record-decoder", daemon=True)
+        decoder.start()
+        try:
+            while True:
+                item = out.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                chunk, walker = item
+                yield chunk
+                free.put(walker)  # asked for the next chunk: done with this one
+        finally:
+            free.put(None)
+            decoder.join()
+
+    def _decode(self, w: FrameWalker, turn: Callable[[FrameWalker], FrameWalker]
+                        ) -> Iterator[tuple[Chunk, FrameWalker]]:
+        """Chunks decoded by ``w``, each with the walker holding it; ``turn(w)`` gives
+        the walker of the next chunk, going on from ``w``."""
         warned = set(self.warnings)
         try:
             f: BinaryIO = open(self.path, "rb")  # noqa: SIM115
@@ -124,16 +179,17 @@ class RecordStream:
                         continue
                     # eof: one more walk decides between a complete and a cut frame
                     status, pos = w.walk(buf, pos, len(buf), self._step(w))
+                error = w.error  # the damage that stopped this walker (status 2)
                 if w.nframes and (status != 0 or self._full(w)):
-                    yield self._chunk(w)
-                    w.restart()
+                    yield self._chunk(w), w
+                    w = turn(w)
                 if status == 0:
                     continue
                 if status == 1:
                     if pos < len(buf):
                         self._warn(f"truncated frame at byte {base + pos}", w, warned)
                     break
-                self._warn(f"{w.error} at byte {base + pos}", w, warned)
+                self._warn(f"{error} at byte {base + pos}", w, warned)
                 break
         self.nr_frames = w.frames_total
 
@@ -176,6 +232,16 @@ class RecordStream:
             targets.append(td)
         first = w.frames_total - w.nframes
         return Chunk(first, targets, w.frame_sample, w.frame_aggr, list(w.exts))
+
+
+class _Stopped(Exception):
+    """The reader stopped asking for chunks: the decoder thread ends."""
+
+
+def _restarted(w: FrameWalker) -> FrameWalker:
+    """One walker for every chunk: the next chunk reuses its memory."""
+    w.restart()
+    return w
 
 
 def _read_head(path: str) -> bytes:
