@@ -9,43 +9,71 @@ ctypedef unsigned long long u64
 ctypedef unsigned int u32
 ctypedef long long i64
 
-cdef const char *_PAIRS = (b"00010203040506070809101112131415161718192021222324252627282930"
-                           b"31323334353637383940414243444546474849505152535455565758596061"
-                           b"6263646566676869707172737475767778798081828384858687888990919293"
-                           b"949596979899")
-
-
-cdef inline int _ndigits(u64 v) noexcept nogil:
-    cdef int n = 1
-    while v >= 10000:
-        v //= 10000
-        n += 4
-    if v >= 1000:
-        return n + 3
-    if v >= 100:
-        return n + 2
-    if v >= 10:
-        return n + 1
-    return n
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    /* Decimal digits of unsigned integers, 8 at a time: an 8-digit group becomes its
+       ASCII bytes in one 64-bit word with a few multiplications (SWAR: two 4-digit
+       lanes split into four 2-digit lanes, then eight 1-digit lanes; the divisions by
+       100 and 10 are exact multiply-shifts for lanes below 10000 and 100).  Stores are
+       8 bytes wide: the buffer keeps 8 bytes of slack after its last number. */
+    static inline int dtui_digits32(uint32_t v) {
+        if (v < 10000) return v < 100 ? (v < 10 ? 1 : 2) : (v < 1000 ? 3 : 4);
+        return v < 1000000 ? (v < 100000 ? 5 : 6) : (v < 10000000 ? 7 : 8);
+    }
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    static inline uint64_t dtui_ascii8(uint32_t v) {  /* v < 10**8: its 8 digits */
+        uint64_t t = (uint64_t)(v / 10000) | ((uint64_t)(v % 10000) << 32);
+        uint64_t h = ((t * 10486) >> 20) & 0x0000007F0000007FULL;
+        t = h | ((t - h * 100) << 16);
+        h = ((t * 103) >> 10) & 0x000F000F000F000FULL;
+        t = h | ((t - h * 10) << 8);
+        return t + 0x3030303030303030ULL;
+    }
+    static inline char *dtui_put8(char *out, uint32_t v) {
+        uint64_t w = dtui_ascii8(v);
+        memcpy(out, &w, 8);
+        return out + 8;
+    }
+    static inline char *dtui_put_short(char *out, uint32_t v) {  /* v < 10**8 */
+        int d = dtui_digits32(v);
+        uint64_t w = dtui_ascii8(v) >> (8 * (8 - d));
+        memcpy(out, &w, 8);
+        return out + d;
+    }
+    #else
+    static inline char *dtui_put8(char *out, uint32_t v) {
+        for (int i = 7; i >= 0; i--) { out[i] = (char)('0' + v % 10); v /= 10; }
+        return out + 8;
+    }
+    static inline char *dtui_put_short(char *out, uint32_t v) {
+        int d = dtui_digits32(v);
+        for (int i = d - 1; i >= 0; i--) { out[i] = (char)('0' + v % 10); v /= 10; }
+        return out + d;
+    }
+    #endif
+    static inline char *dtui_put_u64(char *out, uint64_t v) {
+        if (v < 100000000ULL)
+            return dtui_put_short(out, (uint32_t)v);
+        if (v < 10000000000000000ULL) {
+            uint64_t hi = v / 100000000ULL;
+            out = dtui_put_short(out, (uint32_t)hi);
+            return dtui_put8(out, (uint32_t)(v - hi * 100000000ULL));
+        }
+        uint64_t top = v / 10000000000000000ULL, rest = v - top * 10000000000000000ULL;
+        uint64_t hi = rest / 100000000ULL;
+        out = dtui_put_short(out, (uint32_t)top);
+        out = dtui_put8(out, (uint32_t)hi);
+        return dtui_put8(out, (uint32_t)(rest - hi * 100000000ULL));
+    }
+    """
+    char *_put_u64 "dtui_put_u64" (char *out, u64 v) noexcept nogil
 
 
 cdef inline Py_ssize_t _u64(char *out, Py_ssize_t p, u64 v) noexcept nogil:
     """``v`` in decimal at ``out + p``; returns the position after it."""
-    cdef int n = _ndigits(v)
-    cdef Py_ssize_t q = p + n
-    cdef u64 r
-    while v >= 100:
-        r = (v % 100) * 2
-        v //= 100
-        q -= 2
-        out[q] = _PAIRS[r]
-        out[q + 1] = _PAIRS[r + 1]
-    if v >= 10:
-        out[q - 2] = _PAIRS[v * 2]
-        out[q - 1] = _PAIRS[v * 2 + 1]
-    else:
-        out[q - 1] = <char>(48 + v)
-    return p + n
+    return _put_u64(out + p, v) - out
 
 
 cdef inline Py_ssize_t _i64(char *out, Py_ssize_t p, i64 v) noexcept nogil:
@@ -60,6 +88,15 @@ cdef inline Py_ssize_t _then(char *out, Py_ssize_t p, u64 v, char sep) noexcept 
     p = _u64(out, p, v)
     out[p] = sep
     return p + 1
+
+
+cdef inline Py_ssize_t _small_then(char *out, Py_ssize_t p, u32 v, char sep) noexcept nogil:
+    """``_then`` with a shortcut for one digit (most counts and ages)."""
+    if v < 10:
+        out[p] = <char>(48 + v)
+        out[p + 1] = sep
+        return p + 2
+    return _then(out, p, v, sep)
 
 
 cdef inline Py_ssize_t _ithen(char *out, Py_ssize_t p, i64 v, char sep) noexcept nogil:
@@ -88,17 +125,17 @@ cdef class RawLines:
               const u64[::1] starts, const u64[::1] ends, const u32[::1] nr_acc,
               const u32[::1] ages):
         """The lines of snapshots ``first..last-1`` (numbered from ``k0 + first``)."""
-        cdef Py_ssize_t s, k, p = 0, tl = len(self.tid), pl, n, cap
+        cdef Py_ssize_t s, k, p = 0, tl = len(self.tid), pl, n, cap, ep = 0, el
         cdef const char *T = PyBytes_AS_STRING(self.tid)
         cdef char *out
-        cdef char prefix[NUMBERS_MAX + 64]
+        cdef char prefix[NUMBERS_MAX + 64 + 16]
         cdef char *pre = prefix
         if last <= first:
             return memoryview(b"")
         if tl > 64:
             raise ValueError("target id text too long")
         n = offsets[last] - offsets[first]
-        cap = n * (tl + NUMBERS_MAX) + 1
+        cap = n * (tl + NUMBERS_MAX) + 16  # + the 8-byte stores' slack
         if len(self.buf) < cap:
             self.buf = bytearray(cap)
         out = self.buf
@@ -110,12 +147,23 @@ cdef class RawLines:
                 pl = _then(pre, tl + 1, <u64>(k0 + s), 32)
                 pl = _ithen(pre, pl, snap_start[s], 32)
                 pl = _ithen(pre, pl, snap_end[s], 32)
+                el = 0
                 for k in range(offsets[s], offsets[s + 1]):
                     memcpy(out + p, pre, pl)
-                    p = _then(out, p + pl, starts[k], 32)
+                    p += pl
+                    if el and starts[k] == ends[k - 1]:
+                        # contiguous: the start is the previous line's end, as text
+                        memcpy(out + p, out + ep, el)
+                        p += el
+                        out[p] = 32
+                        p += 1
+                    else:
+                        p = _then(out, p, starts[k], 32)
+                    ep = p
                     p = _then(out, p, ends[k], 32)
-                    p = _then(out, p, nr_acc[k], 32)
-                    p = _then(out, p, ages[k], 10)
+                    el = p - 1 - ep
+                    p = _small_then(out, p, nr_acc[k], 32)
+                    p = _small_then(out, p, ages[k], 10)
         return memoryview(self.buf)[:p]
 
 

@@ -8,8 +8,8 @@ before streaming, its extensions built in place, ``damon_tui/_fast`` a link to i
         [--record PATH] [--kinds info,wss,heatmap,recency,temperature,raw]
 
 The record is generated once and kept at ``--record`` (default in /tmp).  ``raw`` is
-timed into /dev/null and into a file on the record's disk (flushed to the disk), beside
-``dd`` writing zeros to that disk and ``cat`` of the text from the page cache.  The
+timed into /dev/null and into a new file on the record's disk (flushed to the disk), in
+turn with a plain writer putting as many random bytes on that disk.  The
 machine is shared: the load average is printed beside the figures.
 """
 
@@ -19,6 +19,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -89,31 +90,54 @@ def run(cmd: list[str], sink: bool = False, env=None, cwd=None) -> tuple[float, 
     return wall, int(m.group(1)), r.stdout
 
 
-def raw_speed(cmd: list[str], env: dict, wall: float, where: str, cwd=None) -> None:
-    """``report raw``'s output size and MB/s into /dev/null and into a file on disk,
-    beside ``dd`` to the same disk and ``cat`` of the text from the page cache."""
-    tmp = os.path.join(where, "damon-tui-day-raw.txt")
+#: writes as many bytes as asked to stdout from a pool of random bytes (no formatting:
+#: how fast one process can put that much data on the disk)
+_WRITER = ("import os, sys; n = int(sys.argv[1]); pool = memoryview(os.urandom(64 << 20)); "
+           "out = sys.stdout.buffer\n"
+           "while n > 0:\n    k = min(n, 4 << 20); out.write(pool[(n >> 22) % 16 << 22:][:k]); "
+           "n -= k")
+
+
+def _to_file(cmd: list[str], path: str, env=None, cwd=None) -> tuple[float, float]:
+    """Seconds for ``cmd``'s stdout to reach a new file ``path`` on the disk (fsync'd),
+    after a sync so that an earlier run's dirty pages are not paid for here, and the
+    command's system CPU seconds."""
+    subprocess.run(["sync"], check=False)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime
     t = time.perf_counter()
-    with open(tmp, "wb") as f:
+    with open(path, "wb") as f:
         subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, env=env, check=False,
                        cwd=cwd)
         os.fsync(f.fileno())
-    to_file = time.perf_counter() - t
-    size = os.path.getsize(tmp)
-    t = time.perf_counter()
-    subprocess.run(["cat", tmp], stdout=subprocess.DEVNULL, check=False)
-    cat = time.perf_counter() - t
+    wall = time.perf_counter() - t
+    sys_s = resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime - before
+    os.unlink(path)
+    return wall, sys_s
+
+
+def raw_speed(cmd: list[str], env: dict, wall: float, where: str, cwd=None,
+              rounds: int = 3) -> None:
+    """``report raw``'s output size and MB/s into /dev/null and into a new file on the
+    disk, beside a plain writer putting as many bytes (random, not formatted) on the
+    same disk: in turn, ``rounds`` times (a virtual disk's speed varies from minute to
+    minute), best of each.  Writing a file that large is throttled by the page cache's
+    dirty limit: a smaller reference would measure the cache, not the disk."""
+    tmp = os.path.join(where, "damon-tui-day-raw.txt")
+    with open(tmp, "wb") as f:
+        size = subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, env=env,
+                              check=False, cwd=cwd) and f.tell()
     os.unlink(tmp)
-    count = max(1, min(size, 2 << 30) >> 22)
-    t = time.perf_counter()
-    subprocess.run(["dd", "if=/dev/zero", f"of={tmp}", "bs=4M", f"count={count}",
-                    "conv=fdatasync"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False)
-    dd = (count << 22) / (time.perf_counter() - t)
-    os.unlink(tmp)
-    print(f"      raw: {size / 1e6:.0f} MB of text: {size / 1e6 / wall:.0f} MB/s to /dev/null, "
-          f"{size / 1e6 / to_file:.0f} MB/s to a file on disk (fsync'd); dd to that disk "
-          f"{dd / 1e6:.0f} MB/s; cat of the text {size / 1e6 / cat:.0f} MB/s (page cache)")
+    raw, plain = [], []
+    for _ in range(rounds):
+        raw.append(_to_file(cmd, tmp, env, cwd))
+        plain.append(_to_file([sys.executable, "-c", _WRITER, str(size)], tmp))
+    r, p = min(raw), min(plain)
+    print(f"      raw: {size / 1e6:.0f} MB of text: {size / 1e6 / wall:.0f} MB/s to /dev/null; "
+          f"to a new file on disk (fsync'd, best of {rounds}): {size / 1e6 / r[0]:.0f} MB/s "
+          f"({r[1]:.1f} s system CPU) beside a plain writer of as many bytes "
+          f"{size / 1e6 / p[0]:.0f} MB/s ({p[1]:.1f} s system CPU); each round "
+          + ", ".join(f"{size / 1e6 / a[0]:.0f}/{size / 1e6 / b[0]:.0f}"
+                      for a, b in zip(raw, plain, strict=True)) + " MB/s")
 
 
 #: the new side runs from the checkout holding this script
