@@ -124,8 +124,9 @@ def raw_speed(cmd: list[str], env: dict, wall: float, where: str, cwd=None,
     dirty limit: a smaller reference would measure the cache, not the disk."""
     tmp = os.path.join(where, "damon-tui-day-raw.txt")
     with open(tmp, "wb") as f:
-        size = subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, env=env,
-                              check=False, cwd=cwd) and f.tell()
+        subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, env=env, check=False,
+                       cwd=cwd)
+    size = os.path.getsize(tmp)
     os.unlink(tmp)
     raw, plain = [], []
     for _ in range(rounds):
