@@ -47,6 +47,23 @@ class WhatifRow:
     sz_applied: int
     paged_out: int
     duration_us: int
+    #: time the watermarks kept every scheme off (monitoring suspended, as kdamond)
+    wmarks_off_us: int = 0
+    #: free memory rate (permil) at the last watermark check; None: never checked
+    free_permil: int | None = None
+    #: (low, mid) permil: free memory between them turns the schemes on (the widest
+    #: band of the schemes watching free memory); None: no scheme watches it
+    wmarks_band: tuple[int, int] | None = None
+
+    @property
+    def applied_per_s(self) -> float:
+        """Bytes the schemes' actions applied to per second (paged out, sorted...)."""
+        return self.sz_applied / (self.duration_us / 1e6) if self.duration_us else 0.0
+
+    @property
+    def always_off(self) -> bool:
+        """The watermarks kept every scheme off for the whole replay."""
+        return self.duration_us > 0 and self.wmarks_off_us >= self.duration_us
 
 
 @dataclass(frozen=True)
@@ -106,16 +123,22 @@ def run_config(record: Record, cfg: WhatifConfig, base: Baseline, target: int = 
             progress(snap.end_us)
     ops.advance(duration)
     st = ops.stats()
-    charged = sz_applied = qt = 0
+    charged = sz_applied = qt = off_us = 0
+    free = None
     if runner is not None:
         charged = sum(s.quota.total_charged_ns for s in runner.states)
         for s in runner.stats():
             sz_applied += s.sz_applied
             qt += s.qt_exceeds
+        off_us = min(runner.wmarks.idle_us, duration)
+        free = runner.wmarks.last_metric
     secs = duration / 1e6 if duration else 1.0
+    watching = [s.watermarks for s in cfg.schemes if s.watermarks.metric == "free_mem_rate"]
+    band = (min(w.low for w in watching), max(w.mid for w in watching)) if watching else None
     return WhatifRow(cfg.label, cfg.value, st.avg_rss_bytes, st.peak_rss_bytes,
                      base.avg_rss - st.avg_rss_bytes, saved_peak, st.refaults, st.slowdown,
-                     charged / 1e6 / secs, qt, sz_applied, st.bytes_paged_out, duration)
+                     charged / 1e6 / secs, qt, sz_applied, st.bytes_paged_out, duration,
+                     off_us, free, band)
 
 
 def run_whatif(record: Record, configs: Sequence[WhatifConfig], target: int = 0,

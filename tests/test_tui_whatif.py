@@ -29,6 +29,15 @@ def test_parse_spec_splits_sweep_and_params():
     assert (ns.preset, ns.sweep, ns.param) == ("reclaim", "min_age=5s,30s", ["quota_ms=20"])
     with pytest.raises(UserError):
         parse_spec("nosuch min_age=1s,2s")
+    assert ns.mem_total is None
+
+
+def test_parse_spec_takes_the_modelled_memory():
+    """The TUI's counterpart of ``--mem-total``, which the watermarks note suggests."""
+    ns = parse_spec("lru_sort mem_total=106MiB")
+    assert (ns.mem_total, ns.param, ns.sweep) == (106 * MIB, [], None)
+    with pytest.raises(UserError, match="mem_total.*'1x'"):
+        parse_spec("lru_sort mem_total=1x")
 
 
 def test_curve_puts_more_saving_higher_and_more_slowdown_further_right():

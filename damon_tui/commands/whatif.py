@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from damon_tui.ops.recorded import MODEL_NOTE
     from damon_tui.options.whatif import sweep_configs
     from damon_tui.record import open_record
-    from damon_tui.report.tradeoff import write_tradeoff_svg
+    from damon_tui.report.tradeoff import off_notes, table_lines, write_tradeoff_svg
     from damon_tui.whatif import record_attrs, run_whatif
 
     if args.output is not None and not args.output.endswith(".svg"):
@@ -80,14 +80,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"# baseline (no scheme): avg rss {format_size(base.avg_rss)}, peak "
           f"{format_size(base.peak_rss)}; modelled memory {format_size(base.mem_total)}",
           file=out)
-    print(f"{'value':>16} {'saved avg':>11} {'saved%':>7} {'saved peak':>11} "
-          f"{'refaults':>9} {'slowdown':>9} {'damos ms/s':>10} {'qt_exceeds':>10}",
-          file=out)
-    for r in rows:
-        pct = 100 * r.saved_avg / base.avg_rss if base.avg_rss else 0.0
-        print(f"{r.label:>16} {format_size(r.saved_avg):>11} {pct:6.1f}% "
-              f"{format_size(r.saved_peak):>11} {r.refaults:>9} {r.slowdown * 100:8.3f}% "
-              f"{r.damos_ms_per_s:10.3f} {r.qt_exceeds:>10}", file=out)
+    for line in table_lines(base, rows):
+        print(line, file=out)
+    for note in off_notes(base, rows):
+        print(f"# {note}", file=out)
     if args.output:
         write_tradeoff_svg(rows, base, args.output,
                            title=f"whatif {args.record}: memory saved vs slowdown")

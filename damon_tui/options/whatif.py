@@ -9,6 +9,7 @@ from pathlib import Path
 from damon_tui.engine import Attrs
 from damon_tui.errors import UserError
 from damon_tui.options.schemes import config_from_args
+from damon_tui.units import UnitError, parse_size
 from damon_tui.whatif import WhatifConfig
 
 #: the TUI what-if screen's first sweep
@@ -76,7 +77,8 @@ def _scheme_text(arg: str) -> str:
 def parse_spec(text: str) -> argparse.Namespace:
     """``PRESET NAME=V1,V2,... [NAME=VALUE ...]`` -> the options ``sweep_configs`` takes.
 
-    The first ``NAME=`` with commas is the sweep; other ``NAME=VALUE`` are ``--param``.
+    The first ``NAME=`` with commas is the sweep; ``mem_total=SIZE`` is the modelled
+    memory (``--mem-total``); other ``NAME=VALUE`` are ``--param``.
     """
     words = text.split()
     if not words or words[0] not in ("reclaim", "lru_sort"):
@@ -84,10 +86,17 @@ def parse_spec(text: str) -> argparse.Namespace:
                         f"{DEFAULT_SPEC!r}")
     sweep = None
     params = []
+    mem_total = None
     for w in words[1:]:
-        if sweep is None and "," in w:
+        if w.startswith("mem_total="):
+            try:
+                mem_total = parse_size(w.partition("=")[2], "mem_total")
+            except UnitError as e:
+                raise UserError(str(e)) from None
+        elif sweep is None and "," in w:
             sweep = w
         else:
             params.append(w)
     return argparse.Namespace(preset=words[0], profile=None, param=params,
-                              profiles_dir=None, schemes=None, sweep=sweep)
+                              profiles_dir=None, schemes=None, sweep=sweep,
+                              mem_total=mem_total)

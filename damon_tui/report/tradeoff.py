@@ -3,7 +3,7 @@ per swept value, joined in sweep order.  No dependencies."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from damon_tui.errors import UserError
@@ -72,3 +72,56 @@ def write_tradeoff_svg(rows: Sequence, base, path: str, title: str = "") -> None
             f.write(text)
     except OSError as e:
         raise UserError(f"{path}: cannot write: {e.strerror}") from None
+
+
+def table_lines(base, rows: Sequence, wide: bool = True) -> list[str]:
+    """The sweep's table: one line per row, after a header.  ``wide`` (the command
+    line) adds the peak saved and the share of time the watermarks had a scheme on; the
+    TUI's table fits 80 columns."""
+    cols: list[tuple[str, int, Callable]] = [
+        ("value", 16 if wide else 12, lambda r: r.label),
+        ("saved avg", 11, lambda r: format_size(r.saved_avg)),
+        ("saved%", 7, lambda r: f"{100 * r.saved_avg / base.avg_rss if base.avg_rss else 0:.1f}%"),
+        ("saved peak", 11, lambda r: format_size(r.saved_peak)),
+        ("applied/s", 13, lambda r: format_size(r.applied_per_s) + "/s"),
+        ("refaults", 9, lambda r: str(r.refaults)),
+        ("slowdown", 9, lambda r: f"{r.slowdown * 100:.3f}%"),
+        ("damos ms/s" if wide else "ms/s", 10 if wide else 7,
+         lambda r: f"{r.damos_ms_per_s:.3f}"),
+        ("qt_exceeds" if wide else "qt_exc", 10 if wide else 6, lambda r: str(r.qt_exceeds)),
+        ("wmarks on", 9, lambda r: f"{100 * _on_share(r):.1f}%"),
+    ]
+    if not wide:
+        cols = [c for c in cols if c[0] not in ("saved peak", "wmarks on")]
+        cols = [(n, w - 1 if n in ("saved%", "refaults", "slowdown") else w, f)
+                for n, w, f in cols]
+    return [" ".join(f"{name:>{w}}" for name, w, _ in cols)] + [
+        " ".join(f"{cell(r):>{w}}" for _, w, cell in cols) for r in rows]
+
+
+def _on_share(r) -> float:
+    """The share of the replay during which the watermarks had a scheme on."""
+    return 1 - r.wmarks_off_us / r.duration_us if r.duration_us else 1.0
+
+
+def off_notes(base, rows: Sequence, mem_option: str = "--mem-total {}") -> list[str]:
+    """One sentence per row whose schemes the watermarks kept off the whole replay,
+    with the modelled memory (``mem_option``) that puts the machine in their band."""
+    notes = []
+    for r in rows:
+        if not r.always_off:
+            continue
+        note = (f"{r.label}: the watermarks kept every scheme off for the whole replay "
+                f"(modelled free memory {r.free_permil} permil")
+        if r.wmarks_band is None:
+            notes.append(note + ")")
+            continue
+        low, mid = r.wmarks_band
+        note += f"; they turn a scheme on below {mid} permil free and off below {low})"
+        target = (low + mid) // 2
+        if base.avg_rss > 0 and 0 <= target < 1000:
+            mib = -(-int(base.avg_rss * 1000 / (1000 - target)) // (1 << 20))
+            note += (f"; {mem_option.format(f'{mib}MiB')} models {target} permil free "
+                     "at the baseline's average RSS")
+        notes.append(note)
+    return notes

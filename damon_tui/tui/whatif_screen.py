@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Static
 from damon_tui.errors import UserError
 from damon_tui.ops.recorded import MODEL_NOTE
 from damon_tui.options.whatif import DEFAULT_SPEC, parse_spec, sweep_configs
+from damon_tui.report.tradeoff import off_notes, table_lines
 from damon_tui.units import format_size
 from damon_tui.whatif import Baseline, record_attrs, run_whatif
 
@@ -95,8 +96,8 @@ class WhatifScreen(Screen):
         self.spec = spec
         self.rows, self.base, self.error = [], None, None
         try:
-            configs = sweep_configs(parse_spec(spec),
-                                    record_attrs(self.record, self.target))
+            ns = parse_spec(spec)
+            configs = sweep_configs(ns, record_attrs(self.record, self.target))
         except UserError as e:
             self.error = str(e)
             self._show(str(e), error=True)
@@ -104,17 +105,18 @@ class WhatifScreen(Screen):
         self._cancel = cancel = threading.Event()
         self._done.clear()
         self._show(f"replaying {len(configs)} configuration(s)...")
-        threading.Thread(target=self._work, args=(configs, cancel), daemon=True,
+        threading.Thread(target=self._work, args=(configs, ns.mem_total, cancel), daemon=True,
                          name="whatif").start()
 
-    def _work(self, configs, cancel: threading.Event) -> None:
+    def _work(self, configs, mem_total: int | None, cancel: threading.Event) -> None:
         def progress(done: int, total: int) -> None:
             if cancel.is_set():
                 raise _Cancelled()
             self._post(f"replaying {len(configs)} configuration(s): "
                        f"{100 * done // max(total, 1)}%")
         try:
-            base, rows = run_whatif(self.record, configs, self.target, 0, progress)
+            base, rows = run_whatif(self.record, configs, self.target, 0, progress,
+                                    mem_total=mem_total)
         except _Cancelled:
             return
         except UserError as e:
@@ -144,15 +146,8 @@ class WhatifScreen(Screen):
     def _draw(self) -> None:
         base = self.base
         assert base is not None  # drawn once a sweep finished
-        head = (f"{'value':>16} {'saved avg':>11} {'saved%':>7} {'saved peak':>11} "
-                f"{'refaults':>9} {'slowdown':>9} {'damos ms/s':>10} {'qt_exc':>6}")
-        lines = [head]
-        for r in self.rows:
-            pct = 100 * r.saved_avg / base.avg_rss if base.avg_rss else 0.0
-            lines.append(f"{r.label:>16} {format_size(r.saved_avg):>11} {pct:6.1f}% "
-                         f"{format_size(r.saved_peak):>11} {r.refaults:>9} "
-                         f"{r.slowdown * 100:8.3f}% {r.damos_ms_per_s:10.3f} "
-                         f"{r.qt_exceeds:>6}")
+        lines = (table_lines(base, self.rows, wide=False)
+                 + off_notes(base, self.rows, "mem_total={}"))
         self._show(f"baseline avg rss {format_size(base.avg_rss)}, peak "
                    f"{format_size(base.peak_rss)} · Enter re-runs the sweep")
         self.query_one("#whatif-table", Static).update(Text("\n".join(lines)))
