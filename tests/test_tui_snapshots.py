@@ -18,7 +18,8 @@ SIZES = [(80, 24), (200, 60)]
 # every scene; kdamond_pid on the presets screen comes from scenes.SCENE_PID and the
 # target picker is filtered to the built-in zigzag workload, so both are stable
 CASES = [(name, size) for name in ("monitor", "kvstore", "monitor_cursor", "help", "schemes",
-                                   "presets", "replay", "targets", "histograms", "damos")
+                                   "presets", "replay", "targets", "histograms", "damos",
+                                   "whatif")
          for size in SIZES]
 
 

@@ -7,9 +7,12 @@ keys, so the screen depends on nothing but the code.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from textual.widgets import Input
 
 from damon_tui.damos.io import parse_one_lines, scheme_to_dict
 from damon_tui.damos.runtime import runner_for
@@ -22,12 +25,15 @@ from damon_tui.tui.replay import load_replay
 from damon_tui.tui.session import replay_session, sim_session
 from damon_tui.tui.targets_model import Entry, workload_entries
 from damon_tui.tui.view import NoCpu
+from damon_tui.tui.whatif_screen import WhatifScreen
 
 #: the kdamond_pid the scenes show (the real one is a thread id that changes per run)
 SCENE_PID = 4242
 
 SCENES = ("monitor", "kvstore", "monitor_cursor", "help", "schemes", "presets", "replay",
-          "targets", "histograms", "damos")
+          "targets", "histograms", "damos", "whatif")
+#: the what-if scene's sweep (on the replay scene's zigzag record)
+WHATIF_SPEC = "reclaim min_age=1s,3s,10s"
 #: scenes that run a minute of the workload and show it in 500 ms rows (the pattern)
 _MINUTE = {"monitor": "zigzag", "kvstore": "kvstore"}
 
@@ -82,6 +88,7 @@ def replay_app(steps: int = 600, schemes: str | None = REPLAY_SCHEMES):
                 w.write_snapshot(snap)
         replay = load_replay(str(path))
     replay.description = "replay zigzag.damon"
+    replay.record.path = "zigzag.damon"  # not the temporary directory's random name
     return DamonApp(replay_session(replay))
 
 
@@ -106,7 +113,7 @@ def write_two_target_record(path, steps: int = 60,
 
 def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[None]]]:
     """``(app, run_before)`` for scene ``name``."""
-    if name == "replay":
+    if name in ("replay", "whatif"):
         app = replay_app()
     else:  # kvstore: a multi-mapping workload with named regions and idle parts
         app = make_app(workload=_MINUTE.get(name, "kvstore" if name == "histograms"
@@ -117,7 +124,7 @@ def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[
         if name in _MINUTE:
             app.step(600)
             await pilot.press("T", "T")  # 500 ms rows: the screen holds the minute
-        elif name != "replay":
+        elif name not in ("replay", "whatif"):
             app.step(steps)
         await pilot.pause()
         if name == "monitor_cursor":
@@ -143,6 +150,13 @@ def scene(name: str, steps: int = 120) -> tuple[object, Callable[..., Awaitable[
             await app.workers.wait_for_complete()
             await pilot.pause()
             app.refresh_views(force=True)
+        elif name == "whatif":  # a sweep of DAMON_RECLAIM's min_age on the record
+            await app.workers.wait_for_complete()
+            screen = WhatifScreen(app.replay.record, app.target_idx, WHATIF_SPEC)
+            await app.push_screen(screen)  # what "y" opens, with this sweep
+            screen.query_one("#whatif-spec", Input).cursor_blink = False  # a steady picture
+            await asyncio.to_thread(screen._done.wait, 120)
+            await pilot.pause()
         elif name == "targets":
             await pilot.press("g")
             await pilot.pause()
