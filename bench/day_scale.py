@@ -5,7 +5,7 @@ before streaming, its extensions built in place, ``damon_tui/_fast`` a link to i
 ``_fast``).  Targets: each report under 5 s and 150 MB; ``raw`` at disk speed.
 
     python bench/day_scale.py [--snapshots 864000] [--regions 100] [--old DIR]
-        [--record PATH] [--kinds info,wss,heatmap,recency,temperature,raw]
+        [--record PATH] [--kinds info,wss,heatmap,recency,temperature,raw] [--repeat N]
 
 The record is generated once and kept at ``--record`` (default in /tmp).  ``raw`` is
 timed into /dev/null and into a new file on the record's disk (flushed to the disk), in
@@ -20,6 +20,7 @@ import os
 import random
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -152,6 +153,9 @@ def main() -> int:
     ap.add_argument("--record", default=None)
     ap.add_argument("--old", metavar="DIR", help="checkout of the old code to compare")
     ap.add_argument("--kinds", default="info,wss,heatmap,recency,temperature,raw")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs per side and report, the sides in turn (the median and the "
+                    "fastest are printed; raw runs once, then rounds into a file)")
     args = ap.parse_args()
     path = args.record or f"/tmp/damon-tui-day-{args.snapshots}x{args.regions}.rec"
     if not os.path.exists(path):
@@ -166,32 +170,48 @@ def main() -> int:
     sides = [("new", None)]
     if args.old:
         sides.append(("old", args.old))
-    print(f"{'code':<5} {'report':<11} {'wall s':>8} {'peak MB':>8}  output")
+    print(f"{'code':<5} {'report':<11} {'wall s':>8} {'(min)':>7} {'peak MB':>8}  output"
+          + (f"   [median of {args.repeat} runs, the sides in turn]" if args.repeat > 1 else ""))
     outputs: dict[str, bytes] = {}
     for kind in args.kinds.split(","):
         extra = ["--color", "never"] if kind == "heatmap" else []
-        for who, where in sides:
-            env = dict(os.environ)
-            if where:
-                env["PYTHONPATH"] = where
-            # `python -m` puts the working directory first on sys.path: run each side
-            # from its own checkout (a checkout here would shadow PYTHONPATH)
-            cwd = os.path.abspath(where) if where else NEW_CWD
-            cmd = [sys.executable, "-m", "damon_tui", "report", kind, *extra,
-                   os.path.abspath(path)]
-            try:
-                wall, peak, out = run(cmd, env=env, sink=kind == "raw", cwd=cwd)
-            except SystemExit as e:
-                print(f"{who:<5} {kind:<11} failed: {str(e)[:200]}")
+        walls: dict[str, list[float]] = {who: [] for who, _ in sides}
+        peaks: dict[str, int] = {}
+        same: dict[str, str] = {}
+        cmds: dict[str, tuple[list[str], dict, str]] = {}
+        for _ in range(1 if kind == "raw" else args.repeat):
+            for who, where in sides:
+                env = dict(os.environ)
+                if where:
+                    env["PYTHONPATH"] = where
+                # `python -m` puts the working directory first on sys.path: run each side
+                # from its own checkout (a checkout here would shadow PYTHONPATH)
+                cwd = os.path.abspath(where) if where else NEW_CWD
+                cmd = [sys.executable, "-m", "damon_tui", "report", kind, *extra,
+                       os.path.abspath(path)]
+                cmds[who] = (cmd, env, cwd)
+                try:
+                    wall, peak, out = run(cmd, env=env, sink=kind == "raw", cwd=cwd)
+                except SystemExit as e:
+                    print(f"{who:<5} {kind:<11} failed: {str(e)[:200]}")
+                    continue
+                walls[who].append(wall)
+                peaks[who] = max(peaks.get(who, 0), peak)
+                if kind != "raw":
+                    if kind in outputs and outputs[kind] != out:
+                        same[who] = "DIFFERENT"
+                    elif kind in outputs and who != sides[0][0]:
+                        same.setdefault(who, "same as new")
+                    outputs.setdefault(kind, out)
+        for who, _ in sides:
+            if not walls[who]:
                 continue
-            same = ""
-            if kind != "raw":
-                if kind in outputs:
-                    same = "same as new" if outputs[kind] == out else "DIFFERENT"
-                outputs.setdefault(kind, out)
-            print(f"{who:<5} {kind:<11} {wall:8.2f} {peak / 1024:8.1f}  {same}")
+            print(f"{who:<5} {kind:<11} {statistics.median(walls[who]):8.2f} "
+                  f"{min(walls[who]):7.2f} {peaks[who] / 1024:8.1f}  {same.get(who, '')}")
             if kind == "raw":
-                raw_speed(cmd, env, wall, os.path.dirname(os.path.abspath(path)), cwd)
+                cmd, env, cwd = cmds[who]
+                raw_speed(cmd, env, walls[who][0], os.path.dirname(os.path.abspath(path)),
+                          cwd)
     print(f"# load average now {os.getloadavg()[0]:.1f}")
     return 0
 
