@@ -78,25 +78,25 @@ def table_lines(base, rows: Sequence, wide: bool = True) -> list[str]:
     """The sweep's table: one line per row, after a header.  ``wide`` (the command
     line) adds the peak saved and the share of time the watermarks had a scheme on; the
     TUI's table fits 80 columns."""
-    cols: list[tuple[str, int, Callable]] = [
-        ("value", 16 if wide else 12, lambda r: r.label),
-        ("saved avg", 11, lambda r: format_size(r.saved_avg)),
-        ("saved%", 7, lambda r: f"{100 * r.saved_avg / base.avg_rss if base.avg_rss else 0:.1f}%"),
-        ("saved peak", 11, lambda r: format_size(r.saved_peak)),
-        ("applied/s", 13, lambda r: format_size(r.applied_per_s) + "/s"),
-        ("refaults", 9, lambda r: str(r.refaults)),
-        ("slowdown", 9, lambda r: f"{r.slowdown * 100:.3f}%"),
-        ("damos ms/s" if wide else "ms/s", 10 if wide else 7,
-         lambda r: f"{r.damos_ms_per_s:.3f}"),
-        ("qt_exceeds" if wide else "qt_exc", 10 if wide else 6, lambda r: str(r.qt_exceeds)),
-        ("wmarks on", 9, lambda r: f"{100 * _on_share(r):.1f}%"),
+    # header and width on the command line, header and width in the TUI (None: not
+    # shown there), the row's cell
+    cols: list[tuple[str, int, str | None, int, Callable]] = [
+        ("value", 16, "value", 12, lambda r: r.label),
+        ("saved avg", 11, "saved avg", 11, lambda r: format_size(r.saved_avg)),
+        ("saved%", 7, "saved%", 6,
+         lambda r: f"{100 * r.saved_avg / base.avg_rss if base.avg_rss else 0:.1f}%"),
+        ("saved peak", 11, None, 0, lambda r: format_size(r.saved_peak)),
+        ("applied/s", 13, "applied/s", 13, lambda r: format_size(r.applied_per_s) + "/s"),
+        ("refaults", 9, "refaults", 8, lambda r: str(r.refaults)),
+        ("slowdown", 9, "slowdown", 8, lambda r: f"{r.slowdown * 100:.3f}%"),
+        ("damos ms/s", 10, "ms/s", 7, lambda r: f"{r.damos_ms_per_s:.3f}"),
+        ("qt_exceeds", 10, "qt_exc", 6, lambda r: str(r.qt_exceeds)),
+        ("wmarks on", 9, None, 0, lambda r: f"{100 * _on_share(r):.1f}%"),
     ]
-    if not wide:
-        cols = [c for c in cols if c[0] not in ("saved peak", "wmarks on")]
-        cols = [(n, w - 1 if n in ("saved%", "refaults", "slowdown") else w, f)
-                for n, w, f in cols]
-    return [" ".join(f"{name:>{w}}" for name, w, _ in cols)] + [
-        " ".join(f"{cell(r):>{w}}" for _, w, cell in cols) for r in rows]
+    shown = [(head, w, cell) if wide else (tui_head, tui_w, cell)
+             for head, w, tui_head, tui_w, cell in cols if wide or tui_head]
+    return [" ".join(f"{head:>{w}}" for head, w, _ in shown)] + [
+        " ".join(f"{cell(r):>{w}}" for _, w, cell in shown) for r in rows]
 
 
 def _on_share(r) -> float:
